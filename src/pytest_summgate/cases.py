@@ -1,0 +1,290 @@
+"""Case files: YAML and JSONL loading, field mapping, and validation with ``path:line``.
+
+A problem with one case becomes an :class:`InvalidCase` for that case alone, so the other
+cases of the file are still scored. Only a file that cannot be read at all raises
+:class:`~pytest_summgate.errors.CaseFileError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import gate
+from .errors import CaseFileError, SettingError
+
+FIELDS = ("id", "article", "summary", "highlights", "thresholds")
+REQUIRED = ("article", "summary")
+_DEFAULTS_KEYS = ("fields", "thresholds")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One summary to check: the source ``article``, the candidate ``summary``, optional
+    reference ``highlights``, the case's own ``thresholds``, and its place in its file.
+
+    ``file_thresholds`` are the ``defaults: thresholds:`` of the case's file; ``metadata`` keeps
+    every other key of the row (datasets carry extra columns).
+    """
+
+    id: str
+    path: str
+    line: int
+    article: str
+    summary: str
+    highlights: str | tuple[str, ...] | None = None
+    thresholds: Mapping[str, float | None] = field(default_factory=dict)
+    file_thresholds: Mapping[str, float | None] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class InvalidCase:
+    """A case that cannot be checked, and why (reported as that case's error)."""
+
+    id: str
+    path: str
+    line: int
+    message: str
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+Entry = Case | InvalidCase
+
+
+def parse_field_map(assignments: list[str]) -> dict[str, str]:
+    """``summary=chatgpt`` assignments into {case field: key in the file}."""
+    mapping: dict[str, str] = {}
+    for text in assignments:
+        name, sep, key = text.partition("=")
+        name, key = name.strip(), key.strip()
+        if not sep or not name or not key:
+            raise SettingError(f"expected FIELD=KEY (for example summary=chatgpt), got {text!r}")
+        if name not in FIELDS:
+            raise SettingError(f"unknown case field {name!r}; fields: {', '.join(FIELDS)}")
+        mapping[name] = key
+    return mapping
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise CaseFileError(
+            str(path), line, f"not UTF-8 text (byte 0x{data[error.start]:02x}); save it as UTF-8"
+        ) from None
+
+
+def load(path: Path, display: str, field_map: Mapping[str, str]) -> list[Entry]:
+    """All cases of one file, valid or not, in file order.
+
+    ``display`` is the path as shown to the user; ``field_map`` the command line's and ini's
+    field mapping (a YAML file's own ``defaults: fields:`` takes precedence over it).
+    """
+    text = _read_text(path)
+    if path.suffix == ".jsonl":
+        rows = list(_jsonl_rows(text, display))
+        defaults: dict[str, Any] = {}
+    else:
+        rows, defaults = _yaml_rows(text, display)
+    fields = dict(field_map)
+    file_fields = defaults.pop("fields", None) or {}
+    file_thresholds = defaults.pop("thresholds", None) or {}
+    try:
+        fields.update(parse_field_map([f"{k}={v}" for k, v in dict(file_fields).items()]))
+        parsed_thresholds = gate.parse_mapping(file_thresholds)
+    except (SettingError, AttributeError, TypeError) as error:
+        raise CaseFileError(display, None, f"in defaults: {error}") from None
+    return list(_validate_all(rows, display, fields, defaults, parsed_thresholds))
+
+
+def _jsonl_rows(text: str, display: str) -> Iterator[tuple[int, Any]]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as error:
+            yield number, _Unreadable(f"invalid JSON: {error.msg} at column {error.colno}")
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    message: str
+
+
+def _yaml_rows(text: str, display: str) -> tuple[list[tuple[int, Any]], dict[str, Any]]:
+    """Case rows with their line numbers, and the file's ``defaults``."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(error, "problem", None) or str(error)
+        raise CaseFileError(display, line, f"invalid YAML: {problem}") from None
+    finally:
+        loader.dispose()
+    if root is None or data is None:
+        return [], {}
+    if isinstance(root, yaml.SequenceNode) and isinstance(data, list):
+        return _with_lines(root, data), {}
+    if isinstance(root, yaml.MappingNode) and isinstance(data, dict):
+        unknown = sorted(str(k) for k in data if k not in ("defaults", "cases"))
+        if "cases" not in data or unknown:
+            extra = f" (unexpected keys: {', '.join(unknown)})" if unknown else ""
+            raise CaseFileError(
+                display,
+                root.start_mark.line + 1,
+                f"not a case file: expected a list of cases, or a mapping with 'cases:' "
+                f"and optional 'defaults:'{extra}",
+            )
+        defaults = data.get("defaults") or {}
+        if not isinstance(defaults, dict):
+            raise CaseFileError(display, None, "'defaults:' must be a mapping")
+        cases = data["cases"] or []
+        node = _value_node(root, "cases")
+        if not isinstance(cases, list) or not isinstance(node, yaml.SequenceNode):
+            line = node.start_mark.line + 1 if node is not None else None
+            raise CaseFileError(display, line, "'cases:' must be a list of cases")
+        return _with_lines(node, cases), dict(defaults)
+    raise CaseFileError(
+        display, root.start_mark.line + 1,
+        "not a case file: expected a list of cases or a mapping with 'cases:'",
+    )
+
+
+def _value_node(mapping: yaml.MappingNode, key: str) -> yaml.Node | None:
+    for key_node, value_node in mapping.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+            return value_node
+    return None
+
+
+def _with_lines(sequence: yaml.SequenceNode, items: list[Any]) -> list[tuple[int, Any]]:
+    return [(node.start_mark.line + 1, item) for node, item in zip(sequence.value, items)]
+
+
+def _validate_all(
+    rows: list[tuple[int, Any]],
+    display: str,
+    fields: Mapping[str, str],
+    defaults: Mapping[str, Any],
+    file_thresholds: Mapping[str, float | None],
+) -> Iterator[Entry]:
+    first_line: dict[str, int] = {}
+    for line, row in rows:
+        entry = _validate(row, line, display, fields, defaults, file_thresholds)
+        if entry.id in first_line:
+            yield InvalidCase(
+                entry.id, display, line,
+                f"duplicate id {entry.id!r} (first used at {display}:{first_line[entry.id]}); "
+                f"ids must be unique within a file",
+            )
+            continue
+        first_line[entry.id] = line
+        yield entry
+
+
+def _validate(
+    row: Any,
+    line: int,
+    display: str,
+    fields: Mapping[str, str],
+    defaults: Mapping[str, Any],
+    file_thresholds: Mapping[str, float | None],
+) -> Entry:
+    fallback_id = f"line-{line}"
+    if isinstance(row, _Unreadable):
+        return InvalidCase(fallback_id, display, line, row.message)
+    if not isinstance(row, dict):
+        kind = type(row).__name__
+        return InvalidCase(
+            fallback_id, display, line,
+            f"a case must be a mapping with 'article' and 'summary', got a {kind}",
+        )
+    merged = {**defaults, **row}
+    keys = {name: fields.get(name, name) for name in FIELDS}
+    raw_id = merged.get(keys["id"])
+    case_id = _case_id(raw_id, fallback_id)
+
+    def invalid(message: str) -> InvalidCase:
+        return InvalidCase(case_id, display, line, message)
+
+    if raw_id is not None and not isinstance(raw_id, (str, int)):
+        return invalid(f"'id' must be a string or a number, got a {type(raw_id).__name__}")
+    texts: dict[str, str] = {}
+    for name in REQUIRED:
+        key = keys[name]
+        named = f"'{name}'" if key == name else f"'{name}' (read from {key!r})"
+        if key not in merged:
+            return invalid(f"missing {named}{_hint(name, key, merged, keys)}")
+        value = merged[key]
+        if not isinstance(value, str):
+            return invalid(f"{named} must be text, got a {type(value).__name__}")
+        if not value.strip():
+            return invalid(f"{named} is empty")
+        texts[name] = value
+    highlights = merged.get(keys["highlights"])
+    if highlights is not None:
+        if isinstance(highlights, list):
+            if not all(isinstance(h, str) for h in highlights):
+                return invalid("'highlights' must be text or a list of texts")
+            highlights = tuple(highlights)
+            if not any(h.strip() for h in highlights):
+                return invalid("'highlights' is empty (leave it out to skip coverage checks)")
+        elif isinstance(highlights, str):
+            if not highlights.strip():
+                return invalid("'highlights' is empty (leave it out to skip coverage checks)")
+        else:
+            kind = type(highlights).__name__
+            return invalid(f"'highlights' must be text or a list of texts, got a {kind}")
+    raw_thresholds = row.get(keys["thresholds"]) or {}
+    if not isinstance(raw_thresholds, dict):
+        return invalid("'thresholds' must be a mapping of NAME: VALUE")
+    try:
+        thresholds = gate.parse_mapping(raw_thresholds)
+    except SettingError as error:
+        return invalid(str(error))
+    used = {keys[name] for name in FIELDS}
+    metadata = {k: v for k, v in row.items() if k not in used}
+    return Case(
+        id=case_id, path=display, line=line,
+        article=texts["article"], summary=texts["summary"], highlights=highlights,
+        thresholds=thresholds, file_thresholds=file_thresholds, metadata=metadata,
+    )
+
+
+def _case_id(raw: object, fallback: str) -> str:
+    if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+        return fallback
+    text = str(raw).strip()
+    # "::" separates pytest node id parts; an id must stay one part.
+    return text.replace("::", ":") if text else fallback
+
+
+def _hint(name: str, key: str, row: Mapping[str, Any], keys: Mapping[str, str]) -> str:
+    used = set(keys.values())
+    others = [k for k in row if isinstance(k, str) and k not in used]
+    texts = [k for k in others if isinstance(row[k], str)]
+    if not texts:
+        return ""
+    return (
+        f"; this case has {', '.join(repr(k) for k in texts[:6])}: map one with "
+        f"--summgate-field {name}={texts[0]}"
+    )

@@ -1,0 +1,62 @@
+"""Scoring cases: documents, scorers, the model, and the rules' verdicts.
+
+Used by the pytest items and by the public API alike, so both give the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .cases import Case
+from .gate import Check, evaluate
+from .metrics import Document, Metric, Scorer, default_scorers, score_documents
+from .models import Embedder, get_embedder
+from .settings import Settings
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """A case's metrics (with their evidence) and the verdict of every rule."""
+
+    case: Case
+    metrics: Mapping[str, Metric]
+    checks: tuple[Check, ...]
+
+    @property
+    def scores(self) -> dict[str, float | None]:
+        return {name: metric.value for name, metric in self.metrics.items()}
+
+    @property
+    def failed(self) -> list[Check]:
+        return [check for check in self.checks if check.failed]
+
+
+class Engine:
+    """Scores cases with a fixed set of scorers and one embedding model."""
+
+    def __init__(self, settings: Settings, scorers: Sequence[Scorer] | None = None) -> None:
+        self.settings = settings
+        self.scorers = list(scorers) if scorers is not None else default_scorers()
+        self.embedder: Embedder | None = (
+            get_embedder(settings.model) if any(s.needs_model for s in self.scorers) else None
+        )
+
+    def load_model(self) -> None:
+        """Load the model now (raises ModelUnavailable with a one-line fix)."""
+        if self.embedder is not None:
+            self.embedder.load()
+
+    def metrics(self, docs: Sequence[Document]) -> list[dict[str, Metric]]:
+        self.load_model()
+        return score_documents(docs, self.scorers, self.embedder)
+
+    def check(self, cases: Sequence[Case]) -> list[CaseResult]:
+        docs = [Document(c.article, c.summary, c.highlights) for c in cases]
+        results = []
+        for case, metrics in zip(cases, self.metrics(docs)):
+            skipped = {name: m.skipped for name, m in metrics.items() if m.value is None}
+            scores = {name: m.value for name, m in metrics.items()}
+            checks = evaluate(self.settings.rules_for(case), scores, skipped)
+            results.append(CaseResult(case, metrics, tuple(checks)))
+        return results

@@ -1,0 +1,26 @@
+"""The gate's own errors. Each name states the condition; each message says what to do."""
+
+from __future__ import annotations
+
+
+class SummgateError(Exception):
+    """Base of every error the gate raises on purpose (never a bug)."""
+
+
+class SettingError(SummgateError):
+    """An option, ini value or threshold cannot be used as given."""
+
+
+class CaseFileError(SummgateError):
+    """A case file cannot be read at all (broken YAML, not a case file)."""
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {message}")
+
+
+class ModelUnavailable(SummgateError):
+    """The embedding model cannot be had; the message is one line that says how to fix it."""

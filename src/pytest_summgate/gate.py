@@ -1,0 +1,166 @@
+"""Thresholds as data: which rules apply to a case, where each came from, and their verdicts.
+
+Every rule is evaluated; the gate never stops at the first failure, so a failing case shows
+all of its checks with their margins.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from .errors import SettingError
+
+Op = Literal[">=", "<="]
+
+
+@dataclass(frozen=True)
+class ThresholdSpec:
+    """A threshold name users write, the metric it bounds, and the values it accepts."""
+
+    name: str
+    metric: str
+    op: Op
+    unit_interval: bool  # a score in [0, 1]; otherwise any number >= 0
+    integer: bool = False
+    help: str = ""
+
+
+SPECS: dict[str, ThresholdSpec] = {
+    spec.name: spec
+    for spec in (
+        ThresholdSpec("faithfulness", "faithfulness", ">=", True,
+                      help="weakest summary sentence's support by the article"),
+        ThresholdSpec("coverage", "coverage", ">=", True,
+                      help="share of reference highlights the summary covers"),
+        ThresholdSpec("rouge1", "rouge1", ">=", True, help="ROUGE-1 recall of the highlights"),
+        ThresholdSpec("rouge2", "rouge2", ">=", True, help="ROUGE-2 recall of the highlights"),
+        ThresholdSpec("rougeL", "rougeL", ">=", True, help="ROUGE-L recall of the highlights"),
+        ThresholdSpec("min_words", "length", ">=", False, integer=True,
+                      help="summary length in words, at least"),
+        ThresholdSpec("max_words", "length", "<=", False, integer=True,
+                      help="summary length in words, at most"),
+        ThresholdSpec("max_compression", "compression", "<=", False,
+                      help="summary words / article words, at most"),
+    )
+}
+
+# Built-in defaults for news summaries; bench/calibrate.py prints the measurements behind
+# the faithfulness and coverage values (README: "How the defaults were chosen").
+BUILTIN_THRESHOLDS: dict[str, float] = {
+    "faithfulness": 0.45,
+    "coverage": 0.5,
+    "min_words": 10,
+    "max_words": 150,
+    "max_compression": 0.5,
+}
+
+_OFF = {"off", "none", "null", ""}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One threshold in force for a case: ``metric op value``, set by ``source``."""
+
+    name: str
+    metric: str
+    op: Op
+    value: float
+    source: str
+
+    def holds(self, score: float) -> bool:
+        return score >= self.value if self.op == ">=" else score <= self.value
+
+    def margin(self, score: float) -> float:
+        """Signed distance to the bound: positive is room to spare, negative a violation."""
+        return score - self.value if self.op == ">=" else self.value - score
+
+
+@dataclass(frozen=True)
+class Check:
+    """A rule's verdict on a case. ``score`` is None when the metric was skipped."""
+
+    rule: Rule
+    score: float | None
+    skipped: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.score is not None and not self.rule.holds(self.score)
+
+
+def suggest(name: str) -> str:
+    close = difflib.get_close_matches(name, list(SPECS), n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def parse_value(name: str, raw: object) -> float | None:
+    """Validate one threshold; None means the threshold is switched off."""
+    spec = SPECS.get(name)
+    if spec is None:
+        known = ", ".join(SPECS)
+        raise SettingError(f"unknown threshold {name!r}{suggest(name)}; known: {known}")
+    if raw is None or (isinstance(raw, str) and raw.strip().lower() in _OFF):
+        return None
+    if isinstance(raw, bool):
+        raise SettingError(f"threshold {name} must be a number, not {raw!r}")
+    try:
+        value = float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise SettingError(f"threshold {name} must be a number, not {raw!r}") from None
+    if math.isnan(value) or math.isinf(value):
+        raise SettingError(f"threshold {name} must be a finite number, not {raw!r}")
+    if spec.unit_interval and not 0.0 <= value <= 1.0:
+        raise SettingError(f"threshold {name} must be between 0 and 1, not {raw!r}")
+    if not spec.unit_interval and value < 0:
+        raise SettingError(f"threshold {name} must be 0 or more, not {raw!r}")
+    if spec.integer and value != int(value):
+        raise SettingError(f"threshold {name} must be a whole number of words, not {raw!r}")
+    return value
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    """Split ``NAME=VALUE`` (command line and ini form)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise SettingError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), value.strip()
+
+
+def parse_mapping(values: Mapping[str, object]) -> dict[str, float | None]:
+    """Validate a mapping of threshold names to values (YAML ``thresholds:``)."""
+    return {str(name): parse_value(str(name), raw) for name, raw in values.items()}
+
+
+Layer = tuple[str, Mapping[str, float | None]]
+
+
+def resolve_rules(layers: Iterable[Layer]) -> list[Rule]:
+    """Merge threshold layers, lowest precedence first; later layers override earlier ones."""
+    merged: dict[str, tuple[float | None, str]] = {}
+    for source, values in layers:
+        for name, value in values.items():
+            merged[name] = (value, source)
+    rules = []
+    for name, spec in SPECS.items():
+        if name in merged and merged[name][0] is not None:
+            value, source = merged[name]
+            assert value is not None
+            rules.append(Rule(name, spec.metric, spec.op, value, source))
+    return rules
+
+
+def evaluate(rules: Iterable[Rule], scores: Mapping[str, float | None],
+             skipped: Mapping[str, str]) -> list[Check]:
+    """Judge every rule against the case's scores (a missing score is a skipped check)."""
+    checks = []
+    for rule in rules:
+        score = scores.get(rule.metric)
+        if score is None:
+            checks.append(Check(rule, None, skipped.get(rule.metric, "not computed")))
+        else:
+            checks.append(Check(rule, score))
+    return checks

@@ -1,0 +1,90 @@
+"""pytest's side of a case file: CaseFile collects, CaseItem checks one case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from . import cases, report
+from .errors import CaseFileError, ModelUnavailable
+
+if TYPE_CHECKING:
+    from _pytest._code.code import ExceptionInfo, TerminalRepr
+
+    from .engine import CaseResult, Engine
+    from .settings import Settings
+
+ENGINE_KEY = pytest.StashKey["Engine"]()
+SETTINGS_KEY = pytest.StashKey["Settings"]()
+
+
+class CaseFile(pytest.File):
+    """A YAML or JSONL file of cases; each case becomes a CaseItem."""
+
+    def collect(self) -> list[CaseItem]:
+        settings = self.config.stash[SETTINGS_KEY]
+        display = self._display_path()
+        try:
+            entries = cases.load(self.path, display, settings.fields)
+        except CaseFileError as error:
+            raise self.CollectError(str(error)) from None
+        except OSError as error:
+            raise self.CollectError(f"{display}: cannot be read: {error.strerror}") from None
+        return [CaseItem.from_parent(self, name=entry.id, entry=entry) for entry in entries]
+
+    def _display_path(self) -> str:
+        try:
+            return str(self.path.relative_to(self.config.invocation_params.dir))
+        except ValueError:
+            return str(self.path)
+
+
+class CaseFailed(Exception):
+    """Raised by CaseItem.runtest when a rule fails; carries the case's result."""
+
+    def __init__(self, result: CaseResult) -> None:
+        super().__init__(result.case.id)
+        self.result = result
+
+
+class CaseItem(pytest.Item):
+    """One case: checks every rule in force and fails with the STYLE.md block."""
+
+    def __init__(self, *, entry: cases.Entry, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.entry = entry
+
+    def setup(self) -> None:
+        if isinstance(self.entry, cases.InvalidCase):
+            pytest.fail(f"invalid case: {self.entry.message}\n  {self.entry.location}",
+                        pytrace=False)
+        try:
+            self.config.stash[ENGINE_KEY].load_model()
+        except ModelUnavailable as error:
+            pytest.fail(f"model unavailable: {error}", pytrace=False)
+
+    def runtest(self) -> None:
+        assert isinstance(self.entry, cases.Case)
+        engine = self.config.stash[ENGINE_KEY]
+        (result,) = engine.check([self.entry])
+        for name, value in result.scores.items():
+            if value is not None:
+                self.user_properties.append((name, round(value, 6)))
+        self.summgate_failed = [check.rule.metric for check in result.failed]
+        if result.failed:
+            raise CaseFailed(result)
+
+    def repr_failure(
+        self, excinfo: ExceptionInfo[BaseException], style: Any = None
+    ) -> str | TerminalRepr:
+        if isinstance(excinfo.value, CaseFailed):
+            result = excinfo.value.result
+            return report.failure_block(result.checks, result.metrics, result.case.location)
+        if isinstance(excinfo.value, ModelUnavailable):
+            return f"model unavailable: {excinfo.value}"
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, self.entry.line - 1, f"case: {self.name}"

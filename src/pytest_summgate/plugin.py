@@ -1,0 +1,155 @@
+"""pytest-summgate's hooks: options, configure, collect, report header, summary.
+
+Nothing happens without ``--summgate``: the plugin never collects a repository's YAML files
+unless asked to. Collection loads no model and imports no torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import gate
+from .cases import parse_field_map
+from .errors import SettingError
+from .items import ENGINE_KEY, SETTINGS_KEY, CaseFile, CaseItem
+from .report import RunSummary
+from .settings import DEFAULT_GLOBS, Settings
+
+
+def _threshold_arg(text: str) -> str:
+    try:
+        name, raw = gate.parse_assignment(text)
+        gate.parse_value(name, raw)
+    except SettingError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def _field_arg(text: str) -> str:
+    try:
+        parse_field_map([text])
+    except SettingError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("summgate", "summarization quality gate")
+    group.addoption("--summgate", action="store_true", default=False,
+                    help="collect case files (*.yaml, *.yml, *.jsonl) under the given paths "
+                         "and check each case")
+    group.addoption("--summgate-field", action="append", default=[], type=_field_arg,
+                    metavar="FIELD=KEY",
+                    help="read a case field from another key, e.g. summary=chatgpt "
+                         "(repeatable; fields: id, article, summary, highlights, thresholds)")
+    group.addoption("--summgate-threshold", action="append", default=[], type=_threshold_arg,
+                    metavar="NAME=VALUE",
+                    help="set a threshold for every case, e.g. faithfulness=0.6 or "
+                         "max_words=off (repeatable)")
+    group.addoption("--summgate-model", default=None, metavar="NAME",
+                    help="embedding model: a hub id or a local path "
+                         "(default: sentence-transformers/all-MiniLM-L6-v2)")
+    parser.addini("summgate_thresholds", type="linelist", default=[],
+                  help="thresholds for every case, one NAME=VALUE a line")
+    parser.addini("summgate_fields", type="linelist", default=[],
+                  help="field mapping, one FIELD=KEY a line")
+    parser.addini("summgate_model", type="string", default="",
+                  help="embedding model (hub id or local path)")
+    parser.addini("summgate_globs", type="args", default=list(DEFAULT_GLOBS),
+                  help="file name patterns of case files (default: *.yaml *.yml *.jsonl)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.getoption("summgate"):
+        return
+    try:
+        settings = Settings.resolve(
+            cli_fields=config.getoption("summgate_field"),
+            ini_fields=config.getini("summgate_fields"),
+            cli_thresholds=config.getoption("summgate_threshold"),
+            ini_thresholds=config.getini("summgate_thresholds"),
+            cli_model=config.getoption("summgate_model"),
+            ini_model=config.getini("summgate_model") or None,
+            globs=config.getini("summgate_globs"),
+        )
+    except SettingError as error:
+        raise pytest.UsageError(f"summgate: {error}") from None
+    config.stash[SETTINGS_KEY] = settings
+    config.pluginmanager.register(SummaryReporter(), "summgate-summary")
+    from .engine import Engine  # scorers are light to import; the model loads on first use
+
+    config.stash[ENGINE_KEY] = Engine(settings)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    if SETTINGS_KEY not in config.stash:
+        return None
+    settings = config.stash[SETTINGS_KEY]
+    rules = ", ".join(f"{r.name}={r.value:g}" for r in settings.rules_for())
+    fields = ", ".join(f"{k}={v}" for k, v in settings.fields.items()) or "as named"
+    return [f"summgate: model {settings.model}; fields {fields}", f"summgate: thresholds {rules}"]
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CaseFile | None:
+    config = parent.config
+    if SETTINGS_KEY not in config.stash:
+        return None
+    globs = config.stash[SETTINGS_KEY].globs
+    relative = _relative(file_path, config.rootpath)
+    for pattern in globs:
+        target = relative if "/" in pattern else file_path.name
+        if fnmatch.fnmatch(target, pattern):
+            return CaseFile.from_parent(parent, path=file_path)  # type: ignore[no-any-return]
+    return None
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if isinstance(item, CaseItem):
+        # A plain attribute travels with the report to the xdist controller.
+        report.summgate_failed = getattr(item, "summgate_failed", [])  # type: ignore[attr-defined]
+    return report
+
+
+class SummaryReporter:
+    """Gathers case scores from reports (on the xdist controller too) and prints the summary.
+
+    Registered as a plugin object in pytest_configure, only when the gate is on.
+    """
+
+    def __init__(self) -> None:
+        self.summary = RunSummary()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        failed = getattr(report, "summgate_failed", None)
+        if failed is None:
+            return
+        if report.when == "call":
+            scores = {str(k): float(v) for k, v in report.user_properties}
+            self.summary.add(report.nodeid, scores, failed)
+        elif report.when == "setup" and report.failed:
+            longrepr = str(report.longrepr)
+            self.summary.errors[report.nodeid] = longrepr.splitlines()[0] if longrepr else "?"
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        lines = self.summary.lines()
+        if lines:
+            terminalreporter.section("summgate")
+            for line in lines:
+                terminalreporter.write_line(line)

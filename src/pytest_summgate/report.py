@@ -1,0 +1,121 @@
+"""What the user reads: the failure block of a case and the summary after a run.
+
+Pure text: no pytest, no model. The failure block follows STYLE.md: one verdict line, every
+check with score, rule and margin, the evidence of the failing checks, then ``path:line``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .gate import SPECS, Check
+from .metrics import Metric
+
+MAX_EVIDENCE_LINES = 6
+_WORD_METRICS = {"length"}
+
+
+def fmt_score(metric: str, value: float) -> str:
+    return f"{value:.0f} w" if metric in _WORD_METRICS else f"{value:.2f}"
+
+
+def fmt_margin(metric: str, value: float) -> str:
+    return f"{value:+.0f}" if metric in _WORD_METRICS else f"{value:+.2f}"
+
+
+def _short(check: Check) -> str:
+    """``faithfulness 0.31 < 0.80`` for the verdict line."""
+    assert check.score is not None
+    rule = check.rule
+    opposite = "<" if rule.op == ">=" else ">"
+    unit = " words" if rule.metric in _WORD_METRICS else ""
+    bound = fmt_score(rule.metric, rule.value).removesuffix(" w")
+    score = fmt_score(rule.metric, check.score).removesuffix(" w")
+    return f"{rule.metric} {score}{unit} {opposite} {bound}"
+
+
+def verdict(checks: Sequence[Check]) -> str:
+    failed = [c for c in checks if c.failed]
+    judged = [c for c in checks if c.score is not None]
+    if not failed:
+        return f"all {len(judged)} checks passed"
+    return f"{len(failed)} of {len(judged)} checks failed: " + ", ".join(map(_short, failed))
+
+
+def check_table(checks: Sequence[Check]) -> list[str]:
+    rows = [("check", "score", "rule", "margin", "")]
+    for check in checks:
+        rule = check.rule
+        bound = f"{rule.op} {fmt_score(rule.metric, rule.value)}"
+        if check.score is None:
+            rows.append((rule.metric, "-", bound, "", f"skipped: {check.skipped}"))
+            continue
+        margin = fmt_margin(rule.metric, check.score - rule.value)
+        status = f"FAIL  ({rule.name}, {rule.source})" if check.failed else "ok"
+        rows.append((rule.metric, fmt_score(rule.metric, check.score), bound, margin, status))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    return [
+        "  " + "   ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + f"   {row[4]}"
+        for row in rows
+    ]
+
+
+def failure_block(
+    checks: Sequence[Check], metrics: Mapping[str, Metric], location: str
+) -> str:
+    """The text pytest shows for a failing case."""
+    lines = [verdict(checks), *(line.rstrip() for line in check_table(checks))]
+    evidence: list[str] = []
+    for metric in dict.fromkeys(c.rule.metric for c in checks if c.failed):
+        evidence.extend(metrics[metric].evidence if metric in metrics else ())
+    if len(evidence) > MAX_EVIDENCE_LINES:
+        hidden = len(evidence) - MAX_EVIDENCE_LINES
+        evidence = [*evidence[:MAX_EVIDENCE_LINES], f"... and {hidden} more"]
+    lines.extend(f"  {line}" for line in evidence)
+    lines.append(f"  {location}")
+    return "\n".join(lines)
+
+
+@dataclass
+class RunSummary:
+    """Scores gathered from the reports of one run (on the xdist controller too)."""
+
+    scores: dict[str, dict[str, float]] = field(default_factory=dict)  # nodeid -> metric -> value
+    failures: dict[str, list[str]] = field(default_factory=dict)  # nodeid -> failed metrics
+    errors: dict[str, str] = field(default_factory=dict)  # nodeid -> first line
+
+    def add(self, nodeid: str, scores: Mapping[str, float], failed: Iterable[str]) -> None:
+        self.scores[nodeid] = dict(scores)
+        failed = list(failed)
+        if failed:
+            self.failures[nodeid] = failed
+
+    def lines(self, worst: int = 5) -> list[str]:
+        if not self.scores and not self.errors:
+            return []
+        metrics = [m for m in (*(s.metric for s in SPECS.values()),) if self._values(m)]
+        metrics = list(dict.fromkeys(metrics))
+        out = [f"{len(self.scores)} cases scored, {len(self.failures)} failed, "
+               f"{len(self.errors)} could not be checked"]
+        if metrics:
+            rows = [("check", "mean", "min", "failed")]
+            for metric in metrics:
+                values = self._values(metric)
+                failed = sum(metric in f for f in self.failures.values())
+                rows.append((metric, fmt_score(metric, sum(values) / len(values)),
+                             fmt_score(metric, min(values)), str(failed)))
+            widths = [max(len(r[i]) for r in rows) for i in range(4)]
+            out.extend("  " + "   ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip()
+                       for r in rows)
+        ranked = sorted(self.failures, key=lambda n: (-len(self.failures[n]), n))[:worst]
+        if ranked:
+            out.append("worst cases:")
+            out.extend(f"  {nodeid}: {', '.join(self.failures[nodeid])}" for nodeid in ranked)
+        if self.errors:
+            out.append("not checked:")
+            out.extend(f"  {nodeid}: {msg}" for nodeid, msg in sorted(self.errors.items())[:worst])
+        return out
+
+    def _values(self, metric: str) -> list[float]:
+        return [s[metric] for s in self.scores.values() if metric in s]

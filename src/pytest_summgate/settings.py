@@ -1,0 +1,85 @@
+"""One frozen Settings, resolved once per run: command line > ini/pyproject > built-ins.
+
+The per-case layers (a file's ``defaults:`` and the case's own ``thresholds:``) sit on top of
+these; :meth:`Settings.rules_for` stacks all of them in order of precedence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from . import gate
+from .cases import Case, parse_field_map
+from .errors import SettingError
+from .models import DEFAULT_MODEL
+
+DEFAULT_GLOBS = ("*.yaml", "*.yml", "*.jsonl")
+
+SOURCE_BUILTIN = "built-in default"
+SOURCE_INI = "ini summgate_thresholds"
+SOURCE_CLI = "--summgate-threshold"
+SOURCE_FILE = "file defaults"
+SOURCE_CASE = "case thresholds"
+
+
+def _frozen(values: Mapping[str, float | None]) -> Mapping[str, float | None]:
+    return MappingProxyType(dict(values))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the gate needs to know that is not in a case file."""
+
+    fields: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    cli_thresholds: Mapping[str, float | None] = field(default_factory=lambda: _frozen({}))
+    ini_thresholds: Mapping[str, float | None] = field(default_factory=lambda: _frozen({}))
+    model: str = DEFAULT_MODEL
+    globs: tuple[str, ...] = DEFAULT_GLOBS
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        cli_fields: Sequence[str] = (),
+        ini_fields: Sequence[str] = (),
+        cli_thresholds: Sequence[str] = (),
+        ini_thresholds: Sequence[str] = (),
+        cli_model: str | None = None,
+        ini_model: str | None = None,
+        globs: Sequence[str] = (),
+    ) -> Settings:
+        """Validate raw option values; raises SettingError naming the bad one."""
+        fields = parse_field_map(list(ini_fields))
+        fields.update(parse_field_map(list(cli_fields)))
+        return cls(
+            fields=MappingProxyType(fields),
+            cli_thresholds=_frozen(_parse_thresholds(cli_thresholds, "--summgate-threshold")),
+            ini_thresholds=_frozen(_parse_thresholds(ini_thresholds, "summgate_thresholds")),
+            model=(cli_model or ini_model or DEFAULT_MODEL).strip(),
+            globs=tuple(globs) or DEFAULT_GLOBS,
+        )
+
+    def rules_for(self, case: Case | None = None) -> list[gate.Rule]:
+        """The rules in force for ``case`` (or for a case with no thresholds of its own)."""
+        layers: list[gate.Layer] = [
+            (SOURCE_BUILTIN, gate.BUILTIN_THRESHOLDS),
+            (SOURCE_INI, self.ini_thresholds),
+            (SOURCE_CLI, self.cli_thresholds),
+        ]
+        if case is not None:
+            layers.append((f"{SOURCE_FILE} of {case.path}", case.file_thresholds))
+            layers.append((SOURCE_CASE, case.thresholds))
+        return gate.resolve_rules(layers)
+
+
+def _parse_thresholds(assignments: Sequence[str], where: str) -> dict[str, float | None]:
+    values: dict[str, float | None] = {}
+    for text in assignments:
+        try:
+            name, raw = gate.parse_assignment(text)
+            values[name] = gate.parse_value(name, raw)
+        except SettingError as error:
+            raise SettingError(f"{where}: {error}") from None
+    return values
