@@ -182,8 +182,11 @@ def _load_sentence_transformer(source: ModelSource) -> Any:
         )
     try:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
     except ImportError as error:  # pragma: no cover - a declared dependency
         raise ModelUnavailable(f"sentence-transformers cannot be imported: {error}") from None
+    # Progress bars on stderr would land in every failing case's captured output.
+    transformers_logging.disable_progress_bar()
     try:
         return SentenceTransformer(source.location, device="cpu", local_files_only=local_only)
     except Exception as error:

@@ -1,0 +1,61 @@
+"""Helpers for testing code that uses the gate, without a model.
+
+``lexical_engine`` builds an Engine whose scorers are word-overlap stand-ins for the
+embedding scorers: deterministic, instant, and importing no torch. The plugin's own wiring
+tests use it; so can a model repo that tests its conftest hooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from . import text
+from .engine import Engine
+from .metrics import Document, Metric
+from .metrics.coverage import RougeScorer
+from .metrics.length import LengthScorer
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .models import Embedder
+
+
+def _overlap(part: str, whole: set[str]) -> float:
+    tokens = [w.lower() for w in text.words(part)]
+    return sum(t in whole for t in tokens) / len(tokens) if tokens else 0.0
+
+
+class LexicalScorer:
+    """``faithfulness`` and ``coverage`` from word overlap instead of embeddings.
+
+    A summary sentence's support is the share of its words found in the article; a highlight
+    is covered when at least half of its words are in the summary.
+    """
+
+    names = ("faithfulness", "coverage")
+    needs_model = False
+
+    def score(
+        self, docs: Sequence[Document], embedder: Embedder | None
+    ) -> list[dict[str, Metric]]:
+        results = []
+        for doc in docs:
+            article = {w.lower() for w in text.words(doc.article)}
+            summary = {w.lower() for w in text.words(doc.summary)}
+            support = [(_overlap(s, article), s) for s in doc.summary_sentences]
+            value, weakest = min(support) if support else (0.0, "")
+            scored = {"faithfulness": Metric(value, (f'least supported: "{weakest}"',))}
+            if doc.highlights:
+                missed = [h for h in doc.highlights if _overlap(h, summary) < 0.5]
+                share = 1 - len(missed) / len(doc.highlights)
+                scored["coverage"] = Metric(share, tuple(f'missed highlight: "{h}"' for h in missed))
+            else:
+                scored["coverage"] = Metric(None, skipped="no highlights in this case")
+            results.append(scored)
+        return results
+
+
+def lexical_engine(settings: Settings) -> Engine:
+    """An Engine with the lexical stand-in scorers and the real ROUGE and length scorers."""
+    return Engine(settings, scorers=[LexicalScorer(), RougeScorer(), LengthScorer()])
