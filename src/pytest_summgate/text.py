@@ -33,8 +33,11 @@ _TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+(?:['’][^\W_{_CJK}]+)*", re.UNICO
 # A sentence ends at terminal punctuation, optionally followed by closing quotes or brackets.
 _TERMINAL = ".!?…。！？؟۔"
 _CLOSERS = "\"'’”»)]"
+# CJK text puts no space after a stop. NFKC (see normalize) turns the full-width ！ and ？
+# into ASCII ! and ?, so those end a sentence when a CJK character follows directly.
 _BOUNDARY = re.compile(
-    rf"([{re.escape(_TERMINAL)}]+[{re.escape(_CLOSERS)}]*)(\s+|(?<=[。！？])(?=\S))"
+    rf"([{re.escape(_TERMINAL)}]+[{re.escape(_CLOSERS)}]*)"
+    rf"(\s+|(?<=[。！？])(?=\S)|(?<=[!?])(?=[{_CJK}]))"
 )
 # In CNN/DailyMail highlight strings a lost newline leaves a closing quote against the next
 # highlight: "help 'maintain order' They have asked".
