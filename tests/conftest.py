@@ -1,0 +1,67 @@
+"""Shared fixtures: a pytester project with the gate switched on and no model behind it."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Imported here so pytester's in-process runs find these modules already loaded: pytester
+# drops every module a run imports, and reimporting nltk for every run is slow.
+import rouge_score.rouge_scorer  # noqa: F401
+
+REPO = Path(__file__).resolve().parent.parent
+SEED_ROW = Path("/work/shared/examples/cnn_dm_chatgpt_row.jsonl")
+
+LEXICAL_CONFTEST = textwrap.dedent(
+    """
+    import pytest
+    from pytest_summgate.items import ENGINE_KEY, SETTINGS_KEY
+    from pytest_summgate.testing import lexical_engine
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_configure(config):
+        if SETTINGS_KEY in config.stash:
+            config.stash[ENGINE_KEY] = lexical_engine(config.stash[SETTINGS_KEY])
+    """
+)
+
+ARTICLE = (
+    "The city council approved a new budget on Tuesday. The budget adds money for schools "
+    "and parks. The mayor said the plan would help families across the city. Opponents "
+    "said taxes would rise next year. The vote was seven to two after a long debate."
+)
+GOOD_SUMMARY = (
+    "The city council approved a new budget on Tuesday. The budget adds money for schools "
+    "and parks."
+)
+BAD_SUMMARY = "Aliens landed in the harbour yesterday and demanded pancakes from every resident."
+
+
+def case(**fields: Any) -> dict[str, Any]:
+    """A valid case row, with ``fields`` added or replacing the defaults."""
+    row: dict[str, Any] = {"article": ARTICLE, "summary": GOOD_SUMMARY}
+    row.update(fields)
+    return row
+
+
+def jsonl(*rows: dict[str, Any]) -> str:
+    return "".join(json.dumps(row) + "\n" for row in rows)
+
+
+@pytest.fixture
+def seed_row() -> dict[str, Any]:
+    """The CNN/DailyMail row with a ChatGPT summary that issue 2 is built around."""
+    row: dict[str, Any] = json.loads(SEED_ROW.read_text(encoding="utf-8"))
+    return row
+
+
+@pytest.fixture
+def gate(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A pytester project whose gate uses the lexical stand-in scorers (no model, no torch)."""
+    pytester.makeconftest(LEXICAL_CONFTEST)
+    pytester.makeini("[pytest]\n")
+    return pytester
