@@ -103,7 +103,8 @@ def parse_value(name: str, raw: object) -> float | None:
     if spec is None:
         known = ", ".join(SPECS)
         raise SettingError(f"unknown threshold {name!r}{suggest(name)}; known: {known}")
-    if raw is None or (isinstance(raw, str) and raw.strip().lower() in _OFF):
+    # YAML 1.1 reads a bare ``off`` (and ``no``, ``false``) as the boolean False.
+    if raw is None or raw is False or (isinstance(raw, str) and raw.strip().lower() in _OFF):
         return None
     if isinstance(raw, bool):
         raise SettingError(f"threshold {name} must be a number, not {raw!r}")
