@@ -78,14 +78,14 @@ def parse_field_map(assignments: list[str]) -> dict[str, str]:
     return mapping
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, display: str) -> str:
     data = path.read_bytes()
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise CaseFileError(
-            str(path), line, f"not UTF-8 text (byte 0x{data[error.start]:02x}); save it as UTF-8"
+            display, line, f"not UTF-8 text (byte 0x{data[error.start]:02x}); save it as UTF-8"
         ) from None
 
 
@@ -95,7 +95,7 @@ def load(path: Path, display: str, field_map: Mapping[str, str]) -> list[Entry]:
     ``display`` is the path as shown to the user; ``field_map`` the command line's and ini's
     field mapping (a YAML file's own ``defaults: fields:`` takes precedence over it).
     """
-    text = _read_text(path)
+    text = _read_text(path, display)
     if path.suffix == ".jsonl":
         rows = list(_jsonl_rows(text, display))
         defaults: dict[str, Any] = {}
