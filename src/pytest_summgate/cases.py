@@ -134,10 +134,8 @@ def _yaml_rows(text: str, display: str) -> tuple[list[tuple[int, Any]], dict[str
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
         problem = getattr(error, "problem", None) or str(error)
-        raise CaseFileError(display, line, f"invalid YAML: {problem}") from None
+        raise CaseFileError(display, _error_line(error, text), f"invalid YAML: {problem}") from None
     finally:
         loader.dispose()
     if root is None or data is None:
@@ -167,6 +165,21 @@ def _yaml_rows(text: str, display: str) -> tuple[list[tuple[int, Any]], dict[str
         display, root.start_mark.line + 1,
         "not a case file: expected a list of cases or a mapping with 'cases:'",
     )
+
+
+def _error_line(error: yaml.YAMLError, text: str) -> int | None:
+    """The line to show for a YAML error: where the problem is, unless that is past the end.
+
+    An unclosed bracket or quote is found at the end of the stream, after the last line; the
+    line where the unclosed construct starts (the error's context) is the one to fix.
+    """
+    last = len(text.splitlines())
+    marks = [getattr(error, "problem_mark", None), getattr(error, "context_mark", None)]
+    lines = [int(mark.line) + 1 for mark in marks if mark is not None]
+    inside = [line for line in lines if line <= last]
+    if inside:
+        return inside[0]
+    return min(lines[0], max(last, 1)) if lines else None
 
 
 def _value_node(mapping: yaml.MappingNode, key: str) -> yaml.Node | None:
