@@ -155,7 +155,9 @@ def _yaml_rows(text: str, display: str) -> tuple[list[tuple[int, Any]], dict[str
         defaults = data.get("defaults") or {}
         if not isinstance(defaults, dict):
             raise CaseFileError(display, None, "'defaults:' must be a mapping")
-        cases = data["cases"] or []
+        cases = data["cases"]
+        if cases is None:  # "cases:" with nothing under it yet
+            return [], dict(defaults)
         node = _value_node(root, "cases")
         if not isinstance(cases, list) or not isinstance(node, yaml.SequenceNode):
             line = node.start_mark.line + 1 if node is not None else None
