@@ -51,7 +51,8 @@ def check_table(checks: Sequence[Check]) -> list[str]:
         if check.score is None:
             rows.append((rule.metric, "-", bound, "", f"skipped: {check.skipped}"))
             continue
-        margin = fmt_margin(rule.metric, check.score - rule.value)
+        # Signed room to spare, whichever way the rule points: negative means the check failed.
+        margin = fmt_margin(rule.metric, rule.margin(check.score))
         status = f"FAIL  ({rule.name}, {rule.source})" if check.failed else "ok"
         rows.append((rule.metric, fmt_score(rule.metric, check.score), bound, margin, status))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
