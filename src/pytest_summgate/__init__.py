@@ -1,5 +1,11 @@
-"""pytest-summgate: a pytest plugin and CI quality gate for summarization models."""
+"""pytest-summgate: a pytest plugin and CI quality gate for summarization models.
+
+``score`` and ``score_many`` give the gate's own numbers outside pytest.
+"""
 
 from __future__ import annotations
 
+from .api import Result, score, score_many
+
 __version__ = "0.1.0"
+__all__ = ["Result", "__version__", "score", "score_many"]

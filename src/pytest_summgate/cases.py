@@ -164,7 +164,8 @@ def _yaml_rows(text: str, display: str) -> tuple[list[tuple[int, Any]], dict[str
             raise CaseFileError(display, line, "'cases:' must be a list of cases")
         return _with_lines(node, cases), dict(defaults)
     raise CaseFileError(
-        display, root.start_mark.line + 1,
+        display,
+        root.start_mark.line + 1,
         "not a case file: expected a list of cases or a mapping with 'cases:'",
     )
 
@@ -187,12 +188,15 @@ def _error_line(error: yaml.YAMLError, text: str) -> int | None:
 def _value_node(mapping: yaml.MappingNode, key: str) -> yaml.Node | None:
     for key_node, value_node in mapping.value:
         if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
-            return value_node
+            found: yaml.Node = value_node
+            return found
     return None
 
 
 def _with_lines(sequence: yaml.SequenceNode, items: list[Any]) -> list[tuple[int, Any]]:
-    return [(node.start_mark.line + 1, item) for node, item in zip(sequence.value, items)]
+    return [
+        (node.start_mark.line + 1, item) for node, item in zip(sequence.value, items, strict=True)
+    ]
 
 
 def _validate_all(
@@ -207,7 +211,9 @@ def _validate_all(
         entry = _validate(row, line, display, fields, defaults, file_thresholds)
         if entry.id in first_line:
             yield InvalidCase(
-                entry.id, display, line,
+                entry.id,
+                display,
+                line,
                 f"duplicate id {entry.id!r} (first used at {display}:{first_line[entry.id]}); "
                 f"ids must be unique within a file",
             )
@@ -230,7 +236,9 @@ def _validate(
     if not isinstance(row, dict):
         kind = type(row).__name__
         return InvalidCase(
-            fallback_id, display, line,
+            fallback_id,
+            display,
+            line,
             f"a case must be a mapping with 'article' and 'summary', got a {kind}",
         )
     merged = {**defaults, **row}
@@ -279,9 +287,15 @@ def _validate(
     used = {keys[name] for name in FIELDS}
     metadata = {k: v for k, v in row.items() if k not in used}
     return Case(
-        id=case_id, path=display, line=line,
-        article=texts["article"], summary=texts["summary"], highlights=highlights,
-        thresholds=thresholds, file_thresholds=file_thresholds, metadata=metadata,
+        id=case_id,
+        path=display,
+        line=line,
+        article=texts["article"],
+        summary=texts["summary"],
+        highlights=highlights,
+        thresholds=thresholds,
+        file_thresholds=file_thresholds,
+        metadata=metadata,
     )
 
 

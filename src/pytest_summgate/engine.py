@@ -37,15 +37,21 @@ class Engine:
 
     def __init__(self, settings: Settings, scorers: Sequence[Scorer] | None = None) -> None:
         self.settings = settings
-        self.scorers = list(scorers) if scorers is not None else default_scorers()
+        self.scorers = (
+            list(scorers) if scorers is not None else default_scorers(settings.faithfulness_model)
+        )
         self.embedder: Embedder | None = (
             get_embedder(settings.model) if any(s.needs_model for s in self.scorers) else None
         )
 
     def load_model(self) -> None:
-        """Load the model now (raises ModelUnavailable with a one-line fix)."""
+        """Load the models now (raises ModelUnavailable with a one-line fix)."""
         if self.embedder is not None:
             self.embedder.load()
+        for scorer in self.scorers:
+            load = getattr(scorer, "load_model", None)
+            if load is not None:
+                load()
 
     def metrics(self, docs: Sequence[Document]) -> list[dict[str, Metric]]:
         self.load_model()
@@ -54,7 +60,7 @@ class Engine:
     def check(self, cases: Sequence[Case]) -> list[CaseResult]:
         docs = [Document(c.article, c.summary, c.highlights) for c in cases]
         results = []
-        for case, metrics in zip(cases, self.metrics(docs)):
+        for case, metrics in zip(cases, self.metrics(docs), strict=True):
             skipped = {name: m.skipped for name, m in metrics.items() if m.value is None}
             scores = {name: m.value for name, m in metrics.items()}
             checks = evaluate(self.settings.rules_for(case), scores, skipped)

@@ -32,19 +32,46 @@ class ThresholdSpec:
 SPECS: dict[str, ThresholdSpec] = {
     spec.name: spec
     for spec in (
-        ThresholdSpec("faithfulness", "faithfulness", ">=", True,
-                      help="weakest summary sentence's support by the article"),
-        ThresholdSpec("coverage", "coverage", ">=", True,
-                      help="share of reference highlights the summary covers"),
+        ThresholdSpec(
+            "faithfulness",
+            "faithfulness",
+            ">=",
+            True,
+            help="weakest summary sentence's support by the article",
+        ),
+        ThresholdSpec(
+            "coverage",
+            "coverage",
+            ">=",
+            True,
+            help="share of reference highlights the summary covers",
+        ),
         ThresholdSpec("rouge1", "rouge1", ">=", True, help="ROUGE-1 recall of the highlights"),
         ThresholdSpec("rouge2", "rouge2", ">=", True, help="ROUGE-2 recall of the highlights"),
         ThresholdSpec("rougeL", "rougeL", ">=", True, help="ROUGE-L recall of the highlights"),
-        ThresholdSpec("min_words", "length", ">=", False, integer=True,
-                      help="summary length in words, at least"),
-        ThresholdSpec("max_words", "length", "<=", False, integer=True,
-                      help="summary length in words, at most"),
-        ThresholdSpec("max_compression", "compression", "<=", False,
-                      help="summary words / article words, at most"),
+        ThresholdSpec(
+            "min_words",
+            "length",
+            ">=",
+            False,
+            integer=True,
+            help="summary length in words, at least",
+        ),
+        ThresholdSpec(
+            "max_words",
+            "length",
+            "<=",
+            False,
+            integer=True,
+            help="summary length in words, at most",
+        ),
+        ThresholdSpec(
+            "max_compression",
+            "compression",
+            "<=",
+            False,
+            help="summary words / article words, at most",
+        ),
     )
 }
 
@@ -154,8 +181,9 @@ def resolve_rules(layers: Iterable[Layer]) -> list[Rule]:
     return rules
 
 
-def evaluate(rules: Iterable[Rule], scores: Mapping[str, float | None],
-             skipped: Mapping[str, str]) -> list[Check]:
+def evaluate(
+    rules: Iterable[Rule], scores: Mapping[str, float | None], skipped: Mapping[str, str]
+) -> list[Check]:
     """Judge every rule against the case's scores (a missing score is a skipped check)."""
     checks = []
     for rule in rules:

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from .engine import CaseResult, Engine
     from .settings import Settings
 
-ENGINE_KEY = pytest.StashKey["Engine"]()
-SETTINGS_KEY = pytest.StashKey["Settings"]()
+ENGINE_KEY: pytest.StashKey[Engine] = pytest.StashKey()
+SETTINGS_KEY: pytest.StashKey[Settings] = pytest.StashKey()
 
 
 class CaseFile(pytest.File):
@@ -58,8 +58,9 @@ class CaseItem(pytest.Item):
 
     def setup(self) -> None:
         if isinstance(self.entry, cases.InvalidCase):
-            pytest.fail(f"invalid case: {self.entry.message}\n  {self.entry.location}",
-                        pytrace=False)
+            pytest.fail(
+                f"invalid case: {self.entry.message}\n  {self.entry.location}", pytrace=False
+            )
         try:
             self.config.stash[ENGINE_KEY].load_model()
         except ModelUnavailable as error:

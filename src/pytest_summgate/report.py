@@ -62,9 +62,7 @@ def check_table(checks: Sequence[Check]) -> list[str]:
     ]
 
 
-def failure_block(
-    checks: Sequence[Check], metrics: Mapping[str, Metric], location: str
-) -> str:
+def failure_block(checks: Sequence[Check], metrics: Mapping[str, Metric], location: str) -> str:
     """The text pytest shows for a failing case."""
     lines = [verdict(checks), *(line.rstrip() for line in check_table(checks))]
     evidence: list[str] = []
@@ -97,18 +95,28 @@ class RunSummary:
             return []
         metrics = [m for m in (*(s.metric for s in SPECS.values()),) if self._values(m)]
         metrics = list(dict.fromkeys(metrics))
-        out = [f"{len(self.scores)} cases scored, {len(self.failures)} failed, "
-               f"{len(self.errors)} could not be checked"]
+        out = [
+            f"{len(self.scores)} cases scored, {len(self.failures)} failed, "
+            f"{len(self.errors)} could not be checked"
+        ]
         if metrics:
             rows = [("check", "mean", "min", "failed")]
             for metric in metrics:
                 values = self._values(metric)
                 failed = sum(metric in f for f in self.failures.values())
-                rows.append((metric, fmt_score(metric, sum(values) / len(values)),
-                             fmt_score(metric, min(values)), str(failed)))
+                rows.append(
+                    (
+                        metric,
+                        fmt_score(metric, sum(values) / len(values)),
+                        fmt_score(metric, min(values)),
+                        str(failed),
+                    )
+                )
             widths = [max(len(r[i]) for r in rows) for i in range(4)]
-            out.extend("  " + "   ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip()
-                       for r in rows)
+            out.extend(
+                "  " + "   ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip()
+                for r in rows
+            )
         ranked = sorted(self.failures, key=lambda n: (-len(self.failures[n]), n))[:worst]
         if ranked:
             out.append("worst cases:")

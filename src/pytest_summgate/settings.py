@@ -36,6 +36,7 @@ class Settings:
     cli_thresholds: Mapping[str, float | None] = field(default_factory=lambda: _frozen({}))
     ini_thresholds: Mapping[str, float | None] = field(default_factory=lambda: _frozen({}))
     model: str = DEFAULT_MODEL
+    faithfulness_model: str | None = None
     globs: tuple[str, ...] = DEFAULT_GLOBS
 
     @classmethod
@@ -48,6 +49,8 @@ class Settings:
         ini_thresholds: Sequence[str] = (),
         cli_model: str | None = None,
         ini_model: str | None = None,
+        cli_faithfulness_model: str | None = None,
+        ini_faithfulness_model: str | None = None,
         globs: Sequence[str] = (),
     ) -> Settings:
         """Validate raw option values; raises SettingError naming the bad one."""
@@ -58,6 +61,8 @@ class Settings:
             cli_thresholds=_frozen(_parse_thresholds(cli_thresholds, "--summgate-threshold")),
             ini_thresholds=_frozen(_parse_thresholds(ini_thresholds, "summgate_thresholds")),
             model=(cli_model or ini_model or DEFAULT_MODEL).strip(),
+            faithfulness_model=(cli_faithfulness_model or ini_faithfulness_model or "").strip()
+            or None,
             globs=tuple(globs) or DEFAULT_GLOBS,
         )
 

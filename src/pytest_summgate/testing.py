@@ -33,12 +33,10 @@ class LexicalScorer:
     is covered when at least half of its words are in the summary.
     """
 
-    names = ("faithfulness", "coverage")
+    names: tuple[str, ...] = ("faithfulness", "coverage")
     needs_model = False
 
-    def score(
-        self, docs: Sequence[Document], embedder: Embedder | None
-    ) -> list[dict[str, Metric]]:
+    def score(self, docs: Sequence[Document], embedder: Embedder | None) -> list[dict[str, Metric]]:
         results = []
         for doc in docs:
             article = {w.lower() for w in text.words(doc.article)}
@@ -49,7 +47,8 @@ class LexicalScorer:
             if doc.highlights:
                 missed = [h for h in doc.highlights if _overlap(h, summary) < 0.5]
                 share = 1 - len(missed) / len(doc.highlights)
-                scored["coverage"] = Metric(share, tuple(f'missed highlight: "{h}"' for h in missed))
+                evidence = tuple(f'missed highlight: "{h}"' for h in missed)
+                scored["coverage"] = Metric(share, evidence)
             else:
                 scored["coverage"] = Metric(None, skipped="no highlights in this case")
             results.append(scored)

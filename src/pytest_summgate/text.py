@@ -15,11 +15,63 @@ from typing import Any
 
 # Abbreviations after which a full stop does not end a sentence (lowercase, no dot).
 _ABBREVIATIONS = frozenset(
-    """
-    mr mrs ms dr prof sr jr st mt ft gen col lt sgt capt cmdr adm gov sen rep rev hon pres
-    no nos vs etc al inc ltd co corp dept est approx fig jan feb mar apr jun jul aug sep sept
-    oct nov dec u.s u.k u.n e.g i.e a.m p.m
-    """.split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sr",
+        "jr",
+        "st",
+        "mt",
+        "ft",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "cmdr",
+        "adm",
+        "gov",
+        "sen",
+        "rep",
+        "rev",
+        "hon",
+        "pres",
+        "no",
+        "nos",
+        "vs",
+        "etc",
+        "al",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "dept",
+        "est",
+        "approx",
+        "fig",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.k",
+        "u.n",
+        "e.g",
+        "i.e",
+        "a.m",
+        "p.m",
+    ]
 )
 
 # Scripts written without spaces between words: every character counts as a word.
@@ -91,9 +143,9 @@ def split_sentences(text: str) -> list[str]:
     for match in _BOUNDARY.finditer(text):
         end = match.end(1)
         chunk = text[start:end]
-        if match.group(1)[0] == "." and len(match.group(1).rstrip(_CLOSERS)) == 1:
-            if _ends_with_abbreviation(chunk):
-                continue
+        single_stop = match.group(1).rstrip(_CLOSERS) == "."
+        if single_stop and _ends_with_abbreviation(chunk):
+            continue
         pieces.append(chunk.strip())
         start = match.end()
     rest = text[start:].strip()
@@ -141,6 +193,18 @@ def split_highlights(highlights: str | Sequence[str] | None) -> list[str]:
                 result.extend(split_sentences(part))
         return [h for h in result if words(h)]
     return [normalize(h) for h in highlights if words(normalize(h))]
+
+
+def passages(sentences: Sequence[str], window: int = 24, stride: int = 12) -> list[str]:
+    """The sentences, plus overlapping windows of ``window`` words over longer ones."""
+    result: list[str] = []
+    for sentence in sentences:
+        result.append(sentence)
+        tokens = sentence.split()
+        if len(tokens) > window + stride:
+            for start in range(0, len(tokens) - window + stride, stride):
+                result.append(" ".join(tokens[start : start + window]))
+    return result
 
 
 def clip(text: str, limit: int = 90) -> str:

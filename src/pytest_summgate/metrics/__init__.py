@@ -51,6 +51,15 @@ class Document:
         return text.split_sentences(self.summary)
 
     @cached_property
+    def summary_passages(self) -> list[str]:
+        """Summary sentences, plus overlapping word windows over any overlong sentence.
+
+        Model output without punctuation comes out as one long "sentence"; matching a short
+        highlight against all of it would dilute the match.
+        """
+        return text.passages(self.summary_sentences)
+
+    @cached_property
     def highlights(self) -> list[str]:
         return text.split_highlights(self.raw_highlights)
 
@@ -69,23 +78,41 @@ class Scorer(Protocol):
 
     ``needs_model`` tells the gate to load the embedding model before calling ``score``;
     ``score`` returns one mapping per document, from each name in ``names`` to its Metric.
+    A scorer with a model of its own may also define ``load_model()``: the gate calls it
+    before scoring, so an unavailable model is one clear error per case, not a traceback.
     """
 
-    names: tuple[str, ...]
-    needs_model: bool
+    @property
+    def names(self) -> tuple[str, ...]: ...
+
+    @property
+    def needs_model(self) -> bool: ...
 
     def score(
         self, docs: Sequence[Document], embedder: Embedder | None
     ) -> list[dict[str, Metric]]: ...
 
 
-def default_scorers() -> list[Scorer]:
-    """The built-in scorers, in the order their checks are shown."""
+def default_scorers(faithfulness_model: str | None = None) -> list[Scorer]:
+    """The built-in scorers, in the order their checks are shown.
+
+    With ``faithfulness_model`` (an NLI cross-encoder, hub id or local path) faithfulness
+    comes from that model instead of the embedded default.
+    """
     from .coverage import CoverageScorer, RougeScorer
-    from .faithfulness import FaithfulnessScorer
     from .length import LengthScorer
 
-    return [FaithfulnessScorer(), CoverageScorer(), RougeScorer(), LengthScorer()]
+    faithfulness: Scorer
+    if faithfulness_model:
+        from ..models import get_nli_model
+        from .nli import NLIFaithfulnessScorer
+
+        faithfulness = NLIFaithfulnessScorer(get_nli_model(faithfulness_model))
+    else:
+        from .faithfulness import FaithfulnessScorer
+
+        faithfulness = FaithfulnessScorer()
+    return [faithfulness, CoverageScorer(), RougeScorer(), LengthScorer()]
 
 
 def score_documents(
@@ -94,7 +121,8 @@ def score_documents(
     """Every scorer over every document: one mapping of metric name to Metric per document."""
     results: list[dict[str, Metric]] = [{} for _ in docs]
     for scorer in scorers:
-        for merged, scored in zip(results, scorer.score(docs, embedder if scorer.needs_model
-                                                        else None)):
+        for merged, scored in zip(
+            results, scorer.score(docs, embedder if scorer.needs_model else None), strict=True
+        ):
             merged.update(scored)
     return results

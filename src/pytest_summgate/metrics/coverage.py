@@ -17,32 +17,37 @@ NO_HIGHLIGHTS = "no highlights in this case"
 # A highlight counts as covered when some summary sentence has at least this cosine
 # similarity with it (all-MiniLM-L6-v2). bench/calibrate.py prints the measurement on the
 # REALSumm dev split that chose it.
-MATCH_SIMILARITY = 0.6
+MATCH_SIMILARITY = 0.55
 
 
 class CoverageScorer:
     """``coverage``: the share of highlights matched by some summary sentence."""
 
-    names = ("coverage",)
+    names: tuple[str, ...] = ("coverage",)
     needs_model = True
 
     def __init__(self, match_similarity: float = MATCH_SIMILARITY) -> None:
         self.match_similarity = match_similarity
 
-    def score(
-        self, docs: Sequence[Document], embedder: Embedder | None
-    ) -> list[dict[str, Metric]]:
+    def highlight_support(
+        self, docs: Sequence[Document], embedder: Embedder
+    ) -> list[list[tuple[float, int]]]:
+        """Per document, each highlight's best similarity with a summary passage, and which."""
+        index = SentenceIndex(
+            embedder, [s for d in docs for s in d.highlights + d.summary_passages]
+        )
+        return [index.best_matches(d.highlights, d.summary_passages) for d in docs]
+
+    def score(self, docs: Sequence[Document], embedder: Embedder | None) -> list[dict[str, Metric]]:
         assert embedder is not None
-        index = SentenceIndex(embedder, [s for d in docs for s in d.highlights + d.summary_sentences])
         results = []
-        for doc in docs:
+        for doc, best in zip(docs, self.highlight_support(docs, embedder), strict=True):
             if not doc.highlights:
                 results.append({"coverage": Metric(None, skipped=NO_HIGHLIGHTS)})
                 continue
-            best = index.best_matches(doc.highlights, doc.summary_sentences)
             missed = [
                 f'missed highlight: "{text.clip(h, 100)}" (best match {sim:.2f})'
-                for h, (sim, _) in zip(doc.highlights, best)
+                for h, (sim, _) in zip(doc.highlights, best, strict=True)
                 if sim < self.match_similarity
             ]
             covered = len(doc.highlights) - len(missed)
@@ -56,12 +61,10 @@ class RougeScorer:
     rouge-score with Porter stemming, fed a tokenizer that keeps non-Latin scripts.
     """
 
-    names = ("rouge1", "rouge2", "rougeL")
+    names: tuple[str, ...] = ("rouge1", "rouge2", "rougeL")
     needs_model = False
 
-    def score(
-        self, docs: Sequence[Document], embedder: Embedder | None
-    ) -> list[dict[str, Metric]]:
+    def score(self, docs: Sequence[Document], embedder: Embedder | None) -> list[dict[str, Metric]]:
         results = []
         for doc in docs:
             if not doc.highlights:

@@ -14,12 +14,10 @@ if TYPE_CHECKING:
 class LengthScorer:
     """``length`` in words and ``compression`` (summary words / article words)."""
 
-    names = ("length", "compression")
+    names: tuple[str, ...] = ("length", "compression")
     needs_model = False
 
-    def score(
-        self, docs: Sequence[Document], embedder: Embedder | None
-    ) -> list[dict[str, Metric]]:
+    def score(self, docs: Sequence[Document], embedder: Embedder | None) -> list[dict[str, Metric]]:
         return [
             {
                 "length": Metric(float(doc.summary_words)),

@@ -1,0 +1,100 @@
+"""Faithfulness from an NLI cross-encoder, scored SummaC-style (zero-shot).
+
+For users who can download a model (for example ``cross-encoder/nli-deberta-v3-xsmall``):
+each summary sentence is checked for entailment against windows of the article, its support
+is the highest entailment probability over the windows, and the case's score is its weakest
+sentence's support. Articles longer than the model's input are split into overlapping windows
+of whole sentences that fit it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .. import text
+from . import Document, Metric
+
+if TYPE_CHECKING:
+    from ..models import Embedder, NLIModel
+
+# Words per window, from the model's token limit: English runs about 1.3 tokens a word, and
+# the summary sentence and special tokens share the same input.
+_TOKENS_PER_WORD = 1.5
+_RESERVED_TOKENS = 96
+
+
+def windows(sentences: Sequence[str], max_words: int) -> list[str]:
+    """Overlapping windows of consecutive sentences, each at most ``max_words`` words.
+
+    Windows start at every other sentence so a claim spanning two sentences is seen whole;
+    a single sentence longer than the budget is cut into word chunks.
+    """
+    pieces: list[str] = []
+    for sentence in sentences:
+        tokens = sentence.split()
+        if len(tokens) <= max_words:
+            pieces.append(sentence)
+        else:
+            pieces.extend(
+                " ".join(tokens[i : i + max_words]) for i in range(0, len(tokens), max_words)
+            )
+    result: list[str] = []
+    for start in range(0, len(pieces), 2):
+        window: list[str] = []
+        size = 0
+        for piece in pieces[start:]:
+            n = len(piece.split())
+            if window and size + n > max_words:
+                break
+            window.append(piece)
+            size += n
+        result.append(" ".join(window))
+        if start + len(window) >= len(pieces):
+            break
+    return list(dict.fromkeys(result))
+
+
+class NLIFaithfulnessScorer:
+    """``faithfulness``: min over summary sentences of max entailment over article windows."""
+
+    names: tuple[str, ...] = ("faithfulness",)
+    needs_model = False  # it brings its own model, not the embedder
+
+    def __init__(self, model: NLIModel) -> None:
+        self.model = model
+
+    def load_model(self) -> None:
+        self.model.load()
+        self.model.entailment_index()
+
+    def score(self, docs: Sequence[Document], embedder: Embedder | None) -> list[dict[str, Metric]]:
+        budget = max(int((self.model.max_tokens - _RESERVED_TOKENS) / _TOKENS_PER_WORD), 16)
+        per_doc = [windows(doc.article_sentences, budget) for doc in docs]
+        pairs = [
+            (window, sentence)
+            for doc, wins in zip(docs, per_doc, strict=True)
+            for sentence in doc.summary_sentences
+            for window in wins
+        ]
+        probs = self.model.entailment(pairs).tolist()
+        results = []
+        at = 0
+        for doc, wins in zip(docs, per_doc, strict=True):
+            if not doc.summary_sentences or not wins:
+                results.append({"faithfulness": Metric(None, skipped="nothing to compare")})
+                continue
+            support = []
+            for _ in doc.summary_sentences:
+                row = probs[at : at + len(wins)]
+                at += len(wins)
+                best = max(range(len(wins)), key=row.__getitem__)
+                support.append((row[best], best))
+            weakest = min(range(len(support)), key=lambda i: support[i][0])
+            value, window = support[weakest]
+            evidence = (
+                f'least entailed: "{text.clip(doc.summary_sentences[weakest], 160)}"',
+                f'  best article window (entailment {value:.2f}): "{text.clip(wins[window], 90)}"',
+            )
+            results.append({"faithfulness": Metric(float(value), evidence)})
+        return results
