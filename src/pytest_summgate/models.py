@@ -206,7 +206,12 @@ class NLIModel(_LazyModel):
 
     @property
     def max_tokens(self) -> int:
-        return int(getattr(self.load(), "max_length", None) or 512)
+        """The model's input limit in tokens (512 when it does not say)."""
+        model = self.load()
+        limit = getattr(model, "max_seq_length", None)
+        if not limit:
+            limit = getattr(getattr(model, "tokenizer", None), "model_max_length", None)
+        return int(min(limit or 512, 4096))
 
     def entailment_index(self) -> int:
         labels = getattr(self.load().model.config, "id2label", {}) or {}

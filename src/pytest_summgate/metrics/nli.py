@@ -27,8 +27,8 @@ _RESERVED_TOKENS = 96
 def windows(sentences: Sequence[str], max_words: int) -> list[str]:
     """Overlapping windows of consecutive sentences, each at most ``max_words`` words.
 
-    Windows start at every other sentence so a claim spanning two sentences is seen whole;
-    a single sentence longer than the budget is cut into word chunks.
+    Each window starts halfway into the previous one, so a claim that spans two sentences
+    is seen whole; a single sentence longer than the budget is cut into word chunks.
     """
     pieces: list[str] = []
     for sentence in sentences:
@@ -40,7 +40,8 @@ def windows(sentences: Sequence[str], max_words: int) -> list[str]:
                 " ".join(tokens[i : i + max_words]) for i in range(0, len(tokens), max_words)
             )
     result: list[str] = []
-    for start in range(0, len(pieces), 2):
+    start = 0
+    while start < len(pieces):
         window: list[str] = []
         size = 0
         for piece in pieces[start:]:
@@ -52,6 +53,7 @@ def windows(sentences: Sequence[str], max_words: int) -> list[str]:
         result.append(" ".join(window))
         if start + len(window) >= len(pieces):
             break
+        start += max(1, len(window) // 2)
     return list(dict.fromkeys(result))
 
 
