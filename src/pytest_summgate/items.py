@@ -64,7 +64,12 @@ class CaseItem(pytest.Item):
         try:
             self.config.stash[ENGINE_KEY].load_model()
         except ModelUnavailable as error:
-            pytest.fail(f"model unavailable: {error}", pytrace=False)
+            problem = str(error)
+        else:
+            return
+        # Failing outside the except block: inside it, pytest would show the ModelUnavailable
+        # too, as "During handling of the above exception, another exception occurred".
+        pytest.fail(f"model unavailable: {problem}", pytrace=False)
 
     def runtest(self) -> None:
         assert isinstance(self.entry, cases.Case)
