@@ -60,8 +60,11 @@ def seed_row() -> dict[str, Any]:
 
 
 @pytest.fixture
-def gate(pytester: pytest.Pytester) -> pytest.Pytester:
+def gate(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     """A pytester project whose gate uses the lexical stand-in scorers (no model, no torch)."""
+    # Hypothesis's terminal summary imports hypothesis anew in every in-process run (pytester
+    # drops the modules a run imports): 1.5 s a run, for a plugin these runs never use.
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:hypothesispytest")
     pytester.makeconftest(LEXICAL_CONFTEST)
     pytester.makeini("[pytest]\n")
     return pytester
