@@ -1,0 +1,82 @@
+"""``examples/`` runs as documented: ``pytest --summgate examples/`` from the repository root.
+
+One run with the real model, in a subprocess, shared by the tests of this module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+
+import pytest
+
+from conftest import REPO
+
+EXAMPLES = REPO / "examples"
+SEED_ID = json.loads((EXAMPLES / "cnn_dm_chatgpt_row.jsonl").read_text())["id"]
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    lines: list[str]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@pytest.fixture(scope="module")
+def examples_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    junit = tmp_path_factory.mktemp("examples") / "junit.xml"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
+    env["HF_HUB_OFFLINE"] = "1"
+    env["COLUMNS"] = "250"  # whole verdicts in the short summary
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--summgate", "examples/", "-p", "no:cacheprovider",
+         "-rA", f"--junitxml={junit}"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    return Run(done.returncode, (done.stdout + done.stderr).splitlines())
+
+
+def test_the_documented_outcomes(examples_run: Run) -> None:
+    assert examples_run.code == pytest.ExitCode.TESTS_FAILED, examples_run.text
+    outcomes = [line for line in examples_run.lines if line.startswith(("PASSED ", "FAILED "))]
+    assert sorted(line.split(" - ")[0] for line in outcomes) == sorted(
+        [
+            f"FAILED examples/cnn_dm_chatgpt_row.jsonl::{SEED_ID}",
+            "PASSED examples/news.yaml::faithful-brief",
+            "FAILED examples/news.yaml::off-topic-sentence",
+            "FAILED examples/news.yaml::misses-the-story",
+        ]
+    )
+
+
+def test_each_failing_example_fails_for_its_documented_reason(examples_run: Run) -> None:
+    verdicts = {
+        line.split(" - ")[0].removeprefix("FAILED "): line
+        for line in examples_run.lines
+        if line.startswith("FAILED ")
+    }
+    assert ": faithfulness " in verdicts["examples/news.yaml::off-topic-sentence"]
+    assert ": coverage " in verdicts["examples/news.yaml::misses-the-story"]
+    seed_block = examples_run.text.split(f"case: {SEED_ID}")[1]
+    assert "length 470 words > 150" in seed_block.splitlines()[1]
+
+
+def test_the_failure_blocks_name_the_line_and_the_rule_source(examples_run: Run) -> None:
+    stripped = [line.strip() for line in examples_run.lines]
+    assert "examples/news.yaml:59" in stripped
+    assert "examples/news.yaml:66" in stripped
+    assert "examples/cnn_dm_chatgpt_row.jsonl:1" in stripped
+    assert any("FAIL  (coverage, ini summgate_thresholds)" in line for line in stripped)
+    assert not any("Traceback" in line for line in examples_run.lines)
+
+
+def test_the_summary_after_the_run(examples_run: Run) -> None:
+    assert "4 cases scored, 3 failed, 0 could not be checked" in examples_run.lines
+    assert "worst cases:" in examples_run.lines
