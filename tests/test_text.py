@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (the samples are other scripts and typographic quotes on purpose)
 """Splitting and tokenizing real dataset text: news prose, CNN/DailyMail strings, other scripts."""
 
 from __future__ import annotations
