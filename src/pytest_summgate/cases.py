@@ -16,9 +16,10 @@ from typing import Any
 import yaml
 
 from . import gate
+from .baseline import parse_tolerances
 from .errors import CaseFileError, SettingError
 
-FIELDS = ("id", "article", "summary", "highlights", "thresholds")
+FIELDS = ("id", "article", "summary", "highlights", "thresholds", "tolerance")
 REQUIRED = ("article", "summary")
 _DEFAULTS_KEYS = ("fields", "thresholds")
 
@@ -40,6 +41,7 @@ class Case:
     highlights: str | tuple[str, ...] | None = None
     thresholds: Mapping[str, float | None] = field(default_factory=dict)
     file_thresholds: Mapping[str, float | None] = field(default_factory=dict)
+    tolerance: Mapping[str, float] = field(default_factory=dict)
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -284,6 +286,13 @@ def _validate(
         thresholds = gate.parse_mapping(raw_thresholds)
     except SettingError as error:
         return invalid(str(error))
+    raw_tolerance = merged.get(keys["tolerance"]) or {}
+    if not isinstance(raw_tolerance, dict):
+        return invalid("'tolerance' must be a mapping of METRIC: VALUE")
+    try:
+        tolerance = parse_tolerances(raw_tolerance, "tolerance")
+    except SettingError as error:
+        return invalid(str(error))
     used = {keys[name] for name in FIELDS}
     metadata = {k: v for k, v in row.items() if k not in used}
     return Case(
@@ -295,6 +304,7 @@ def _validate(
         highlights=highlights,
         thresholds=thresholds,
         file_thresholds=file_thresholds,
+        tolerance=tolerance,
         metadata=metadata,
     )
 

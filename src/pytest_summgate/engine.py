@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .cases import Case
-from .gate import Check, evaluate
+from .gate import Check, Rule, evaluate
 from .metrics import Document, Metric, Scorer, default_scorers, score_documents
 from .models import Embedder, get_embedder
 from .settings import Settings
@@ -26,6 +26,10 @@ class CaseResult:
     @property
     def scores(self) -> dict[str, float | None]:
         return {name: metric.value for name, metric in self.metrics.items()}
+
+    @property
+    def checks_rules(self) -> list[Rule]:
+        return [check.rule for check in self.checks]
 
     @property
     def failed(self) -> list[Check]:

@@ -22,5 +22,9 @@ class CaseFileError(SummgateError):
         super().__init__(f"{where}: {message}")
 
 
+class BaselineError(SummgateError):
+    """A baseline file exists but cannot be used (unreadable, corrupt, another format)."""
+
+
 class ModelUnavailable(SummgateError):
     """The embedding model cannot be had; the message is one line that says how to fix it."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import cases, report
+from . import baseline, cases, report
 from .errors import CaseFileError, ModelUnavailable
 
 if TYPE_CHECKING:
@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 ENGINE_KEY: pytest.StashKey[Engine] = pytest.StashKey()
 SETTINGS_KEY: pytest.StashKey[Settings] = pytest.StashKey()
+BASELINE_KEY: pytest.StashKey[baseline.Baseline | None] = pytest.StashKey()
+REMEDY_KEY: pytest.StashKey[str] = pytest.StashKey()
 
 
 class CaseFile(pytest.File):
@@ -42,11 +44,15 @@ class CaseFile(pytest.File):
 
 
 class CaseFailed(Exception):
-    """Raised by CaseItem.runtest when a rule fails; carries the case's result."""
+    """Raised by CaseItem.runtest when a rule fails or a metric regressed."""
 
-    def __init__(self, result: CaseResult) -> None:
+    def __init__(
+        self, result: CaseResult, regressed: list[baseline.Regression], remedy: str
+    ) -> None:
         super().__init__(result.case.id)
         self.result = result
+        self.regressed = regressed
+        self.remedy = remedy
 
 
 class CaseItem(pytest.Item):
@@ -72,22 +78,52 @@ class CaseItem(pytest.Item):
         pytest.fail(f"model unavailable: {problem}", pytrace=False)
 
     def runtest(self) -> None:
-        assert isinstance(self.entry, cases.Case)
+        case = self.entry
+        assert isinstance(case, cases.Case)
         engine = self.config.stash[ENGINE_KEY]
-        (result,) = engine.check([self.entry])
+        (result,) = engine.check([case])
         for name, value in result.scores.items():
             if value is not None:
                 self.user_properties.append((name, round(value, 6)))
-        self.summgate_failed = [check.rule.metric for check in result.failed]
-        if result.failed:
-            raise CaseFailed(result)
+        self.summgate_content = baseline.content_hash(case.article, case.highlights)
+        regressed = self._compare(result)
+        self.summgate_failed = [check.rule.metric for check in result.failed] + [
+            f"{r.metric} (regressed)" for r in regressed
+        ]
+        if result.failed or regressed:
+            raise CaseFailed(result, regressed, self.config.stash.get(REMEDY_KEY, ""))
+
+    def _compare(self, result: CaseResult) -> list[baseline.Regression]:
+        """Check the scores against the stored baseline, when there is one to check."""
+        stored = self.config.stash.get(BASELINE_KEY, None)
+        settings = self.config.stash[SETTINGS_KEY]
+        if stored is None or settings.update_baseline:
+            self.summgate_baseline = ""
+            return []
+        entry = stored.entries.get(self.nodeid)
+        if entry is None:
+            self.summgate_baseline = baseline.NEW
+            return []
+        if entry.content != self.summgate_content:
+            self.summgate_baseline = baseline.CHANGED
+            return []
+        self.summgate_baseline = baseline.COMPARED
+        tolerance = {**settings.tolerance, **result.case.tolerance}
+        return baseline.regressions(entry, result.scores, result.checks_rules, tolerance)
 
     def repr_failure(
         self, excinfo: ExceptionInfo[BaseException], style: Any = None
     ) -> str | TerminalRepr:
         if isinstance(excinfo.value, CaseFailed):
-            result = excinfo.value.result
-            return report.failure_block(result.checks, result.metrics, result.case.location)
+            failure = excinfo.value
+            result = failure.result
+            return report.failure_block(
+                result.checks,
+                result.metrics,
+                result.case.location,
+                failure.regressed,
+                failure.remedy,
+            )
         if isinstance(excinfo.value, ModelUnavailable):
             return f"model unavailable: {excinfo.value}"
         return super().repr_failure(excinfo, style)

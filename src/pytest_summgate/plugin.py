@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import shlex
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from . import gate
+from . import baseline, gate, suite
 from .cases import parse_field_map
-from .errors import SettingError
-from .items import ENGINE_KEY, SETTINGS_KEY, CaseFile, CaseItem
-from .report import RunSummary
+from .controller import RunController
+from .errors import BaselineError, SettingError
+from .items import BASELINE_KEY, ENGINE_KEY, REMEDY_KEY, SETTINGS_KEY, CaseFile, CaseItem
 from .settings import DEFAULT_GLOBS, Settings
 
 
@@ -104,6 +104,57 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=list(DEFAULT_GLOBS),
         help="file name patterns of case files (default: *.yaml *.yml *.jsonl)",
     )
+    group.addoption(
+        "--summgate-baseline",
+        default=None,
+        metavar="PATH",
+        help=f"baseline file of stored scores (default: {baseline.DEFAULT_PATH})",
+    )
+    group.addoption(
+        "--summgate-update-baseline",
+        action="store_true",
+        default=False,
+        help="write this run's scores to the baseline file (cases not run are kept)",
+    )
+    group.addoption(
+        "--summgate-prune-baseline",
+        action="store_true",
+        default=False,
+        help="with --summgate-update-baseline: drop stored cases that did not run",
+    )
+    group.addoption(
+        "--summgate-tolerance",
+        action="append",
+        default=[],
+        metavar="METRIC=VALUE",
+        help="how far a metric may move the wrong way against the baseline, e.g. "
+        "faithfulness=0.03 (repeatable)",
+    )
+    group.addoption(
+        "--summgate-suite",
+        action="append",
+        default=[],
+        metavar="GATE=VALUE",
+        help="suite gate over the whole run, e.g. pass_rate=0.9, mean_faithfulness=0.7, "
+        "max_mean_drop_faithfulness=0.01 (repeatable)",
+    )
+    group.addoption(
+        "--summgate-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"seed of the bootstrap confidence intervals (default: {suite.DEFAULT_SEED})",
+    )
+    parser.addini("summgate_baseline", type="string", default="", help="baseline file path")
+    parser.addini(
+        "summgate_tolerance",
+        type="linelist",
+        default=[],
+        help="regression tolerances, one METRIC=VALUE a line",
+    )
+    parser.addini(
+        "summgate_suite", type="linelist", default=[], help="suite gates, one GATE=VALUE a line"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -120,14 +171,40 @@ def pytest_configure(config: pytest.Config) -> None:
             cli_faithfulness_model=config.getoption("summgate_faithfulness_model"),
             ini_faithfulness_model=config.getini("summgate_faithfulness_model") or None,
             globs=config.getini("summgate_globs"),
+            cli_baseline=config.getoption("summgate_baseline"),
+            ini_baseline=config.getini("summgate_baseline") or None,
+            update_baseline=config.getoption("summgate_update_baseline"),
+            prune_baseline=config.getoption("summgate_prune_baseline"),
+            cli_tolerance=config.getoption("summgate_tolerance"),
+            ini_tolerance=config.getini("summgate_tolerance"),
+            cli_suite=config.getoption("summgate_suite"),
+            ini_suite=config.getini("summgate_suite"),
+            bootstrap_seed=config.getoption("summgate_seed"),
         )
     except SettingError as error:
         raise pytest.UsageError(f"summgate: {error}") from None
     config.stash[SETTINGS_KEY] = settings
-    config.pluginmanager.register(SummaryReporter(), "summgate-summary")
+    path = config.rootpath / settings.baseline_path
+    try:
+        stored = baseline.load(path)
+    except BaselineError as error:
+        if not settings.update_baseline:
+            raise pytest.UsageError(f"summgate: {error}") from None
+        stored = None  # being replaced on purpose
+    config.stash[BASELINE_KEY] = stored
+    config.stash[REMEDY_KEY] = _remedy(config)
+    config.pluginmanager.register(
+        RunController(config, settings, stored, path), "summgate-controller"
+    )
     from .engine import Engine  # scorers are light to import; the model loads on first use
 
     config.stash[ENGINE_KEY] = Engine(settings)
+
+
+def _remedy(config: pytest.Config) -> str:
+    """The command that accepts the new scores: this run's own, plus the update flag."""
+    args = [a for a in config.invocation_params.args if a != "--summgate-update-baseline"]
+    return shlex.join(["pytest", *args, "--summgate-update-baseline"])
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -168,34 +245,8 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     if isinstance(item, CaseItem):
-        # A plain attribute travels with the report to the xdist controller.
+        # Plain attributes travel with the report to the xdist controller.
         report.summgate_failed = getattr(item, "summgate_failed", [])  # type: ignore[attr-defined]
+        report.summgate_content = getattr(item, "summgate_content", "")  # type: ignore[attr-defined]
+        report.summgate_baseline = getattr(item, "summgate_baseline", "")  # type: ignore[attr-defined]
     return report
-
-
-class SummaryReporter:
-    """Gathers case scores from reports (on the xdist controller too) and prints the summary.
-
-    Registered as a plugin object in pytest_configure, only when the gate is on.
-    """
-
-    def __init__(self) -> None:
-        self.summary = RunSummary()
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        failed = getattr(report, "summgate_failed", None)
-        if failed is None:
-            return
-        if report.when == "call":
-            scores = {str(k): float(v) for k, v in report.user_properties}  # type: ignore[arg-type]
-            self.summary.add(report.nodeid, scores, failed)
-        elif report.when == "setup" and report.failed:
-            longrepr = str(report.longrepr)
-            self.summary.errors[report.nodeid] = longrepr.splitlines()[0] if longrepr else "?"
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        lines = self.summary.lines()
-        if lines:
-            terminalreporter.section("summgate")
-            for line in lines:
-                terminalreporter.write_line(line)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .baseline import Regression
 from .gate import SPECS, Check
 from .metrics import Metric
 
@@ -62,17 +63,61 @@ def check_table(checks: Sequence[Check]) -> list[str]:
     ]
 
 
-def failure_block(checks: Sequence[Check], metrics: Mapping[str, Metric], location: str) -> str:
-    """The text pytest shows for a failing case."""
-    lines = [verdict(checks), *(line.rstrip() for line in check_table(checks))]
+def regression_verdict(regressed: Sequence[Regression]) -> str:
+    parts = [
+        f"{r.metric} {fmt_score(r.metric, r.now).removesuffix(' w')} "
+        f"(was {fmt_score(r.metric, r.baseline).removesuffix(' w')})"
+        for r in regressed
+    ]
+    noun = "metric" if len(regressed) == 1 else "metrics"
+    return f"{len(regressed)} {noun} regressed against the baseline: " + ", ".join(parts)
+
+
+def regression_table(regressed: Sequence[Regression]) -> list[str]:
+    rows = [("regressed", "baseline", "now", "delta", "tolerance")]
+    rows += [
+        (
+            r.metric,
+            fmt_score(r.metric, r.baseline),
+            fmt_score(r.metric, r.now),
+            fmt_margin(r.metric, r.delta),
+            fmt_score(r.metric, r.tolerance).removesuffix(" w"),
+        )
+        for r in regressed
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    return [
+        "  " + "   ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip() for row in rows
+    ]
+
+
+def failure_block(
+    checks: Sequence[Check],
+    metrics: Mapping[str, Metric],
+    location: str,
+    regressed: Sequence[Regression] = (),
+    remedy: str = "",
+) -> str:
+    """The text pytest shows for a failing case: verdict, checks, evidence, place, remedy."""
+    head = verdict(checks)
+    if regressed:
+        head = (f"{head}; " if any(c.failed for c in checks) else "") + regression_verdict(
+            regressed
+        )
+    lines = [head, *(line.rstrip() for line in check_table(checks))]
+    if regressed:
+        lines.extend(regression_table(regressed))
     evidence: list[str] = []
-    for metric in dict.fromkeys(c.rule.metric for c in checks if c.failed):
+    failing = [c.rule.metric for c in checks if c.failed] + [r.metric for r in regressed]
+    for metric in dict.fromkeys(failing):
         evidence.extend(metrics[metric].evidence if metric in metrics else ())
     if len(evidence) > MAX_EVIDENCE_LINES:
         hidden = len(evidence) - MAX_EVIDENCE_LINES
         evidence = [*evidence[:MAX_EVIDENCE_LINES], f"... and {hidden} more"]
     lines.extend(f"  {line}" for line in evidence)
     lines.append(f"  {location}")
+    if regressed and remedy:
+        lines.append(f"  to accept the new scores: {remedy}")
     return "\n".join(lines)
 
 

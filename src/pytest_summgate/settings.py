@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from . import gate
+from . import baseline, gate, suite
 from .cases import Case, parse_field_map
 from .errors import SettingError
 from .models import DEFAULT_MODEL
@@ -38,6 +38,14 @@ class Settings:
     model: str = DEFAULT_MODEL
     faithfulness_model: str | None = None
     globs: tuple[str, ...] = DEFAULT_GLOBS
+    baseline_path: str = baseline.DEFAULT_PATH
+    update_baseline: bool = False
+    prune_baseline: bool = False
+    tolerance: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    suite_gates: Mapping[str, float | None] = field(
+        default_factory=lambda: _frozen(suite.default_gates())
+    )
+    bootstrap_seed: int = suite.DEFAULT_SEED
 
     @classmethod
     def resolve(
@@ -52,6 +60,15 @@ class Settings:
         cli_faithfulness_model: str | None = None,
         ini_faithfulness_model: str | None = None,
         globs: Sequence[str] = (),
+        cli_baseline: str | None = None,
+        ini_baseline: str | None = None,
+        update_baseline: bool = False,
+        prune_baseline: bool = False,
+        cli_tolerance: Sequence[str] = (),
+        ini_tolerance: Sequence[str] = (),
+        cli_suite: Sequence[str] = (),
+        ini_suite: Sequence[str] = (),
+        bootstrap_seed: int | None = None,
     ) -> Settings:
         """Validate raw option values; raises SettingError naming the bad one."""
         fields = parse_field_map(list(ini_fields))
@@ -64,6 +81,23 @@ class Settings:
             faithfulness_model=(cli_faithfulness_model or ini_faithfulness_model or "").strip()
             or None,
             globs=tuple(globs) or DEFAULT_GLOBS,
+            baseline_path=(cli_baseline or ini_baseline or baseline.DEFAULT_PATH).strip(),
+            update_baseline=update_baseline,
+            prune_baseline=prune_baseline,
+            tolerance=MappingProxyType(
+                {
+                    **baseline.parse_tolerances(_pairs(ini_tolerance), "summgate_tolerance"),
+                    **baseline.parse_tolerances(_pairs(cli_tolerance), "--summgate-tolerance"),
+                }
+            ),
+            suite_gates=_frozen(
+                {
+                    **suite.default_gates(),
+                    **suite.parse_gates(_pairs(ini_suite), "summgate_suite"),
+                    **suite.parse_gates(_pairs(cli_suite), "--summgate-suite"),
+                }
+            ),
+            bootstrap_seed=suite.DEFAULT_SEED if bootstrap_seed is None else bootstrap_seed,
         )
 
     def rules_for(self, case: Case | None = None) -> list[gate.Rule]:
@@ -77,6 +111,10 @@ class Settings:
             layers.append((f"{SOURCE_FILE} of {case.path}", case.file_thresholds))
             layers.append((SOURCE_CASE, case.thresholds))
         return gate.resolve_rules(layers)
+
+
+def _pairs(assignments: Sequence[str]) -> dict[str, str]:
+    return dict(gate.parse_assignment(text) for text in assignments)
 
 
 def _parse_thresholds(assignments: Sequence[str], where: str) -> dict[str, float | None]:

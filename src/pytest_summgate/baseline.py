@@ -1,0 +1,203 @@
+"""Stored scores, and one-sided regression checks against them.
+
+A baseline file (default ``.summgate/baseline.json``) is meant to be committed: keys are
+sorted and scores rounded to fixed decimals so a pull request's diff reads well, and it is
+written atomically (a crash never leaves half a file). A case is compared only when its
+article and highlights are what they were when its scores were stored (a content hash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import BaselineError, SettingError
+from .gate import Rule
+
+FORMAT_VERSION = 1
+DECIMALS = 4
+DEFAULT_PATH = ".summgate/baseline.json"
+
+# How far a metric may move the wrong way before the case fails as a regression.
+DEFAULT_TOLERANCES: dict[str, float] = {
+    "faithfulness": 0.05,
+    "coverage": 0.10,  # one highlight of four is 0.25: any newly missed highlight counts
+    "rouge1": 0.05,
+    "rouge2": 0.05,
+    "rougeL": 0.05,
+    "length": 10.0,
+    "compression": 0.05,
+}
+# Metrics where higher is always better; the others (length, compression) are judged only
+# in the direction of a bound that is set for the case.
+HIGHER_IS_BETTER = frozenset({"faithfulness", "coverage", "rouge1", "rouge2", "rougeL"})
+
+COMPARED, NEW, CHANGED = "compared", "new", "changed"
+
+
+def content_hash(article: str, highlights: str | Sequence[str] | None) -> str:
+    """Identity of what a case is scored against (not the summary: that is what changes)."""
+    payload = json.dumps([article, highlights], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A case's stored scores and the content hash they were measured on."""
+
+    content: str
+    scores: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Stored scores by node id (``path::id``), and the model they were measured with."""
+
+    model: str | None
+    entries: Mapping[str, Entry]
+
+
+def parse_tolerances(values: Mapping[str, object], where: str) -> dict[str, float]:
+    """Validate ``metric: tolerance`` pairs (ini, command line, or a case's ``tolerance:``)."""
+    result: dict[str, float] = {}
+    for name, raw in values.items():
+        if name not in DEFAULT_TOLERANCES:
+            known = ", ".join(DEFAULT_TOLERANCES)
+            raise SettingError(f"{where}: unknown metric {name!r} for a tolerance; known: {known}")
+        try:
+            value = float(raw)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise SettingError(f"{where}: tolerance {name} must be a number, not {raw!r}") from None
+        if isinstance(raw, bool) or math.isnan(value) or value < 0:
+            raise SettingError(f"{where}: tolerance {name} must be 0 or more, not {raw!r}")
+        result[str(name)] = value
+    return result
+
+
+def load(path: Path) -> Baseline | None:
+    """The baseline at ``path``; None when there is none. Raises BaselineError if corrupt."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise BaselineError(f"baseline {path} cannot be read: {error.strerror}") from None
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
+            raise ValueError(f"expected a version {FORMAT_VERSION} summgate baseline")
+        entries = {
+            str(nodeid): Entry(
+                str(item["content"]),
+                {str(k): _finite(v) for k, v in dict(item["scores"]).items()},
+            )
+            for nodeid, item in dict(data["cases"]).items()
+        }
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise BaselineError(
+            f"baseline {path} is corrupt ({error}); restore it from version control, or "
+            f"recreate it with --summgate-update-baseline"
+        ) from None
+    model = data.get("model")
+    return Baseline(str(model) if model is not None else None, entries)
+
+
+def _finite(value: Any) -> float:
+    number = float(value)
+    if isinstance(value, bool) or not math.isfinite(number):
+        raise ValueError(f"score {value!r} is not a finite number")
+    return number
+
+
+def dumps(baseline: Baseline) -> str:
+    """Stable text: sorted keys, fixed decimals, one line per score."""
+    cases = {
+        nodeid: {
+            "content": entry.content,
+            "scores": {k: round(v, DECIMALS) for k, v in sorted(entry.scores.items())},
+        }
+        for nodeid, entry in sorted(baseline.entries.items())
+    }
+    data = {"version": FORMAT_VERSION, "model": baseline.model, "cases": cases}
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write(path: Path, baseline: Baseline) -> None:
+    """Replace ``path`` atomically: write a temporary file beside it, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(dumps(baseline))
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def merge(
+    old: Baseline | None,
+    measured: Mapping[str, Entry],
+    model: str,
+    keep: Iterable[str] | None = None,
+) -> Baseline:
+    """The old entries updated with what was measured now.
+
+    Cases not run this time are kept, unless ``keep`` (the node ids that still exist) is
+    given: then entries of cases that no longer exist are pruned.
+    """
+    entries = dict(old.entries) if old is not None else {}
+    if keep is not None:
+        alive = set(keep) | set(measured)
+        entries = {k: v for k, v in entries.items() if k in alive}
+    entries.update(measured)
+    return Baseline(model, entries)
+
+
+@dataclass(frozen=True)
+class Regression:
+    """A metric that moved the wrong way by more than its tolerance."""
+
+    metric: str
+    baseline: float
+    now: float
+    tolerance: float
+
+    @property
+    def delta(self) -> float:
+        return self.now - self.baseline
+
+
+def worse_directions(metric: str, rules: Iterable[Rule]) -> set[int]:
+    """Which way a change counts as worse: -1 (a drop), +1 (a rise), or none."""
+    if metric in HIGHER_IS_BETTER:
+        return {-1}
+    return {-1 if rule.op == ">=" else +1 for rule in rules if rule.metric == metric}
+
+
+def regressions(
+    entry: Entry,
+    scores: Mapping[str, float | None],
+    rules: Sequence[Rule],
+    tolerances: Mapping[str, float],
+) -> list[Regression]:
+    """The metrics of a case that regressed against its stored entry."""
+    found = []
+    for metric, before in sorted(entry.scores.items()):
+        now = scores.get(metric)
+        if now is None:
+            continue
+        tolerance = tolerances.get(metric, DEFAULT_TOLERANCES.get(metric, 0.0))
+        for direction in worse_directions(metric, rules):
+            if (now - before) * direction > tolerance + 1e-9:
+                found.append(Regression(metric, before, now, tolerance))
+    return found

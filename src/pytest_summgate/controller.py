@@ -1,0 +1,186 @@
+"""What the controller does with the run's reports: the summary, suite gates, the baseline.
+
+Registered as a plugin object when the gate is on. Everything here works from test reports,
+so it gives the same results with pytest-xdist: workers only score cases, and the controller
+(the only process that writes files) aggregates what they report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import baseline, suite
+from .report import RunSummary
+from .settings import Settings
+
+SUITE_NODEID = "summgate::suite-gates"
+
+
+def is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+class RunController:
+    """Gathers case scores from reports and decides on the run as a whole."""
+
+    def __init__(
+        self,
+        config: pytest.Config,
+        settings: Settings,
+        stored: baseline.Baseline | None,
+        baseline_path: Path,
+    ) -> None:
+        self.config = config
+        self.settings = settings
+        self.stored = stored
+        self.baseline_path = baseline_path
+        self.summary = RunSummary()
+        self.contents: dict[str, str] = {}
+        self.statuses: dict[str, str] = {}
+        self.suite_checks: list[suite.SuiteCheck] = []
+        self.written: str = ""
+
+    # -- gathering ------------------------------------------------------------------------
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        failed = getattr(report, "summgate_failed", None)
+        if failed is None:
+            return
+        if report.when == "call":
+            scores = {str(k): float(v) for k, v in report.user_properties}  # type: ignore[arg-type]
+            self.summary.add(report.nodeid, scores, failed)
+            self.contents[report.nodeid] = getattr(report, "summgate_content", "")
+            status = getattr(report, "summgate_baseline", "")
+            if status:
+                self.statuses[report.nodeid] = status
+        elif report.when == "setup" and report.failed:
+            longrepr = str(report.longrepr)
+            self.summary.errors[report.nodeid] = longrepr.splitlines()[0] if longrepr else "?"
+
+    # -- suite gates ----------------------------------------------------------------------
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, object, object]:
+        result = yield
+        if not is_worker(self.config) and (self.summary.scores or self.summary.errors):
+            self._judge_suite(session)
+        return result
+
+    def _judge_suite(self, session: pytest.Session) -> None:
+        changes: list[suite.Change] = []
+        if self.stored is not None and not self.settings.update_baseline:
+            changes = suite.paired_changes(
+                self.summary.scores, self.contents, self.stored, self.settings.bootstrap_seed
+            )
+        self.suite_checks = suite.evaluate(
+            self.settings.suite_gates,
+            self.summary.scores,
+            len(self.summary.failures),
+            len(self.summary.errors),
+            changes,
+        )
+        failed = [c for c in self.suite_checks if c.failed]
+        if failed:
+            self._log_suite_failure(failed)
+
+    def _log_suite_failure(self, failed: list[suite.SuiteCheck]) -> None:
+        """Report the suite as a test of its own, so JUnit, -rf and exit codes all see it."""
+        text = "\n".join(
+            [
+                f"{len(failed)} suite gate{'s' if len(failed) > 1 else ''} failed: "
+                + ", ".join(f"{c.name} {c.observed} (rule {c.rule})" for c in failed),
+                *suite.lines(self.suite_checks, self.settings.bootstrap_seed),
+            ]
+        )
+        properties = [(c.name, c.observed) for c in self.suite_checks]
+        hook = self.config.hook
+        for when, outcome in (("setup", "passed"), ("call", "failed"), ("teardown", "passed")):
+            report = pytest.TestReport(
+                nodeid=SUITE_NODEID,
+                location=("summgate", None, "suite gates"),
+                keywords={},
+                outcome=outcome,  # type: ignore[arg-type]
+                longrepr=text if outcome == "failed" else None,
+                when=when,  # type: ignore[arg-type]
+                user_properties=properties if when == "teardown" else [],
+            )
+            hook.pytest_runtest_logreport(report=report)
+
+    # -- the end --------------------------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if is_worker(self.config):
+            return
+        if self.settings.update_baseline and self.summary.scores:
+            self._write_baseline()
+        if any(c.failed for c in self.suite_checks) and session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _write_baseline(self) -> None:
+        measured = {
+            nodeid: baseline.Entry(self.contents.get(nodeid, ""), scores)
+            for nodeid, scores in self.summary.scores.items()
+        }
+        keep = set(self.summary.scores) | set(self.summary.errors)
+        updated = baseline.merge(
+            self.stored,
+            measured,
+            self.settings.model,
+            keep if self.settings.prune_baseline else None,
+        )
+        baseline.write(self.baseline_path, updated)
+        old = set(self.stored.entries) if self.stored is not None else set()
+        pruned = len(old - set(updated.entries))
+        self.written = (
+            f"baseline written: {self._display(self.baseline_path)} now holds "
+            f"{len(updated.entries)} cases ({len(measured)} measured in this run"
+            + (f", {pruned} pruned" if self.settings.prune_baseline else "")
+            + ")"
+        )
+
+    def _display(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.config.invocation_params.dir))
+        except ValueError:
+            return str(path)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if is_worker(self.config):
+            return
+        lines = self.summary.lines()
+        lines.extend(self._baseline_lines())
+        if lines:
+            terminalreporter.section("summgate")
+            for line in lines:
+                terminalreporter.write_line(line)
+        if self.suite_checks:
+            terminalreporter.section("summgate suite gates")
+            for line in suite.lines(self.suite_checks, self.settings.bootstrap_seed):
+                terminalreporter.write_line(line)
+
+    def _baseline_lines(self) -> list[str]:
+        if self.written:
+            return [self.written]
+        where = self._display(self.baseline_path)
+        if self.stored is None:
+            return [
+                f"no baseline at {where}: run with --summgate-update-baseline to store "
+                f"these scores and gate later runs against them"
+            ]
+        counts = {status: 0 for status in (baseline.COMPARED, baseline.NEW, baseline.CHANGED)}
+        for status in self.statuses.values():
+            counts[status] = counts.get(status, 0) + 1
+        regressed = sum(
+            any(m.endswith("(regressed)") for m in failed)
+            for failed in self.summary.failures.values()
+        )
+        return [
+            f"baseline {where}: {counts[baseline.COMPARED]} cases compared, "
+            f"{regressed} regressed; {counts[baseline.NEW]} new and "
+            f"{counts[baseline.CHANGED]} with a changed article or highlights (not compared)"
+        ]

@@ -1,0 +1,180 @@
+"""Gates over the whole run: means, pass rate, and the paired change against a baseline.
+
+Many small drops add up: a run fails when the bootstrap 95% confidence interval of the mean
+change of a metric, over the cases it shares with the baseline, lies wholly below minus the
+allowed drop, even when every case is within its own tolerance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .baseline import HIGHER_IS_BETTER, Baseline
+from .errors import SettingError
+
+DEFAULT_SEED = 20261125
+BOOTSTRAP_SAMPLES = 2000
+# With a baseline, a mean drop whose whole 95% interval lies below -0.01 fails the run.
+DEFAULT_MAX_MEAN_DROP = 0.01
+
+SUITE_GATES = (
+    "pass_rate",
+    *(f"mean_{m}" for m in sorted(HIGHER_IS_BETTER)),
+    *(f"max_mean_drop_{m}" for m in sorted(HIGHER_IS_BETTER)),
+)
+
+
+def parse_gates(assignments: Mapping[str, str], where: str) -> dict[str, float | None]:
+    """Validate suite gates; ``off`` switches one off."""
+    gates: dict[str, float | None] = {}
+    for name, raw in assignments.items():
+        if name not in SUITE_GATES:
+            raise SettingError(
+                f"{where}: unknown suite gate {name!r}; known: {', '.join(SUITE_GATES)}"
+            )
+        if raw.strip().lower() in {"off", "none"}:
+            gates[name] = None
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingError(
+                f"{where}: suite gate {name} must be a number, not {raw!r}"
+            ) from None
+        if math.isnan(value) or not 0.0 <= value <= 1.0:
+            raise SettingError(f"{where}: suite gate {name} must be between 0 and 1, not {raw!r}")
+        gates[name] = value
+    return gates
+
+
+def default_gates() -> dict[str, float | None]:
+    return {f"max_mean_drop_{m}": DEFAULT_MAX_MEAN_DROP for m in HIGHER_IS_BETTER}
+
+
+@dataclass(frozen=True)
+class SuiteCheck:
+    """One suite gate's verdict, with the figures that decided it."""
+
+    name: str
+    observed: str
+    rule: str
+    failed: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Change:
+    """The paired mean change of a metric over the cases shared with the baseline."""
+
+    metric: str
+    cases: int
+    mean: float
+    low: float
+    high: float
+
+
+def bootstrap_mean(
+    deltas: Sequence[float], seed: int, samples: int = BOOTSTRAP_SAMPLES
+) -> tuple[float, float, float]:
+    """Mean and percentile-bootstrap 95% interval of ``deltas`` (fixed seed: reproducible)."""
+    import numpy as np
+
+    values = np.asarray(deltas, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(values), size=(samples, len(values)))
+    means = values[picks].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return float(values.mean()), float(low), float(high)
+
+
+def paired_changes(
+    scores: Mapping[str, Mapping[str, float]],
+    contents: Mapping[str, str],
+    baseline: Baseline,
+    seed: int,
+) -> list[Change]:
+    """Per metric where higher is better, the change over cases compared with the baseline."""
+    changes = []
+    for metric in sorted(HIGHER_IS_BETTER):
+        deltas = [
+            values[metric] - entry.scores[metric]
+            for nodeid, values in sorted(scores.items())
+            if (entry := baseline.entries.get(nodeid)) is not None
+            and entry.content == contents.get(nodeid)
+            and metric in values
+            and metric in entry.scores
+        ]
+        if deltas:
+            mean, low, high = bootstrap_mean(deltas, seed)
+            changes.append(Change(metric, len(deltas), mean, low, high))
+    return changes
+
+
+def evaluate(
+    gates: Mapping[str, float | None],
+    scores: Mapping[str, Mapping[str, float]],
+    failed: int,
+    errors: int,
+    changes: Sequence[Change],
+) -> list[SuiteCheck]:
+    """Every suite gate that is set, judged on the run's figures."""
+    checks = []
+    total = len(scores) + errors
+    bound = gates.get("pass_rate")
+    if bound is not None and total:
+        rate = (len(scores) - failed) / total
+        checks.append(
+            SuiteCheck(
+                "pass_rate",
+                f"{rate:.2f}",
+                f">= {bound:.2f}",
+                rate < bound,
+                f"{len(scores) - failed} of {total} cases passed",
+            )
+        )
+    for metric in sorted(HIGHER_IS_BETTER):
+        bound = gates.get(f"mean_{metric}")
+        values = [s[metric] for s in scores.values() if metric in s]
+        if bound is not None and values:
+            mean = sum(values) / len(values)
+            checks.append(
+                SuiteCheck(
+                    f"mean_{metric}",
+                    f"{mean:.3f}",
+                    f">= {bound:.2f}",
+                    mean < bound,
+                    f"over {len(values)} cases",
+                )
+            )
+    for change in changes:
+        allowed = gates.get(f"max_mean_drop_{change.metric}")
+        if allowed is None:
+            continue
+        checks.append(
+            SuiteCheck(
+                f"{change.metric} vs baseline",
+                f"{change.mean:+.3f} [95% CI {change.low:+.3f}, {change.high:+.3f}]",
+                f"CI not all below {-allowed:+.3f}",
+                change.high < -allowed,
+                f"paired over {change.cases} cases",
+            )
+        )
+    return checks
+
+
+def lines(checks: Sequence[SuiteCheck], seed: int) -> list[str]:
+    rows = [("gate", "observed", "rule", "")]
+    rows += [
+        (c.name, c.observed, c.rule, ("FAIL" if c.failed else "ok") + f"  ({c.detail})")
+        for c in checks
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    out = [
+        "  " + "   ".join(c.ljust(widths[i]) for i, c in enumerate(r[:3])) + f"   {r[3]}"
+        for r in rows
+    ]
+    if any("vs baseline" in c.name for c in checks):
+        out.append(f"  (bootstrap: {BOOTSTRAP_SAMPLES} resamples, seed {seed})")
+    return [line.rstrip() for line in out]
