@@ -177,15 +177,7 @@ def says_how_to_fix(message: str) -> bool:
 @pytest.mark.parametrize(
     ("env", "model"),
     [
-        pytest.param(
-            *UNAVAILABLE[0].values,
-            id="missing-path",
-            marks=pytest.mark.xfail(
-                reason="models.resolve: \"model path '/nonexistent/path' does not exist\" does "
-                "not say how to fix it (no --summgate-model / install hint)",
-                strict=True,
-            ),
-        ),
+        UNAVAILABLE[0],
         UNAVAILABLE[1],
     ],
 )

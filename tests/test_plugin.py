@@ -356,12 +356,6 @@ def test_bad_ini_values_are_usage_errors(gate: pytest.Pytester, ini: str, messag
     assert_no_traceback(result)
 
 
-@pytest.mark.xfail(
-    reason="plugin.SummaryReporter keys cases by report.nodeid (relative to rootdir), so with "
-    "the ini in a subdirectory the summary lists 'news.yaml::bad' where pytest's own lines "
-    "say 'cases/news.yaml::bad'; it should use config.cwd_relative_nodeid",
-    strict=True,
-)
 def test_summary_names_cases_as_pytest_does(gate: pytest.Pytester) -> None:
     cases_dir = gate.mkdir("cases")
     cases_dir.joinpath("pytest.ini").write_text("[pytest]\n")

@@ -143,6 +143,11 @@ class RunController:
             + ")"
         )
 
+    def _display_nodeid(self, nodeid: str) -> str:
+        """A node id as pytest prints it: its path relative to the invocation directory."""
+        path, sep, rest = nodeid.partition("::")
+        return f"{self._display(self.config.rootpath / path)}{sep}{rest}"
+
     def _display(self, path: Path) -> str:
         try:
             return str(path.relative_to(self.config.invocation_params.dir))
@@ -152,7 +157,7 @@ class RunController:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if is_worker(self.config):
             return
-        lines = self.summary.lines()
+        lines = self.summary.lines(display=self._display_nodeid)
         lines.extend(self._baseline_lines())
         if lines:
             terminalreporter.section("summgate")

@@ -71,7 +71,7 @@ def packaged_model_dir() -> Path | None:
     return path if path.is_dir() else None
 
 
-def resolve(name: str) -> ModelSource:
+def resolve(name: str, option: str = "--summgate-model") -> ModelSource:
     """Decide where ``name`` is loaded from, without loading it.
 
     The default model comes from the installed package when present (its weights' sha256 is
@@ -99,7 +99,10 @@ def resolve(name: str) -> ModelSource:
         return ModelSource(name, str(expanded.resolve()), "path")
     # A hub id is "name" or "owner/name"; anything else that looks like a path must exist.
     if name.startswith((".", "/", "~")) or name.count("/") > 1:
-        raise ModelUnavailable(f"model path {name!r} does not exist")
+        raise ModelUnavailable(
+            f"model path {name!r} does not exist; point {option} at a directory saved with "
+            f"save_pretrained, or name a model on the Hugging Face hub"
+        )
     return ModelSource(name, name, "hub")
 
 
@@ -154,7 +157,7 @@ class _LazyModel:
                 raise self._failure
             if self._model is None:
                 try:
-                    self.source = resolve(self.name)
+                    self.source = resolve(self.name, self.option)
                     self._model = _load(self.source, self._construct, self.option)
                 except ModelUnavailable as failure:
                     self._failure = failure

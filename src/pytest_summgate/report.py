@@ -6,7 +6,7 @@ check with score, rule and margin, the evidence of the failing checks, then ``pa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .baseline import Regression
@@ -135,7 +135,8 @@ class RunSummary:
         if failed:
             self.failures[nodeid] = failed
 
-    def lines(self, worst: int = 5) -> list[str]:
+    def lines(self, worst: int = 5, display: Callable[[str], str] = str) -> list[str]:
+        """The summary section; ``display`` turns a node id into what the user sees."""
         if not self.scores and not self.errors:
             return []
         metrics = [m for m in (*(s.metric for s in SPECS.values()),) if self._values(m)]
@@ -165,10 +166,14 @@ class RunSummary:
         ranked = sorted(self.failures, key=lambda n: (-len(self.failures[n]), n))[:worst]
         if ranked:
             out.append("worst cases:")
-            out.extend(f"  {nodeid}: {', '.join(self.failures[nodeid])}" for nodeid in ranked)
+            out.extend(
+                f"  {display(nodeid)}: {', '.join(self.failures[nodeid])}" for nodeid in ranked
+            )
         if self.errors:
             out.append("not checked:")
-            out.extend(f"  {nodeid}: {msg}" for nodeid, msg in sorted(self.errors.items())[:worst])
+            out.extend(
+                f"  {display(nodeid)}: {msg}" for nodeid, msg in sorted(self.errors.items())[:worst]
+            )
         return out
 
     def _values(self, metric: str) -> list[float]:
