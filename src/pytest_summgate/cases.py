@@ -251,8 +251,11 @@ def _validate(
     def invalid(message: str) -> InvalidCase:
         return InvalidCase(case_id, display, line, message)
 
-    if raw_id is not None and not isinstance(raw_id, (str, int)):
-        return invalid(f"'id' must be a string or a number, got a {type(raw_id).__name__}")
+    # bool is an int to isinstance; "id: yes" would silently become line-N.
+    if raw_id is not None and (isinstance(raw_id, bool) or not isinstance(raw_id, (str, int))):
+        return invalid(
+            f"'id' must be text or a whole number, got a {type(raw_id).__name__}: {raw_id!r}"
+        )
     texts: dict[str, str] = {}
     for name in REQUIRED:
         key = keys[name]
