@@ -171,7 +171,15 @@ def test_empty_yaml_files_have_no_cases(tmp_path: Path, content: str) -> None:
             id="threshold-out-of-range",
         ),
         pytest.param(
-            case(id={"a": 1}), "'id' must be a string or a number, got a dict", id="id-mapping"
+            case(id={"a": 1}),
+            "'id' must be text or a whole number, got a dict: {'a': 1}",
+            id="id-mapping",
+        ),
+        pytest.param(
+            case(id=1.5), "'id' must be text or a whole number, got a float: 1.5", id="id-float"
+        ),
+        pytest.param(
+            case(id=True), "'id' must be text or a whole number, got a bool: True", id="id-bool"
         ),
         pytest.param(
             ["a", "list"],
