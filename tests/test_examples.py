@@ -80,3 +80,21 @@ def test_the_failure_blocks_name_the_line_and_the_rule_source(examples_run: Run)
 def test_the_summary_after_the_run(examples_run: Run) -> None:
     assert "4 cases scored, 3 failed, 0 could not be checked" in examples_run.lines
     assert "worst cases:" in examples_run.lines
+
+
+def readme_output() -> list[str]:
+    """The lines of the README's pasted ``pytest --summgate examples/`` output."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## What a failure looks like", 1)[1]
+    return section.split("```", 2)[1].strip("\n").splitlines()
+
+
+def test_the_readme_shows_what_the_run_prints(examples_run: Run) -> None:
+    pasted = readme_output()
+    if pasted == ["EXAMPLES_OUTPUT"]:
+        pytest.skip("README: the examples output is not pasted yet")
+    # Verdicts, check rows and locations must match; timings and paths in the header may not.
+    printed = set(examples_run.lines)
+    keep = ("  ", "FAILED ", "PASSED ")
+    missing = [line for line in pasted if line.startswith(keep) and line not in printed]
+    assert not missing, "README lines the run no longer prints:\n" + "\n".join(missing)
