@@ -122,7 +122,8 @@ def test_the_seed_row_with_one_option(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             f"*_ case: {row_id} _*",
-            "2 of 5 checks failed: length 470 words > 150, compression 0.9* > 0.50",
+            # faithfulness is the scorer's call; the length rules fail it whatever it says.
+            "* of 5 checks failed: *length 470 words > 150, compression 0.9* > 0.50",
             "  seed.jsonl:1",
         ]
     )
