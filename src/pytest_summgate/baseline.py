@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 
 from .errors import BaselineError, SettingError
 from .gate import Rule
+from .report import write_atomic
 
 FORMAT_VERSION = 1
 DECIMALS = 4
@@ -130,18 +129,8 @@ def dumps(baseline: Baseline) -> str:
 
 
 def write(path: Path, baseline: Baseline) -> None:
-    """Replace ``path`` atomically: write a temporary file beside it, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(dumps(baseline))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Replace ``path`` atomically (a crash never leaves half a file)."""
+    write_atomic(path, dumps(baseline))
 
 
 def merge(

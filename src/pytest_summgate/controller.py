@@ -7,14 +7,16 @@ so it gives the same results with pytest-xdist: workers only score cases, and th
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from . import baseline, suite
-from .report import RunSummary
+from . import baseline, outputs, suite
+from .report import RunSummary, write_atomic
 from .settings import Settings
 
 SUITE_NODEID = "summgate::suite-gates"
@@ -42,6 +44,7 @@ class RunController:
         self.contents: dict[str, str] = {}
         self.statuses: dict[str, str] = {}
         self.suite_checks: list[suite.SuiteCheck] = []
+        self.records: dict[str, dict[str, Any]] = {}
         self.written: str = ""
 
     # -- gathering ------------------------------------------------------------------------
@@ -50,6 +53,28 @@ class RunController:
         failed = getattr(report, "summgate_failed", None)
         if failed is None:
             return
+        record = getattr(report, "summgate_record", None)
+        if record is not None and report.when in ("setup", "call"):
+            self.records[report.nodeid] = record
+        elif report.failed and report.nodeid not in self.records:
+            # An error the item did not describe (a bug, a user's hook): keep it in reports.
+            path, line, name = report.location
+            message = str(report.longrepr)
+            self.records[report.nodeid] = {
+                "nodeid": report.nodeid,
+                "id": name.removeprefix("case: "),
+                "path": path,
+                "line": (line or 0) + 1,
+                "outcome": "error",
+                "verdict": message.splitlines()[-1] if message else "error",
+                "reason": "",
+                "message": message,
+                "scores": {},
+                "checks": [],
+                "regressions": [],
+                "evidence": {},
+                "baseline": None,
+            }
         if report.when == "call":
             scores = {str(k): float(v) for k, v in report.user_properties}  # type: ignore[arg-type]
             self.summary.add(report.nodeid, scores, failed)
@@ -118,8 +143,59 @@ class RunController:
             return
         if self.settings.update_baseline and self.summary.scores:
             self._write_baseline()
+        if self.settings.report_path:
+            path = self.config.invocation_params.dir / self.settings.report_path
+            write_atomic(path, json.dumps(self._json_report(), indent=2, sort_keys=True) + "\n")
+        if self._on_github():
+            summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+            if summary_file:
+                text = outputs.step_summary(
+                    list(self.records.values()), self.suite_checks, self._baseline_counts()
+                )
+                with open(summary_file, "a", encoding="utf-8") as handle:
+                    handle.write(text + "\n")
         if any(c.failed for c in self.suite_checks) and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _on_github(self) -> bool:
+        mode = self.settings.github
+        return mode == "on" or (mode == "auto" and os.environ.get("GITHUB_ACTIONS") == "true")
+
+    def _baseline_counts(self) -> dict[str, Any] | None:
+        if self.stored is None or self.settings.update_baseline:
+            return None
+        statuses = list(self.statuses.values())
+        return {
+            "path": self._display(self.baseline_path),
+            "compared": statuses.count(baseline.COMPARED),
+            "new": statuses.count(baseline.NEW),
+            "changed": statuses.count(baseline.CHANGED),
+            "regressed": sum(bool(r.get("regressions")) for r in self.records.values()),
+        }
+
+    def _json_report(self) -> dict[str, Any]:
+        from . import __version__
+        from .models import identity
+
+        settings = self.settings
+        return outputs.json_report(
+            list(self.records.values()),
+            self.suite_checks,
+            {
+                "fields": dict(settings.fields),
+                "thresholds": {
+                    r.name: {"value": r.value, "source": r.source} for r in settings.rules_for()
+                },
+                "tolerance": dict(settings.tolerance),
+                "suite_gates": dict(settings.suite_gates),
+                "faithfulness_model": settings.faithfulness_model,
+                "bootstrap_seed": settings.bootstrap_seed,
+                "baseline": self._display(self.baseline_path),
+            },
+            identity(settings.model),
+            __version__,
+            self._baseline_counts(),
+        )
 
     def _write_baseline(self) -> None:
         measured = {
@@ -162,6 +238,14 @@ class RunController:
         if lines:
             terminalreporter.section("summgate")
             for line in lines:
+                terminalreporter.write_line(line)
+        if self._on_github():
+            workspace = os.environ.get("GITHUB_WORKSPACE")
+            for line in outputs.error_annotations(
+                sorted(self.records.values(), key=lambda r: r["nodeid"]),
+                self.config.rootpath,
+                workspace,
+            ):
                 terminalreporter.write_line(line)
         if self.suite_checks:
             terminalreporter.section("summgate suite gates")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from . import baseline, cases, report
+from . import baseline, cases, outputs, report
 from .errors import CaseFileError, ModelUnavailable
 
 if TYPE_CHECKING:
@@ -54,6 +54,16 @@ class CaseFailed(Exception):
         self.regressed = regressed
         self.remedy = remedy
 
+    def text(self) -> str:
+        """The failure block the user reads."""
+        return report.failure_block(
+            self.result.checks,
+            self.result.metrics,
+            self.result.case.location,
+            self.regressed,
+            self.remedy,
+        )
+
 
 class CaseItem(pytest.Item):
     """One case: checks every rule in force and fails with the STYLE.md block."""
@@ -64,9 +74,7 @@ class CaseItem(pytest.Item):
 
     def setup(self) -> None:
         if isinstance(self.entry, cases.InvalidCase):
-            pytest.fail(
-                f"invalid case: {self.entry.message}\n  {self.entry.location}", pytrace=False
-            )
+            self._error(f"invalid case: {self.entry.message}\n  {self.entry.location}")
         try:
             self.config.stash[ENGINE_KEY].load_model()
         except ModelUnavailable as error:
@@ -75,7 +83,11 @@ class CaseItem(pytest.Item):
             return
         # Failing outside the except block: inside it, pytest would show the ModelUnavailable
         # too, as "During handling of the above exception, another exception occurred".
-        pytest.fail(f"model unavailable: {problem}", pytrace=False)
+        self._error(f"model unavailable: {problem}")
+
+    def _error(self, message: str) -> NoReturn:
+        self.summgate_record = outputs.case_record(self.nodeid, self.entry, message=message)
+        pytest.fail(message, pytrace=False)
 
     def runtest(self) -> None:
         case = self.entry
@@ -90,8 +102,18 @@ class CaseItem(pytest.Item):
         self.summgate_failed = [check.rule.metric for check in result.failed] + [
             f"{r.metric} (regressed)" for r in regressed
         ]
-        if result.failed or regressed:
-            raise CaseFailed(result, regressed, self.config.stash.get(REMEDY_KEY, ""))
+        failure = CaseFailed(result, regressed, self.config.stash.get(REMEDY_KEY, ""))
+        failed = bool(result.failed or regressed)
+        self.summgate_record = outputs.case_record(
+            self.nodeid,
+            case,
+            result,
+            regressed,
+            failure.text() if failed else "",
+            self.summgate_baseline,
+        )
+        if failed:
+            raise failure
 
     def _compare(self, result: CaseResult) -> list[baseline.Regression]:
         """Check the scores against the stored baseline, when there is one to check."""
@@ -115,15 +137,7 @@ class CaseItem(pytest.Item):
         self, excinfo: ExceptionInfo[BaseException], style: Any = None
     ) -> str | TerminalRepr:
         if isinstance(excinfo.value, CaseFailed):
-            failure = excinfo.value
-            result = failure.result
-            return report.failure_block(
-                result.checks,
-                result.metrics,
-                result.case.location,
-                failure.regressed,
-                failure.remedy,
-            )
+            return excinfo.value.text()
         if isinstance(excinfo.value, ModelUnavailable):
             return f"model unavailable: {excinfo.value}"
         return super().repr_failure(excinfo, style)

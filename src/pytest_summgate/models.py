@@ -106,6 +106,28 @@ def resolve(name: str, option: str = "--summgate-model") -> ModelSource:
     return ModelSource(name, name, "hub")
 
 
+def identity(name: str) -> dict[str, str | None]:
+    """Name, origin and weights sha256 of a model, for reports (never loads the model)."""
+    try:
+        source = resolve(name)
+    except ModelUnavailable as error:
+        return {"name": name, "origin": None, "sha256": None, "error": str(error)}
+    digest = source.sha256
+    if digest is None:
+        location = Path(source.location)
+        if source.origin == "hub":
+            try:
+                from huggingface_hub import snapshot_download
+
+                location = Path(snapshot_download(source.location, local_files_only=True))
+            except Exception:
+                location = Path("/nonexistent")
+        weights = [location / f for f in ("model.safetensors", "pytorch_model.bin")]
+        found = next((w for w in weights if w.is_file()), None)
+        digest = _file_sha256(found) if found is not None else None
+    return {"name": name, "origin": source.origin, "sha256": digest}
+
+
 def _hub_cached(name: str) -> bool:
     try:
         from huggingface_hub import snapshot_download

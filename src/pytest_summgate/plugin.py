@@ -145,6 +145,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="N",
         help=f"seed of the bootstrap confidence intervals (default: {suite.DEFAULT_SEED})",
     )
+    group.addoption(
+        "--summgate-report",
+        default=None,
+        metavar="PATH",
+        help="write a JSON report of every case, the suite gates and the settings",
+    )
+    group.addoption(
+        "--summgate-github",
+        choices=("auto", "on", "off"),
+        default=None,
+        help="GitHub Actions job summary and ::error annotations "
+        "(default auto: on when GITHUB_ACTIONS=true)",
+    )
+    parser.addini("summgate_report", type="string", default="", help="JSON report path")
+    parser.addini("summgate_github", type="string", default="", help="auto, on or off")
     parser.addini("summgate_baseline", type="string", default="", help="baseline file path")
     parser.addini(
         "summgate_tolerance",
@@ -180,6 +195,10 @@ def pytest_configure(config: pytest.Config) -> None:
             cli_suite=config.getoption("summgate_suite"),
             ini_suite=config.getini("summgate_suite"),
             bootstrap_seed=config.getoption("summgate_seed"),
+            cli_report=config.getoption("summgate_report"),
+            ini_report=config.getini("summgate_report") or None,
+            cli_github=config.getoption("summgate_github"),
+            ini_github=config.getini("summgate_github") or None,
         )
     except SettingError as error:
         raise pytest.UsageError(f"summgate: {error}") from None
@@ -249,4 +268,5 @@ def pytest_runtest_makereport(
         report.summgate_failed = getattr(item, "summgate_failed", [])  # type: ignore[attr-defined]
         report.summgate_content = getattr(item, "summgate_content", "")  # type: ignore[attr-defined]
         report.summgate_baseline = getattr(item, "summgate_baseline", "")  # type: ignore[attr-defined]
+        report.summgate_record = getattr(item, "summgate_record", None)  # type: ignore[attr-defined]
     return report

@@ -46,6 +46,8 @@ class Settings:
         default_factory=lambda: _frozen(suite.default_gates())
     )
     bootstrap_seed: int = suite.DEFAULT_SEED
+    report_path: str | None = None
+    github: str = "auto"  # "auto" (on when GITHUB_ACTIONS=true), "on" or "off"
 
     @classmethod
     def resolve(
@@ -69,6 +71,10 @@ class Settings:
         cli_suite: Sequence[str] = (),
         ini_suite: Sequence[str] = (),
         bootstrap_seed: int | None = None,
+        cli_report: str | None = None,
+        ini_report: str | None = None,
+        cli_github: str | None = None,
+        ini_github: str | None = None,
     ) -> Settings:
         """Validate raw option values; raises SettingError naming the bad one."""
         fields = parse_field_map(list(ini_fields))
@@ -98,6 +104,8 @@ class Settings:
                 }
             ),
             bootstrap_seed=suite.DEFAULT_SEED if bootstrap_seed is None else bootstrap_seed,
+            report_path=(cli_report or ini_report or "").strip() or None,
+            github=_github_mode(cli_github or ini_github or "auto"),
         )
 
     def rules_for(self, case: Case | None = None) -> list[gate.Rule]:
@@ -111,6 +119,13 @@ class Settings:
             layers.append((f"{SOURCE_FILE} of {case.path}", case.file_thresholds))
             layers.append((SOURCE_CASE, case.thresholds))
         return gate.resolve_rules(layers)
+
+
+def _github_mode(value: str) -> str:
+    mode = value.strip().lower()
+    if mode not in {"auto", "on", "off"}:
+        raise SettingError(f"summgate_github must be auto, on or off, not {value!r}")
+    return mode
 
 
 def _pairs(assignments: Sequence[str]) -> dict[str, str]:
