@@ -1,47 +1,239 @@
-"""Faithfulness: is every summary sentence supported by the article?
+"""Faithfulness: is every summary sentence supported by the article, and if not, why not?
 
-First scorer: a summary sentence's support is its highest cosine similarity with an article
-sentence (the default embedding model); the case's score is its weakest sentence's support.
+Each summary sentence gets claim checks (numbers, names, quotations, negation; see
+:mod:`.claims`), lexical overlap with the article and with its closest passages, and its best
+cosine similarity with an article sentence (the default embedding model). A small logistic
+model, learned on human labels by ``bench/learn_faithfulness.py`` and shipped as
+``faithfulness_weights.json``, turns these features into the probability that the sentence is
+supported. The case's score is its weakest sentence's probability.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .. import text
-from . import Document, Metric
+from . import Document, Metric, claims
 from .similarity import SentenceIndex
 
 if TYPE_CHECKING:
     from ..models import Embedder
 
+WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "faithfulness_weights.json"
+FEATURES = (
+    "support",  # best cosine with an article sentence
+    "passage_precision",  # share of content words found in the 3 closest article sentences
+    "novel_words",  # share of content words the article never uses
+    "novel_bigrams",  # share of word pairs not in the article
+    "novel_content_pairs",  # share of adjacent content-word stem pairs not in the article
+    "unseen_numbers",  # numbers and dates not in the article (capped at 2)
+    "unseen_names",  # names not in the article (capped at 2)
+    "unsupported_quotes",  # quotations not in the article near-verbatim (capped at 1)
+    "negation_flip",  # a word negated here and asserted in the closest passage, or back
+    "swapped_names",  # two names in the opposite order of the closest passage
+    "length",  # log of 1 + the number of content words
+)
+# Below this cosine no article sentence is about the same thing.
+NO_CLOSE_PASSAGE = 0.45
+# Reasons that name something the summary invents (shown even past the two weakest).
+_INVENTED = ("quote ", "number ", "name ")
+_PASSAGES = 3
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    """One summary sentence: its features, the closest article sentence and the reasons."""
+
+    sentence: str
+    features: tuple[float, ...]
+    closest: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article read once: the claim-check source and the tokens of each sentence."""
+
+    source: claims.Source
+    passages: list[list[str]]
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The learned logistic model: one coefficient per feature name, and the threshold."""
+
+    names: tuple[str, ...]
+    coefficients: tuple[float, ...]
+    intercept: float
+    threshold: float
+
+    def probability(self, features: Sequence[float]) -> float:
+        z = self.intercept + sum(c * f for c, f in zip(self.coefficients, features, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Weights:
+        coefficients = data["coefficients"]
+        missing = [name for name in FEATURES if name not in coefficients]
+        if missing:
+            raise ValueError(f"faithfulness weights lack features: {', '.join(missing)}")
+        return cls(
+            FEATURES,
+            tuple(float(coefficients[name]) for name in FEATURES),
+            float(data["intercept"]),
+            float(data["threshold"]),
+        )
+
+
+@lru_cache(maxsize=1)
+def default_weights() -> Weights:
+    """The weights shipped with the package (read once)."""
+    return Weights.from_json(json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")))
+
+
+def check_sentences(docs: Sequence[Document], embedder: Embedder) -> list[list[SentenceCheck]]:
+    """Features and reasons for every summary sentence of every document.
+
+    All sentences of the batch are encoded at once; each article is read once.
+    """
+    index = SentenceIndex(
+        embedder, [s for d in docs for s in d.article_sentences + d.summary_sentences]
+    )
+    # Many summaries of one article are scored together (one per system): read it once.
+    articles: dict[str, Article] = {}
+    for doc in docs:
+        if doc.article not in articles:
+            passages = [claims.tokens(s) for s in doc.article_sentences]
+            articles[doc.article] = Article(claims.Source(doc.article), passages)
+    return [_check_document(doc, index, articles[doc.article]) for doc in docs]
+
+
+def _check_document(doc: Document, index: SentenceIndex, article: Article) -> list[SentenceCheck]:
+    if not doc.summary_sentences:
+        return []
+    passages = article.passages
+    if passages:
+        sims = index.similarities(doc.summary_sentences, doc.article_sentences)
+    checks = []
+    for row, sentence in enumerate(doc.summary_sentences):
+        if passages:
+            order = sims[row].argsort()[::-1][:_PASSAGES]
+            support = max(float(sims[row, order[0]]), 0.0)
+            closest_tokens = passages[int(order[0])]
+            closest = doc.article_sentences[int(order[0])]
+            near = [t for i in order for t in passages[int(i)]]
+        else:
+            support, closest_tokens, closest, near = 0.0, [], "", []
+        checks.append(_check_sentence(sentence, article, support, closest, closest_tokens, near))
+    return checks
+
+
+def _check_sentence(
+    sentence: str,
+    article: Article,
+    support: float,
+    closest: str,
+    closest_tokens: list[str],
+    near: list[str],
+) -> SentenceCheck:
+    source = article.source
+    toks = claims.tokens(sentence)
+    content = claims.content_words(toks)
+    near_stems = {claims.stem(t) for t in near}
+    in_near = sum(claims.stem(w) in near_stems for w in content)
+    novel = claims.novel_words(toks, source)
+    pairs = list(pairwise(toks))
+    stem_pairs = claims.bigrams(claims.content_stems(toks))
+    numbers = claims.unseen_numbers(sentence, source)
+    names = claims.unseen_names(sentence, source) if claims.is_mixed_case(sentence) else []
+    quotes = claims.unsupported_quotes(sentence, source)
+    flipped = claims.negation_flip(toks, closest_tokens)
+    swapped = claims.swapped_names(sentence, closest) if claims.is_mixed_case(sentence) else None
+    features = (
+        support,
+        in_near / len(content) if content else 1.0,
+        len(novel) / len(content) if content else 0.0,
+        sum(p not in source.bigrams for p in pairs) / len(pairs) if pairs else 0.0,
+        sum(p not in source.content_bigrams for p in stem_pairs) / max(len(stem_pairs), 1),
+        float(min(len(numbers), 2)),
+        float(min(len(names), 2)),
+        float(min(len(quotes), 1)),
+        float(bool(flipped)),
+        float(swapped is not None),
+        math.log1p(len(content)),
+    )
+    reasons = [f'quote "{text.clip(q, 60)}" is not in the article' for q in quotes[:1]]
+    reasons += [f"number {n} is not in the article" for n in numbers[:2]]
+    reasons += [f"name {n} is not in the article" for n in names[:2]]
+    if flipped:
+        reasons.append(f'negation differs: "{flipped}" is negated in one text only')
+    if swapped:
+        reasons.append(f"roles swapped: the article names {swapped[1]} before {swapped[0]}")
+    if support < NO_CLOSE_PASSAGE:
+        reasons.append(f"no article passage is close to it (best similarity {support:.2f})")
+    if novel and not reasons:
+        shown = ", ".join(novel[:4])
+        reasons.append(f"words not in the article: {shown}")
+    if not reasons:
+        reasons.append("the closest article passage says something else")
+    return SentenceCheck(sentence, features, closest, tuple(reasons))
+
+
+def _evidence(scored: list[tuple[float, SentenceCheck]], threshold: float) -> tuple[str, ...]:
+    """Two lines for each of the (at most two) weakest sentences: the sentence, then why and
+    the closest article passage. A fifth line names the first quote, number or name that an
+    unsupported sentence not shown invents."""
+    lines: list[str] = []
+    for rank, (probability, check) in enumerate(scored[:2]):
+        if rank > 0 and probability >= threshold:
+            break
+        label = "unsupported" if probability < threshold else "least supported"
+        lines.append(f'{label} ({probability:.2f}): "{text.clip(check.sentence, 160)}"')
+        why = "; ".join(check.reasons[:2])
+        source = f'; closest source: "{text.clip(check.closest, 90)}"' if check.closest else ""
+        lines.append(f"  {why}{source}")
+    rest = [c for p, c in scored[2:] if p < threshold]
+    invented = sorted(
+        (r for c in rest for r in c.reasons if r.startswith(_INVENTED)),
+        key=lambda r: _INVENTED.index(r.split(" ", 1)[0] + " "),
+    )
+    if invented:
+        lines.append(f"also {invented[0]} ({len(rest)} more unsupported sentences)")
+    return tuple(lines)
+
 
 class FaithfulnessScorer:
-    """``faithfulness``: the minimum over summary sentences of their best article support."""
+    """``faithfulness``: the probability that the summary's weakest sentence is supported.
+
+    A sentence's probability comes from its claim checks, lexical overlap and embedding
+    similarity, combined by the learned weights; the evidence names the weakest sentences,
+    why they are not supported, and the closest article passage.
+    """
 
     names = ("faithfulness",)
     needs_model = True
 
-    def score(
-        self, docs: Sequence[Document], embedder: Embedder | None
-    ) -> list[dict[str, Metric]]:
+    def __init__(self, weights: Weights | None = None) -> None:
+        self.weights = weights or default_weights()
+
+    def score(self, docs: Sequence[Document], embedder: Embedder | None) -> list[dict[str, Metric]]:
         assert embedder is not None
-        index = SentenceIndex(
-            embedder, [s for d in docs for s in d.article_sentences + d.summary_sentences]
-        )
         results = []
-        for doc in docs:
-            support = index.best_matches(doc.summary_sentences, doc.article_sentences)
-            if not support:
+        for checks in check_sentences(docs, embedder):
+            if not checks:
                 results.append({"faithfulness": Metric(None, skipped="summary has no sentences")})
                 continue
-            weakest = min(range(len(support)), key=lambda i: support[i][0])
-            value, source = support[weakest]
-            evidence = (
-                f'least supported: "{text.clip(doc.summary_sentences[weakest], 160)}"',
-                f'  closest source ({value:.2f}): '
-                f'"{text.clip(doc.article_sentences[source], 90)}"',
+            scored = sorted(
+                ((self.weights.probability(c.features), c) for c in checks),
+                key=lambda pair: pair[0],
             )
-            results.append({"faithfulness": Metric(value, evidence)})
+            evidence = _evidence(scored, self.weights.threshold)
+            results.append({"faithfulness": Metric(scored[0][0], evidence)})
         return results

@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
     from ..models import Embedder
 
 
@@ -26,8 +29,15 @@ class SentenceIndex:
         """
         if not candidates:
             return [(0.0, -1) for _ in queries]
-        q = self._vectors[[self._row[s] for s in queries]]
-        c = self._vectors[[self._row[s] for s in candidates]]
-        sims = q @ c.T
+        sims = self.similarities(queries, candidates)
         best = sims.argmax(axis=1)
         return [(max(float(sims[i, j]), 0.0), int(j)) for i, j in enumerate(best)]
+
+    def similarities(
+        self, queries: Sequence[str], candidates: Sequence[str]
+    ) -> npt.NDArray[np.float32]:
+        """Cosine similarity of every query (rows) with every candidate (columns)."""
+        q = self._vectors[[self._row[s] for s in queries]]
+        c = self._vectors[[self._row[s] for s in candidates]]
+        sims: npt.NDArray[np.float32] = q @ c.T
+        return sims

@@ -1,0 +1,126 @@
+"""The faithfulness scorer with the real default model: reasons, evidence, the seed row."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pytest_summgate.metrics import Document, Metric
+from pytest_summgate.metrics.faithfulness import FaithfulnessScorer, default_weights
+from pytest_summgate.models import get_embedder
+
+SEED_ROW = Path(__file__).resolve().parents[2] / "shared/examples/cnn_dm_chatgpt_row.jsonl"
+ARTICLE = (
+    "A Ukrainian military helicopter was shot down near Slavyansk on Tuesday, killing nine "
+    "people, officials said. The army said the crew had come under fire from separatists. "
+    "Komoyedov warned that the week-long ceasefire was not holding in eastern Ukraine. "
+    "NATO head Anders Fogh Rasmussen said Russia 'has broken the rules and eroded the trust'. "
+    "Residents of Slavyansk have had no electricity or running water for a week."
+)
+THRESHOLD = default_weights().threshold
+
+
+@pytest.fixture(scope="module")
+def scorer() -> FaithfulnessScorer:
+    return FaithfulnessScorer()
+
+
+def faithfulness(scorer: FaithfulnessScorer, summary: str, article: str = ARTICLE) -> Metric:
+    return scorer.score([Document(article, summary)], get_embedder())[0]["faithfulness"]
+
+
+def value(metric: Metric) -> float:
+    assert metric.value is not None
+    return metric.value
+
+
+def evidence(metric: Metric) -> str:
+    return "\n".join(metric.evidence)
+
+
+def test_faithful_paraphrase_passes(scorer: FaithfulnessScorer) -> None:
+    metric = faithfulness(
+        scorer,
+        "Separatists brought down an army helicopter close to Slavyansk, and nine people "
+        "were killed. The truce in the east of Ukraine is not holding, Komoyedov warned.",
+    )
+    assert value(metric) >= THRESHOLD, evidence(metric)
+
+
+def test_number_not_in_the_article_fails(scorer: FaithfulnessScorer) -> None:
+    metric = faithfulness(scorer, "A Ukrainian helicopter was downed and 45 people died.")
+    assert value(metric) < THRESHOLD
+    assert "unsupported" in metric.evidence[0]
+    assert "number 45 is not in the article" in evidence(metric)
+    assert "closest source:" in evidence(metric)
+
+
+def test_spelled_number_not_in_the_article(scorer: FaithfulnessScorer) -> None:
+    metric = faithfulness(scorer, "A Ukrainian helicopter was shot down, killing twelve people.")
+    assert "number twelve is not in the article" in evidence(metric)
+    assert value(metric) < value(
+        faithfulness(scorer, "A Ukrainian helicopter was shot down, killing nine people.")
+    )
+
+
+def test_name_not_in_the_article(scorer: FaithfulnessScorer) -> None:
+    metric = faithfulness(
+        scorer, "Angela Merkel said Russia has broken the rules and eroded the trust."
+    )
+    assert value(metric) < THRESHOLD
+    assert "name Angela Merkel is not in the article" in evidence(metric)
+
+
+def test_lowercased_summary_of_a_mixed_case_article(scorer: FaithfulnessScorer) -> None:
+    metric = faithfulness(
+        scorer, "nato head anders fogh rasmussen said russia has broken the rules ."
+    )
+    assert value(metric) >= THRESHOLD, evidence(metric)
+
+
+def test_invented_quote(scorer: FaithfulnessScorer) -> None:
+    metric = faithfulness(
+        scorer, 'Rasmussen said "Russia has shown contempt for every treaty it ever signed".'
+    )
+    assert value(metric) < THRESHOLD
+    assert 'quote "Russia has shown contempt' in evidence(metric)
+
+
+def test_negation_is_named(scorer: FaithfulnessScorer) -> None:
+    metric = faithfulness(scorer, "Komoyedov said the week-long ceasefire was holding.")
+    assert '"holding" is negated in one text only' in evidence(metric)
+
+
+def test_no_close_passage(scorer: FaithfulnessScorer) -> None:
+    metric = faithfulness(scorer, "The central bank raised interest rates to curb inflation.")
+    assert value(metric) < THRESHOLD
+    assert "no article passage is close to it" in evidence(metric)
+
+
+def test_score_is_a_probability_and_evidence_is_short(scorer: FaithfulnessScorer) -> None:
+    metric = faithfulness(
+        scorer,
+        "A helicopter was downed and 45 died. Angela Merkel blamed Moscow. Rates rose.",
+    )
+    assert 0.0 <= value(metric) <= 1.0
+    assert 2 <= len(metric.evidence) <= 6
+    assert all(len(line) < 300 for line in metric.evidence)
+
+
+def test_summary_without_sentences_is_skipped(scorer: FaithfulnessScorer) -> None:
+    metric = faithfulness(scorer, "   ")
+    assert metric.value is None
+    assert metric.skipped == "summary has no sentences"
+
+
+def test_seed_row() -> None:
+    row = json.loads(SEED_ROW.read_text(encoding="utf-8").splitlines()[0])
+    docs = [Document(row["article"], row["highlights"]), Document(row["article"], row["chatgpt"])]
+    highlights, chatgpt = (
+        m["faithfulness"] for m in FaithfulnessScorer().score(docs, get_embedder())
+    )
+    assert value(highlights) >= THRESHOLD, evidence(highlights)
+    assert value(chatgpt) < THRESHOLD
+    assert "Russia's illegal annexation of Crimea" in evidence(chatgpt)
