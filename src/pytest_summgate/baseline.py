@@ -88,6 +88,8 @@ def load(path: Path) -> Baseline | None:
         return None
     except OSError as error:
         raise BaselineError(f"baseline {path} cannot be read: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise BaselineError(_corrupt(path, f"not UTF-8 at byte {error.start}")) from None
     try:
         data = json.loads(raw)
         if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
@@ -100,12 +102,16 @@ def load(path: Path) -> Baseline | None:
             for nodeid, item in dict(data["cases"]).items()
         }
     except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise BaselineError(
-            f"baseline {path} is corrupt ({error}); restore it from version control, or "
-            f"recreate it with --summgate-update-baseline"
-        ) from None
+        raise BaselineError(_corrupt(path, str(error))) from None
     model = data.get("model")
     return Baseline(str(model) if model is not None else None, entries)
+
+
+def _corrupt(path: Path, problem: str) -> str:
+    return (
+        f"baseline {path} is corrupt ({problem}); restore it from version control, or "
+        f"recreate it with --summgate-update-baseline"
+    )
 
 
 def _finite(value: Any) -> float:
