@@ -92,7 +92,8 @@ def load(path: Path) -> Baseline | None:
         raise BaselineError(_corrupt(path, f"not UTF-8 at byte {error.start}")) from None
     try:
         data = json.loads(raw)
-        if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
+        version = data.get("version") if isinstance(data, dict) else None
+        if type(version) is not int or version != FORMAT_VERSION:  # true == 1 in Python
             raise ValueError(f"expected a version {FORMAT_VERSION} summgate baseline")
         entries = {
             str(nodeid): Entry(
@@ -115,10 +116,12 @@ def _corrupt(path: Path, problem: str) -> str:
 
 
 def _finite(value: Any) -> float:
-    number = float(value)
-    if isinstance(value, bool) or not math.isfinite(number):
+    # float() would also take "0.9" and true: neither is a score this module wrote.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"score {value!r} is not a number")
+    if not math.isfinite(value):
         raise ValueError(f"score {value!r} is not a finite number")
-    return number
+    return float(value)
 
 
 def dumps(baseline: Baseline) -> str:
