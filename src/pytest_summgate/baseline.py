@@ -195,7 +195,9 @@ def regressions(
         if now is None:
             continue
         tolerance = tolerances.get(metric, DEFAULT_TOLERANCES.get(metric, 0.0))
+        # Compared at the precision stored: an unchanged 2/3 against its stored 0.6667 is no drop.
+        change = round(now, DECIMALS) - round(before, DECIMALS)
         for direction in worse_directions(metric, rules):
-            if (now - before) * direction > tolerance + 1e-9:
+            if change * direction > tolerance + 1e-9:
                 found.append(Regression(metric, before, now, tolerance))
     return found
