@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .baseline import HIGHER_IS_BETTER, Baseline
+from .baseline import DECIMALS, HIGHER_IS_BETTER, Baseline
 from .errors import SettingError
 
 DEFAULT_SEED = 20261125
@@ -99,7 +99,8 @@ def paired_changes(
     changes = []
     for metric in sorted(HIGHER_IS_BETTER):
         deltas = [
-            values[metric] - entry.scores[metric]
+            # At the precision stored: unchanged scores are no change, not a run of tiny drops.
+            round(values[metric], DECIMALS) - round(entry.scores[metric], DECIMALS)
             for nodeid, values in sorted(scores.items())
             if (entry := baseline.entries.get(nodeid)) is not None
             and entry.content == contents.get(nodeid)
