@@ -37,12 +37,13 @@ class Case:
     path: str
     line: int
     article: str
-    summary: str
+    summary: str | None  # None: to be generated (see hookspecs) or joined from predictions
     highlights: str | tuple[str, ...] | None = None
     thresholds: Mapping[str, float | None] = field(default_factory=dict)
     file_thresholds: Mapping[str, float | None] = field(default_factory=dict)
     tolerance: Mapping[str, float] = field(default_factory=dict)
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    unsummarized: str = ""  # why a case without a summary cannot run without a generator
 
     @property
     def location(self) -> str:
@@ -256,12 +257,20 @@ def _validate(
         return invalid(
             f"'id' must be text or a whole number, got a {type(raw_id).__name__}: {raw_id!r}"
         )
-    texts: dict[str, str] = {}
+    texts: dict[str, str | None] = {}
+    unsummarized = ""
     for name in REQUIRED:
         key = keys[name]
         named = f"'{name}'" if key == name else f"'{name}' (read from {key!r})"
         if key not in merged:
-            return invalid(f"missing {named}{_hint(name, key, merged, keys)}")
+            missing = f"missing {named}{_hint(name, key, merged, keys)}"
+            if name != "summary":
+                return invalid(missing)
+            # A model repo's conftest (or --summgate-predictions) may provide it; the item
+            # decides when it runs, and reports this if nothing does.
+            texts[name] = None
+            unsummarized = missing
+            continue
         value = merged[key]
         if not isinstance(value, str):
             return invalid(f"{named} must be text, got a {type(value).__name__}")
@@ -298,12 +307,15 @@ def _validate(
         return invalid(str(error))
     used = {keys[name] for name in FIELDS}
     metadata = {k: v for k, v in row.items() if k not in used}
+    article = texts["article"]
+    assert article is not None
     return Case(
         id=case_id,
         path=display,
         line=line,
-        article=texts["article"],
+        article=article,
         summary=texts["summary"],
+        unsummarized=unsummarized,
         highlights=highlights,
         thresholds=thresholds,
         file_thresholds=file_thresholds,
@@ -330,3 +342,37 @@ def _hint(name: str, key: str, row: Mapping[str, Any], keys: Mapping[str, str]) 
         f"; this case has {', '.join(repr(k) for k in texts[:6])}: map one with "
         f"--summgate-field {name}={texts[0]}"
     )
+
+
+def load_predictions(path: Path, display: str, field_map: Mapping[str, str]) -> dict[str, str]:
+    """Model outputs to join to cases: {case id: summary} from a JSONL file.
+
+    Each line holds an ``id`` and a ``summary`` (the field mapping applies, so a column named
+    ``chatgpt`` works with ``--summgate-field summary=chatgpt``). Any problem is an error
+    naming ``path:line``: a silently dropped prediction would hide a case.
+    """
+    id_key, summary_key = field_map.get("id", "id"), field_map.get("summary", "summary")
+    predictions: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    for number, row in _jsonl_rows(_read_text(path, display), display):
+        if isinstance(row, _Unreadable):
+            raise CaseFileError(display, number, row.message)
+        if not isinstance(row, dict):
+            raise CaseFileError(
+                display,
+                number,
+                f"a prediction must be an object with {id_key!r} and {summary_key!r}",
+            )
+        raw_id, summary = row.get(id_key), row.get(summary_key)
+        case_id = _case_id(raw_id, "")
+        if not case_id or isinstance(raw_id, bool):
+            raise CaseFileError(display, number, f"missing or invalid {id_key!r}")
+        if not isinstance(summary, str) or not summary.strip():
+            raise CaseFileError(display, number, f"{summary_key!r} must be non-empty text")
+        if case_id in predictions:
+            raise CaseFileError(
+                display, number, f"duplicate id {case_id!r} (first at line {first_line[case_id]})"
+            )
+        predictions[case_id] = summary
+        first_line[case_id] = number
+    return predictions

@@ -161,6 +161,16 @@ class RunController:
         mode = self.settings.github
         return mode == "on" or (mode == "auto" and os.environ.get("GITHUB_ACTIONS") == "true")
 
+    def _unmatched_predictions(self) -> list[str]:
+        """Prediction ids that no case of this run had (reported, never silently dropped)."""
+        from .items import PREDICTIONS_KEY
+
+        predictions = self.config.stash.get(PREDICTIONS_KEY, None)
+        if predictions is None:
+            return []
+        ran = {record["id"] for record in self.records.values()}
+        return sorted(set(predictions[0]) - ran)
+
     def _baseline_counts(self) -> dict[str, Any] | None:
         if self.stored is None or self.settings.update_baseline:
             return None
@@ -178,7 +188,7 @@ class RunController:
         from .models import identity
 
         settings = self.settings
-        return outputs.json_report(
+        report = outputs.json_report(
             list(self.records.values()),
             self.suite_checks,
             {
@@ -196,6 +206,8 @@ class RunController:
             __version__,
             self._baseline_counts(),
         )
+        report["unmatched_predictions"] = self._unmatched_predictions()
+        return report
 
     def _write_baseline(self) -> None:
         measured = {
@@ -235,6 +247,11 @@ class RunController:
             return
         lines = self.summary.lines(display=self._display_nodeid)
         lines.extend(self._baseline_lines())
+        unmatched = self._unmatched_predictions()
+        if unmatched:
+            shown = ", ".join(repr(i) for i in unmatched[:10])
+            more = f" and {len(unmatched) - 10} more" if len(unmatched) > 10 else ""
+            lines.append(f"{len(unmatched)} predictions match no case of this run: {shown}{more}")
         if lines:
             terminalreporter.section("summgate")
             for line in lines:

@@ -62,7 +62,12 @@ class Engine:
         return score_documents(docs, self.scorers, self.embedder)
 
     def check(self, cases: Sequence[Case]) -> list[CaseResult]:
-        docs = [Document(c.article, c.summary, c.highlights) for c in cases]
+        """Score cases that have their summaries (generated or joined before this)."""
+        docs = []
+        for case in cases:
+            if case.summary is None:
+                raise ValueError(f"case {case.id!r} has no summary to check")
+            docs.append(Document(case.article, case.summary, case.highlights))
         results = []
         for case, metrics in zip(cases, self.metrics(docs), strict=True):
             skipped = {name: m.skipped for name, m in metrics.items() if m.value is None}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -9,6 +11,7 @@ import pytest
 
 from . import baseline, cases, outputs, report
 from .errors import CaseFileError, ModelUnavailable
+from .generation import GenerationFailed, SummaryGenerator
 
 if TYPE_CHECKING:
     from _pytest._code.code import ExceptionInfo, TerminalRepr
@@ -20,6 +23,9 @@ ENGINE_KEY: pytest.StashKey[Engine] = pytest.StashKey()
 SETTINGS_KEY: pytest.StashKey[Settings] = pytest.StashKey()
 BASELINE_KEY: pytest.StashKey[baseline.Baseline | None] = pytest.StashKey()
 REMEDY_KEY: pytest.StashKey[str] = pytest.StashKey()
+GENERATOR_KEY: pytest.StashKey[SummaryGenerator] = pytest.StashKey()
+# Predictions joined to cases by id, and the file they came from.
+PREDICTIONS_KEY: pytest.StashKey[tuple[dict[str, str], str]] = pytest.StashKey()
 
 
 class CaseFile(pytest.File):
@@ -34,6 +40,9 @@ class CaseFile(pytest.File):
             raise self.CollectError(str(error)) from None
         except OSError as error:
             raise self.CollectError(f"{display}: cannot be read: {error.strerror}") from None
+        predictions = self.config.stash.get(PREDICTIONS_KEY, None)
+        if predictions is not None:
+            entries = [_join(entry, *predictions) for entry in entries]
         return [CaseItem.from_parent(self, name=entry.id, entry=entry) for entry in entries]
 
     def _display_path(self) -> str:
@@ -41,6 +50,17 @@ class CaseFile(pytest.File):
             return str(self.path.relative_to(self.config.invocation_params.dir))
         except ValueError:
             return str(self.path)
+
+
+def _join(entry: cases.Entry, predictions: Mapping[str, str], source: str) -> cases.Entry:
+    """A case with its summary from the predictions file (every case must have one)."""
+    if isinstance(entry, cases.InvalidCase):
+        return entry
+    if entry.id not in predictions:
+        return cases.InvalidCase(
+            entry.id, entry.path, entry.line, f"no prediction with id {entry.id!r} in {source}"
+        )
+    return dataclasses.replace(entry, summary=predictions[entry.id])
 
 
 class CaseFailed(Exception):
@@ -75,6 +95,8 @@ class CaseItem(pytest.Item):
     def setup(self) -> None:
         if isinstance(self.entry, cases.InvalidCase):
             self._error(f"invalid case: {self.entry.message}\n  {self.entry.location}")
+        if self.entry.summary is None:
+            self._generate_summary(self.entry)
         try:
             self.config.stash[ENGINE_KEY].load_model()
         except ModelUnavailable as error:
@@ -84,6 +106,23 @@ class CaseItem(pytest.Item):
         # Failing outside the except block: inside it, pytest would show the ModelUnavailable
         # too, as "During handling of the above exception, another exception occurred".
         self._error(f"model unavailable: {problem}")
+
+    def _generate_summary(self, case: cases.Case) -> None:
+        generator = self.config.stash[GENERATOR_KEY]
+        if not generator.available:
+            self._error(
+                f"invalid case: {case.unsummarized}; or give it one from your model with a "
+                f"pytest_summgate_generate hook in conftest.py, or --summgate-predictions\n"
+                f"  {case.location}"
+            )
+        try:
+            summary = generator.summary_for(self)
+        except GenerationFailed as error:
+            problem = str(error)
+        else:
+            self.entry = dataclasses.replace(case, summary=summary)
+            return
+        self._error(f"{problem}\n  {case.location}")
 
     def _error(self, message: str) -> NoReturn:
         self.summgate_record = outputs.case_record(self.nodeid, self.entry, message=message)

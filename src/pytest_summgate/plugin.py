@@ -14,11 +14,21 @@ from pathlib import Path
 
 import pytest
 
-from . import baseline, gate, suite
+from . import baseline, cases, gate, suite
 from .cases import parse_field_map
 from .controller import RunController
-from .errors import BaselineError, SettingError
-from .items import BASELINE_KEY, ENGINE_KEY, REMEDY_KEY, SETTINGS_KEY, CaseFile, CaseItem
+from .errors import BaselineError, CaseFileError, SettingError
+from .generation import DEFAULT_BATCH_SIZE, SummaryGenerator
+from .items import (
+    BASELINE_KEY,
+    ENGINE_KEY,
+    GENERATOR_KEY,
+    PREDICTIONS_KEY,
+    REMEDY_KEY,
+    SETTINGS_KEY,
+    CaseFile,
+    CaseItem,
+)
 from .settings import DEFAULT_GLOBS, Settings
 
 
@@ -37,6 +47,22 @@ def _field_arg(text: str) -> str:
     except SettingError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     return text
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from . import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
+    return value
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -158,6 +184,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="GitHub Actions job summary and ::error annotations "
         "(default auto: on when GITHUB_ACTIONS=true)",
     )
+    group.addoption(
+        "--summgate-predictions",
+        default=None,
+        metavar="PATH",
+        help="JSONL of model outputs (id and summary; field mapping applies) joined to the "
+        "cases by id",
+    )
+    group.addoption(
+        "--summgate-batch-size",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help=f"cases per call of the pytest_summgate_generate hook (default {DEFAULT_BATCH_SIZE})",
+    )
+    parser.addini("summgate_predictions", type="string", default="", help="predictions JSONL")
+    parser.addini("summgate_batch_size", type="string", default="", help="generation batch size")
     parser.addini("summgate_report", type="string", default="", help="JSON report path")
     parser.addini("summgate_github", type="string", default="", help="auto, on or off")
     parser.addini("summgate_baseline", type="string", default="", help="baseline file path")
@@ -211,6 +253,21 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"summgate: {error}") from None
         stored = None  # being replaced on purpose
     config.stash[BASELINE_KEY] = stored
+    batch = config.getoption("summgate_batch_size") or _ini_batch_size(config)
+    config.stash[GENERATOR_KEY] = SummaryGenerator(config, batch)
+    predictions = config.getoption("summgate_predictions") or config.getini("summgate_predictions")
+    if predictions:
+        try:
+            joined = cases.load_predictions(
+                config.invocation_params.dir / predictions, predictions, settings.fields
+            )
+        except CaseFileError as error:
+            raise pytest.UsageError(f"summgate: predictions {error}") from None
+        except OSError as error:
+            raise pytest.UsageError(
+                f"summgate: predictions file {predictions} cannot be read: {error.strerror}"
+            ) from None
+        config.stash[PREDICTIONS_KEY] = (joined, predictions)
     config.stash[REMEDY_KEY] = _remedy(config)
     config.pluginmanager.register(
         RunController(config, settings, stored, path), "summgate-controller"
@@ -218,6 +275,14 @@ def pytest_configure(config: pytest.Config) -> None:
     from .engine import Engine  # scorers are light to import; the model loads on first use
 
     config.stash[ENGINE_KEY] = Engine(settings)
+
+
+def _ini_batch_size(config: pytest.Config) -> int:
+    raw = str(config.getini("summgate_batch_size") or DEFAULT_BATCH_SIZE)
+    try:
+        return _positive_int(raw)
+    except argparse.ArgumentTypeError as error:
+        raise pytest.UsageError(f"summgate: summgate_batch_size: {error}") from None
 
 
 def _remedy(config: pytest.Config) -> str:
