@@ -18,6 +18,9 @@ DEFAULT_SEED = 20261125
 BOOTSTRAP_SAMPLES = 2000
 # With a baseline, a mean drop whose whole 95% interval lies below -0.01 fails the run.
 DEFAULT_MAX_MEAN_DROP = 0.01
+# Fewer pairs than this are not judged: the interval of one case's change is that change, so
+# the gate would overrule the case's own tolerance (0.01 instead of the 0.05 it was given).
+MIN_PAIRED_CASES = 5
 
 SUITE_GATES = (
     "pass_rate",
@@ -153,13 +156,15 @@ def evaluate(
         allowed = gates.get(f"max_mean_drop_{change.metric}")
         if allowed is None:
             continue
+        enough = change.cases >= MIN_PAIRED_CASES
         checks.append(
             SuiteCheck(
                 f"{change.metric} vs baseline",
                 f"{change.mean:+.3f} [95% CI {change.low:+.3f}, {change.high:+.3f}]",
                 f"CI not all below {-allowed:+.3f}",
-                change.high < -allowed,
-                f"paired over {change.cases} cases",
+                enough and change.high < -allowed,
+                f"paired over {change.cases} cases"
+                + ("" if enough else f"; too few to judge, {MIN_PAIRED_CASES} needed"),
             )
         )
     return checks
