@@ -191,6 +191,21 @@ def test_a_drop_fails_only_when_the_whole_interval_is_below_the_allowed_drop(
     assert check.detail == "paired over 30 cases"
 
 
+@pytest.mark.parametrize("cases", [1, 2, 4])
+def test_too_few_pairs_are_shown_but_not_judged(cases: int) -> None:
+    # One case's interval is its own change: judging it would overrule its tolerance.
+    change = Change("faithfulness", cases, -0.03, -0.03, -0.03)
+    (check,) = suite.evaluate({"max_mean_drop_faithfulness": 0.01}, SCORES, 0, 0, [change])
+    assert not check.failed
+    assert check.detail == f"paired over {cases} cases; too few to judge, 5 needed"
+
+
+def test_five_pairs_are_judged() -> None:
+    change = Change("faithfulness", 5, -0.03, -0.03, -0.03)
+    (check,) = suite.evaluate({"max_mean_drop_faithfulness": 0.01}, SCORES, 0, 0, [change])
+    assert check.failed
+
+
 def test_a_drop_gate_switched_off_is_not_judged() -> None:
     change = Change("coverage", 30, -0.5, -0.6, -0.4)
     assert suite.evaluate({"max_mean_drop_coverage": None}, SCORES, 0, 0, [change]) == []
