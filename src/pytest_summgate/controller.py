@@ -110,9 +110,9 @@ class RunController:
         )
         failed = [c for c in self.suite_checks if c.failed]
         if failed:
-            self._log_suite_failure(failed)
+            self._log_suite_failure(session, failed)
 
-    def _log_suite_failure(self, failed: list[suite.SuiteCheck]) -> None:
+    def _log_suite_failure(self, session: pytest.Session, failed: list[suite.SuiteCheck]) -> None:
         """Report the suite as a test of its own, so JUnit, -rf and exit codes all see it."""
         text = "\n".join(
             [
@@ -123,10 +123,15 @@ class RunController:
         )
         properties = [(c.name, c.observed) for c in self.suite_checks]
         hook = self.config.hook
+        location = ("summgate", None, "suite gates")
+        # Started and counted like any test: its F gets a line of its own, and the progress
+        # reads 100%, not an F tacked onto the last case file's dots at 150%.
+        session.testscollected += 1
+        hook.pytest_runtest_logstart(nodeid=SUITE_NODEID, location=location)
         for when, outcome in (("setup", "passed"), ("call", "failed"), ("teardown", "passed")):
             report = pytest.TestReport(
                 nodeid=SUITE_NODEID,
-                location=("summgate", None, "suite gates"),
+                location=location,
                 keywords={},
                 outcome=outcome,  # type: ignore[arg-type]
                 longrepr=text if outcome == "failed" else None,
@@ -134,6 +139,7 @@ class RunController:
                 user_properties=properties if when == "teardown" else [],
             )
             hook.pytest_runtest_logreport(report=report)
+        hook.pytest_runtest_logfinish(nodeid=SUITE_NODEID, location=location)
 
     # -- the end --------------------------------------------------------------------------
 
