@@ -109,6 +109,17 @@ def test_score_is_a_probability_and_evidence_is_short(scorer: FaithfulnessScorer
     assert all(len(line) < 300 for line in metric.evidence)
 
 
+def test_evidence_reads_sentence_then_reason_and_source(scorer: FaithfulnessScorer) -> None:
+    metric = faithfulness(scorer, "A Ukrainian helicopter was downed and 45 people died.")
+    sentence, reason = metric.evidence
+    assert sentence == (
+        f'unsupported ({value(metric):.2f}): "A Ukrainian helicopter was downed and 45 people '
+        'died."'
+    )
+    assert reason.startswith("  number 45 is not in the article; closest source: ")
+    assert "killing nine" in reason
+
+
 def test_summary_without_sentences_is_skipped(scorer: FaithfulnessScorer) -> None:
     metric = faithfulness(scorer, "   ")
     assert metric.value is None
@@ -123,4 +134,8 @@ def test_seed_row() -> None:
     )
     assert value(highlights) >= THRESHOLD, evidence(highlights)
     assert value(chatgpt) < THRESHOLD
-    assert "Russia's illegal annexation of Crimea" in evidence(chatgpt)
+    # Both quotations ChatGPT invented for Rasmussen are named: the first as the weakest
+    # sentence, the second on the line that lists what the sentences not shown invent.
+    assert 'quote "Russia\'s illegal annexation of Crimea' in evidence(chatgpt)
+    assert 'quote "The situation in Ukraine remains deeply concerning' in evidence(chatgpt)
+    assert len(chatgpt.evidence) <= 5
