@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BaselineError, SettingError
-from .gate import Rule
+from .gate import CUSTOM, Rule
 from .report import write_atomic
 
 FORMAT_VERSION = 1
@@ -34,6 +34,7 @@ DEFAULT_TOLERANCES: dict[str, float] = {
     "length": 10.0,
     "compression": 0.05,
 }
+CUSTOM_TOLERANCE = 0.05  # for custom scorers' metrics, unless set
 # Metrics where higher is always better; the others (length, compression) are judged only
 # in the direction of a bound that is set for the case.
 HIGHER_IS_BETTER = frozenset({"faithfulness", "coverage", "rouge1", "rouge2", "rougeL"})
@@ -67,8 +68,8 @@ def parse_tolerances(values: Mapping[str, object], where: str) -> dict[str, floa
     """Validate ``metric: tolerance`` pairs (ini, command line, or a case's ``tolerance:``)."""
     result: dict[str, float] = {}
     for name, raw in values.items():
-        if name not in DEFAULT_TOLERANCES:
-            known = ", ".join(DEFAULT_TOLERANCES)
+        if name not in DEFAULT_TOLERANCES and name not in CUSTOM:
+            known = ", ".join([*DEFAULT_TOLERANCES, *CUSTOM])
             raise SettingError(f"{where}: unknown metric {name!r} for a tolerance; known: {known}")
         try:
             value = float(raw)  # type: ignore[arg-type]
@@ -175,10 +176,17 @@ class Regression:
         return self.now - self.baseline
 
 
+def higher_is_better(metric: str) -> bool:
+    """A metric where a drop is always worse: the built-in scores and custom minimums."""
+    return metric in HIGHER_IS_BETTER or CUSTOM.get(metric) == ">="
+
+
 def worse_directions(metric: str, rules: Iterable[Rule]) -> set[int]:
     """Which way a change counts as worse: -1 (a drop), +1 (a rise), or none."""
-    if metric in HIGHER_IS_BETTER:
+    if higher_is_better(metric):
         return {-1}
+    if CUSTOM.get(metric) == "<=":
+        return {+1}
     return {-1 if rule.op == ">=" else +1 for rule in rules if rule.metric == metric}
 
 
@@ -194,7 +202,7 @@ def regressions(
         now = scores.get(metric)
         if now is None:
             continue
-        tolerance = tolerances.get(metric, DEFAULT_TOLERANCES.get(metric, 0.0))
+        tolerance = tolerances.get(metric, DEFAULT_TOLERANCES.get(metric, CUSTOM_TOLERANCE))
         # Compared at the precision stored: an unchanged 2/3 against its stored 0.6667 is no drop.
         change = round(now, DECIMALS) - round(before, DECIMALS)
         for direction in worse_directions(metric, rules):

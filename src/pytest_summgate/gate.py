@@ -85,6 +85,31 @@ BUILTIN_THRESHOLDS: dict[str, float] = {
     "max_compression": 0.5,
 }
 
+# Metrics added by custom scorers (hookspecs.pytest_summgate_scorers), and which way is
+# better for each: a threshold of the same name is a minimum (">=") or a maximum ("<=").
+CUSTOM: dict[str, Op] = {}
+
+
+def register_metric(name: str, op: Op = ">=") -> None:
+    """Make a custom scorer's metric a threshold name (and a baseline and report key)."""
+    if op not in (">=", "<="):
+        raise SettingError(f"custom metric {name!r}: direction must be '>=' or '<=', not {op!r}")
+    builtin = SPECS.get(name)
+    if builtin is not None and name not in CUSTOM:
+        raise SettingError(f"custom metric {name!r} clashes with the built-in threshold")
+    if not name.isidentifier():
+        raise SettingError(f"custom metric name {name!r} must be a plain identifier")
+    SPECS[name] = ThresholdSpec(name, name, op, unit_interval=False, help="custom metric")
+    CUSTOM[name] = op
+
+
+def unregister_custom() -> None:
+    """Forget custom metrics (at the end of a pytest run, so runs in one process are apart)."""
+    for name in CUSTOM:
+        SPECS.pop(name, None)
+    CUSTOM.clear()
+
+
 _OFF = {"off", "none", "null", ""}
 
 

@@ -29,13 +29,17 @@ from .items import (
     CaseFile,
     CaseItem,
 )
+from .metrics import Scorer
 from .settings import DEFAULT_GLOBS, Settings
 
 
 def _threshold_arg(text: str) -> str:
     try:
         name, raw = gate.parse_assignment(text)
-        gate.parse_value(name, raw)
+        # A name not built in may be a custom scorer's metric, registered in pytest_configure,
+        # where Settings.resolve checks it.
+        if name in gate.SPECS:
+            gate.parse_value(name, raw)
     except SettingError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     return text
@@ -218,6 +222,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("summgate"):
         return
     try:
+        custom = _custom_scorers(config)
         settings = Settings.resolve(
             cli_fields=config.getoption("summgate_field"),
             ini_fields=config.getini("summgate_fields"),
@@ -273,8 +278,44 @@ def pytest_configure(config: pytest.Config) -> None:
         RunController(config, settings, stored, path), "summgate-controller"
     )
     from .engine import Engine  # scorers are light to import; the model loads on first use
+    from .metrics import default_scorers
 
-    config.stash[ENGINE_KEY] = Engine(settings)
+    config.stash[ENGINE_KEY] = Engine(
+        settings, [*default_scorers(settings.faithfulness_model), *custom]
+    )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    gate.unregister_custom()
+
+
+ENTRY_POINT_GROUP = "pytest_summgate.scorers"
+
+
+def _custom_scorers(config: pytest.Config) -> list[Scorer]:
+    """Scorers from conftest/plugins (the hook) and installed packages (entry points),
+    with their metrics registered as threshold names."""
+    from importlib.metadata import entry_points
+
+    scorers: list[Scorer] = [
+        s for batch in config.hook.pytest_summgate_scorers(config=config) for s in (batch or [])
+    ]
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            scorers.extend(entry_point.load()(config))
+        except Exception as error:
+            raise SettingError(
+                f"scorer entry point {entry_point.name!r} ({entry_point.value}) failed: "
+                f"{type(error).__name__}: {error}"
+            ) from None
+    for scorer in scorers:
+        names = getattr(scorer, "names", None)
+        if not names or not callable(getattr(scorer, "score", None)):
+            raise SettingError(f"custom scorer {scorer!r} needs 'names' and a 'score' method")
+        directions = getattr(scorer, "directions", {}) or {}
+        for name in names:
+            gate.register_metric(name, directions.get(name, ">="))
+    return scorers
 
 
 def _ini_batch_size(config: pytest.Config) -> int:

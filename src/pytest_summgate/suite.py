@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .baseline import DECIMALS, HIGHER_IS_BETTER, Baseline
 from .errors import SettingError
+from .gate import CUSTOM
 
 DEFAULT_SEED = 20261125
 BOOTSTRAP_SAMPLES = 2000
@@ -29,14 +30,24 @@ SUITE_GATES = (
 )
 
 
+def higher_metrics() -> list[str]:
+    """Metrics where higher is better: the built-in scores and custom scorers' minimums."""
+    return sorted(HIGHER_IS_BETTER | {m for m, op in CUSTOM.items() if op == ">="})
+
+
+def gate_names() -> list[str]:
+    """Every suite gate name, custom metrics' included."""
+    custom = [m for m in higher_metrics() if m not in HIGHER_IS_BETTER]
+    return [*SUITE_GATES, *(f"mean_{m}" for m in custom), *(f"max_mean_drop_{m}" for m in custom)]
+
+
 def parse_gates(assignments: Mapping[str, str], where: str) -> dict[str, float | None]:
     """Validate suite gates; ``off`` switches one off."""
     gates: dict[str, float | None] = {}
+    known = gate_names()
     for name, raw in assignments.items():
-        if name not in SUITE_GATES:
-            raise SettingError(
-                f"{where}: unknown suite gate {name!r}; known: {', '.join(SUITE_GATES)}"
-            )
+        if name not in known:
+            raise SettingError(f"{where}: unknown suite gate {name!r}; known: {', '.join(known)}")
         if raw.strip().lower() in {"off", "none"}:
             gates[name] = None
             continue
@@ -46,14 +57,15 @@ def parse_gates(assignments: Mapping[str, str], where: str) -> dict[str, float |
             raise SettingError(
                 f"{where}: suite gate {name} must be a number, not {raw!r}"
             ) from None
-        if math.isnan(value) or not 0.0 <= value <= 1.0:
+        custom = name.removeprefix("mean_") in CUSTOM
+        if math.isnan(value) or (not custom and not 0.0 <= value <= 1.0):
             raise SettingError(f"{where}: suite gate {name} must be between 0 and 1, not {raw!r}")
         gates[name] = value
     return gates
 
 
 def default_gates() -> dict[str, float | None]:
-    return {f"max_mean_drop_{m}": DEFAULT_MAX_MEAN_DROP for m in HIGHER_IS_BETTER}
+    return {f"max_mean_drop_{m}": DEFAULT_MAX_MEAN_DROP for m in higher_metrics()}
 
 
 @dataclass(frozen=True)
@@ -100,7 +112,7 @@ def paired_changes(
 ) -> list[Change]:
     """Per metric where higher is better, the change over cases compared with the baseline."""
     changes = []
-    for metric in sorted(HIGHER_IS_BETTER):
+    for metric in higher_metrics():
         deltas = [
             # At the precision stored: unchanged scores are no change, not a run of tiny drops.
             round(values[metric], DECIMALS) - round(entry.scores[metric], DECIMALS)
@@ -138,7 +150,7 @@ def evaluate(
                 f"{len(scores) - failed} of {total} cases passed",
             )
         )
-    for metric in sorted(HIGHER_IS_BETTER):
+    for metric in higher_metrics():
         bound = gates.get(f"mean_{metric}")
         values = [s[metric] for s in scores.values() if metric in s]
         if bound is not None and values:
