@@ -42,7 +42,8 @@ def long_summary(words: int, foreign: str = "") -> str:
 @pytest.fixture
 def gate(gate: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     # Off CI (and off GitHub): the short summary is one line, and no annotations are printed.
-    for name in ("CI", "BUILD_NUMBER", "GITHUB_ACTIONS"):
+    # Not an xdist worker either, when this suite itself runs under -n: runs here start anew.
+    for name in ("CI", "BUILD_NUMBER", "GITHUB_ACTIONS", "PYTEST_XDIST_WORKER"):
         monkeypatch.delenv(name, raising=False)
     return gate
 
