@@ -269,7 +269,7 @@ def test_invalid_cases_error_and_the_others_are_scored(gate: pytest.Pytester) ->
             "invalid case: threshold faithfulness must be between 0 and 1, not 2",
             "invalid case: duplicate id 'fine' (first used at cases.jsonl:1)*",
             *(f"  cases.jsonl:{line}" for line in range(2, 8)),
-            "1 cases scored, 0 failed, 6 could not be checked",
+            "1 case scored, 0 failed, 6 could not be checked",
         ]
     )
     assert_no_traceback(result)

@@ -21,7 +21,6 @@ from .errors import CaseFileError, SettingError
 
 FIELDS = ("id", "article", "summary", "highlights", "thresholds", "tolerance")
 REQUIRED = ("article", "summary")
-_DEFAULTS_KEYS = ("fields", "thresholds")
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,9 @@ class SummaryGenerator:
         self.batch_size = batch_size
         self._done: dict[str, str | GenerationFailed] = {}
 
-    @property
-    def available(self) -> bool:
-        return bool(self.config.pluginmanager.hook.pytest_summgate_generate.get_hookimpls())
+    def available(self, item: CaseItem) -> bool:
+        """Whether a conftest.py that applies to this case (or a plugin) implements the hook."""
+        return bool(item.ihook.pytest_summgate_generate.get_hookimpls())
 
     def summary_for(self, item: CaseItem) -> str:
         if item.nodeid not in self._done:
@@ -47,14 +47,18 @@ class SummaryGenerator:
         return outcome
 
     def _batch(self, item: CaseItem) -> list[CaseItem]:
-        """This item and the next ones of this process that still need a summary."""
+        """This item and the next ones of its file, in this process, that need a summary.
+
+        One file at a time: hooks are looked up by path (a conftest.py applies to its own
+        directory), so a batch must not mix cases that different conftests would generate.
+        """
         from .items import CaseItem
 
         items = item.session.items
         start = items.index(item) if item in items else len(items)
         batch = [item]
         for other in items[start + 1 :]:
-            if len(batch) >= self.batch_size:
+            if len(batch) >= self.batch_size or other.path != item.path:
                 break
             if (
                 isinstance(other, CaseItem)
@@ -68,7 +72,7 @@ class SummaryGenerator:
     def _generate(self, batch: list[CaseItem]) -> None:
         cases = [item.entry for item in batch]
         try:
-            summaries = self.config.hook.pytest_summgate_generate(cases=cases, config=self.config)
+            summaries = batch[0].ihook.pytest_summgate_generate(cases=cases, config=self.config)
         except Exception as error:
             failure = GenerationFailed(
                 f"pytest_summgate_generate raised {type(error).__name__}: {error} "

@@ -109,7 +109,7 @@ class CaseItem(pytest.Item):
 
     def _generate_summary(self, case: cases.Case) -> None:
         generator = self.config.stash[GENERATOR_KEY]
-        if not generator.available:
+        if not generator.available(self):
             self._error(
                 f"invalid case: {case.unsummarized}; or give it one from your model with a "
                 f"pytest_summgate_generate hook in conftest.py, or --summgate-predictions\n"

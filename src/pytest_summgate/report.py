@@ -127,6 +127,10 @@ def failure_block(
     return "\n".join(lines)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 @dataclass
 class RunSummary:
     """Scores gathered from the reports of one run (on the xdist controller too)."""
@@ -148,7 +152,7 @@ class RunSummary:
         metrics = [m for m in (*(s.metric for s in SPECS.values()),) if self._values(m)]
         metrics = list(dict.fromkeys(metrics))
         out = [
-            f"{len(self.scores)} cases scored, {len(self.failures)} failed, "
+            f"{_count(len(self.scores), 'case')} scored, {len(self.failures)} failed, "
             f"{len(self.errors)} could not be checked"
         ]
         if metrics:
