@@ -67,6 +67,13 @@ def test_names_need_mixed_case() -> None:
     assert not claims.is_mixed_case("paul merson 's dog bit players . but he said so .")
 
 
+def test_a_name_ends_at_punctuation_and_keeps_its_abbreviation() -> None:
+    assert claims.names("Later, Mike asks Ann about the milk.") == ["Mike", "Ann"]
+    assert claims.names("In Ukraine, U.K. activists met.") == ["Ukraine", "U.K"]
+    assert claims.names("Merkel said so.") == []
+    assert claims.names("Merkel said so.", initial=True) == ["Merkel"]
+
+
 def test_name_not_in_the_article(source: claims.Source) -> None:
     sentence = "Angela Merkel said Paul Merson's dog bit players."
     assert claims.unseen_names(sentence, source) == ["Angela Merkel"]
@@ -91,6 +98,9 @@ def test_quotes_must_be_near_verbatim(source: claims.Source) -> None:
         "Russia's illegal annexation of Crimea is a disgrace"
     ]
     assert claims.quotes("He said `` no deal '' today") == ["no deal"]
+    # CNN/DM tokenized quotes, and clitics that open no quotation.
+    assert claims.quotes("they 're ` very happy ' with him") == ["very happy"]
+    assert claims.quotes("Merson 's dog and Ann 's cat") == []
 
 
 def test_negation_flip() -> None:

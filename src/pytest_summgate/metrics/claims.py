@@ -37,7 +37,7 @@ STOPWORDS = frozenset(
         last first next two time now today yesterday week may might must shall per cent
         percent still even like well get got back made make many much another every including
         since however although though yet whether via amid onto upon within across around
-        among toward towards cnn
+        among toward towards cnn unk
         """
     )
 )
@@ -64,7 +64,7 @@ _TENS = {
 _SCALES = {"hundred": 100.0, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 # Abbreviated scales, written against the digits: "£5m", "$2bn", "10k".
 _SCALES.update({"m": 1e6, "bn": 1e9, "k": 1e3})
-_DATE_WORDS = frozenset(
+DATE_WORDS = frozenset(
     _word_list(
         """
         january february march april june july august september october november december
@@ -85,8 +85,11 @@ _QUOTE = re.compile(
     r"``\s*(.+?)\s*''"
     r"|\"\s*(.+?)\s*\""
     r"|“\s*(.+?)\s*”"
-    r"|(?<![\w'’])['‘]\s*(.+?)\s*['’](?![\w'’])"
+    # Single quotes, and CNN/DM's tokenized "` ... '"; "'re" and "'s" open no quotation.
+    r"|(?<![\w'’`])['‘`](?!(?:s|re|ve|ll|d|m|t)\b)\s*(.+?)\s*['’](?![\w'’])"
 )
+# Between two words of one name there is only a space, a full stop (U.K.) or an apostrophe.
+_NAME_GAP = re.compile(r"[\s.'’-]*")
 
 
 def tokens(sentence: str) -> list[str]:
@@ -211,18 +214,23 @@ def names(sentence: str, initial: bool = False) -> list[str]:
     The sentence's first word counts only as part of a longer run (any word is capitalized
     there) unless ``initial``. Months and weekdays are left to the date check.
     """
-    raw = text.words(sentence.replace("’", "'"))
-    runs: list[str] = []
-    start = 0
-    for position, word in enumerate([*raw, ""]):
+    runs: list[list[int]] = []  # [index of the first word, word count, start, end]
+    end = 0
+    for position, word in enumerate(text.words(sentence)):
+        start = sentence.find(word, end)
+        joined = bool(runs) and runs[-1][0] + runs[-1][1] == position
+        joined = joined and _NAME_GAP.fullmatch(sentence[end:start]) is not None
+        end = start + len(word)
         lower = word.lower()
-        if word and word[0].isupper() and lower not in STOPWORDS and lower not in _DATE_WORDS:
+        if not word[0].isupper() or lower in STOPWORDS or lower in DATE_WORDS:
             continue
-        run = raw[start:position]
-        if run and (start > 0 or len(run) > 1 or initial):
-            runs.append(" ".join(run))
-        start = position + 1
-    return runs
+        if joined:
+            runs[-1][1:] = [runs[-1][1] + 1, runs[-1][2], end]
+        else:
+            runs.append([position, 1, start, end])
+    return [
+        sentence[start:end] for first, count, start, end in runs if first or count > 1 or initial
+    ]
 
 
 def quotes(sentence: str) -> list[str]:
@@ -277,7 +285,7 @@ def unseen_numbers(sentence: str, source: Source) -> list[str]:
     for q in quantities(sentence):
         if q.value not in source.values and (q.scaled or q.bare not in source.values):
             missing.append(q.text)
-    missing.extend(w for w in tokens(sentence) if w in _DATE_WORDS and w not in source.token_set)
+    missing.extend(w for w in tokens(sentence) if w in DATE_WORDS and w not in source.token_set)
     return missing
 
 

@@ -43,7 +43,7 @@ FEATURES = (
 # Below this cosine no article sentence is about the same thing.
 NO_CLOSE_PASSAGE = 0.45
 # Reasons that name something the summary invents (shown even past the two weakest).
-_INVENTED = ("quote ", "number ", "name ")
+_INVENTED = ("quote ", "number ", "date ", "name ")
 _PASSAGES = 3
 
 
@@ -170,7 +170,10 @@ def _check_sentence(
         math.log1p(len(content)),
     )
     reasons = [f'quote "{text.clip(q, 60)}" is not in the article' for q in quotes[:1]]
-    reasons += [f"number {n} is not in the article" for n in numbers[:2]]
+    reasons += [
+        f"{'date' if n in claims.DATE_WORDS else 'number'} {n} is not in the article"
+        for n in numbers[:2]
+    ]
     reasons += [f"name {n} is not in the article" for n in names[:2]]
     if flipped:
         reasons.append(f'negation differs: "{flipped}" is negated in one text only')
