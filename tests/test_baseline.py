@@ -151,10 +151,6 @@ def test_a_failure_during_write_keeps_the_old_file_and_leaves_no_temporary(
     assert os.listdir(tmp_path) == ["baseline.json"]
 
 
-@pytest.mark.xfail(
-    reason="report.write_atomic keeps mkstemp's owner-only mode 0600 for a shared file",
-    strict=True,
-)
 def test_write_gives_the_file_the_usual_permissions(tmp_path: Path) -> None:
     # The file is committed and read by CI jobs and colleagues: not owner-only like a temp file.
     umask = os.umask(0o022)

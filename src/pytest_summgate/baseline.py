@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BaselineError, SettingError
-from .gate import CUSTOM, Rule
+from .gate import CUSTOM, SOURCE_BUILTIN, Rule
 from .report import write_atomic
 
 FORMAT_VERSION = 1
@@ -187,7 +187,13 @@ def worse_directions(metric: str, rules: Iterable[Rule]) -> set[int]:
         return {-1}
     if CUSTOM.get(metric) == "<=":
         return {+1}
-    return {-1 if rule.op == ">=" else +1 for rule in rules if rule.metric == metric}
+    # Length is a constraint, not a quality: a summary growing well inside a built-in bound
+    # has not regressed. Only a bound the user set makes a move towards it count.
+    return {
+        -1 if rule.op == ">=" else +1
+        for rule in rules
+        if rule.metric == metric and rule.source != SOURCE_BUILTIN
+    }
 
 
 def regressions(

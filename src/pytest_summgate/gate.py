@@ -110,6 +110,8 @@ def unregister_custom() -> None:
     CUSTOM.clear()
 
 
+SOURCE_BUILTIN = "built-in default"
+
 _OFF = {"off", "none", "null", ""}
 
 

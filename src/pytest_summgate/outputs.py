@@ -107,6 +107,8 @@ def step_summary(
     max_failures: int = 30,
 ) -> str:
     """Markdown for ``$GITHUB_STEP_SUMMARY``: checks, failing cases, baseline deltas."""
+    # In node id order, as in the JSON report: under xdist, records arrive as workers finish.
+    cases = sorted(cases, key=lambda c: c["nodeid"])
     failed = [c for c in cases if c["outcome"] != "passed"]
     verdict = "passed" if not failed and not any(s.failed for s in suite_checks) else "failed"
     out = [

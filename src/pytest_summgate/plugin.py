@@ -250,7 +250,12 @@ def pytest_configure(config: pytest.Config) -> None:
     except SettingError as error:
         raise pytest.UsageError(f"summgate: {error}") from None
     config.stash[SETTINGS_KEY] = settings
-    path = config.rootpath / settings.baseline_path
+    # Like --junitxml: a path on the command line is relative to where pytest runs, one in
+    # the ini file to the rootdir (where the ini file is).
+    base = (
+        config.invocation_params.dir if config.getoption("summgate_baseline") else config.rootpath
+    )
+    path = base / settings.baseline_path
     try:
         stored = baseline.load(path)
     except BaselineError as error:

@@ -159,7 +159,11 @@ class RunSummary:
             rows = [("check", "mean", "min", "failed")]
             for metric in metrics:
                 values = self._values(metric)
-                failed = sum(metric in f for f in self.failures.values())
+                # A case counts once per metric, whether it broke the rule or regressed.
+                failed = sum(
+                    any(m.removesuffix(" (regressed)") == metric for m in f)
+                    for f in self.failures.values()
+                )
                 rows.append(
                     (
                         metric,
@@ -196,6 +200,10 @@ def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        # mkstemp makes the file owner-only; a baseline or report is shared like any file.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(handle, 0o666 & ~umask)
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()

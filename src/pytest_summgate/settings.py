@@ -17,7 +17,7 @@ from .models import DEFAULT_MODEL
 
 DEFAULT_GLOBS = ("*.yaml", "*.yml", "*.jsonl")
 
-SOURCE_BUILTIN = "built-in default"
+SOURCE_BUILTIN = gate.SOURCE_BUILTIN
 SOURCE_INI = "ini summgate_thresholds"
 SOURCE_CLI = "--summgate-threshold"
 SOURCE_FILE = "file defaults"
