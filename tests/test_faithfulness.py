@@ -136,6 +136,6 @@ def test_seed_row() -> None:
     assert value(chatgpt) < THRESHOLD
     # Both quotations ChatGPT invented for Rasmussen are named: the first as the weakest
     # sentence, the second on the line that lists what the sentences not shown invent.
-    assert 'quote "Russia\'s illegal annexation of Crimea' in evidence(chatgpt)
+    assert "quote \"Russia's illegal annexation of Crimea" in evidence(chatgpt)
     assert 'quote "The situation in Ukraine remains deeply concerning' in evidence(chatgpt)
     assert len(chatgpt.evidence) <= 5
