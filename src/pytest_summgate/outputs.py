@@ -125,9 +125,13 @@ def step_summary(
         for name, value in case.get("scores", {}).items():
             if value is not None:
                 metrics.setdefault(name, []).append(value)
-        for check in case.get("checks", []):
-            if check["failed"]:
-                failures[check["metric"]] = failures.get(check["metric"], 0) + 1
+        # A case counts once per metric, whether it broke the rule or regressed (as in the
+        # terminal summary).
+        failing = [c["metric"] for c in case.get("checks", []) if c["failed"]]
+        for metric in dict.fromkeys(
+            [*failing, *(r["metric"] for r in case.get("regressions", []))]
+        ):
+            failures[metric] = failures.get(metric, 0) + 1
     if metrics:
         out += ["| check | mean | min | failed |", "|---|---|---|---|"]
         for name, values in metrics.items():
