@@ -131,15 +131,18 @@ class _Unreadable:
 
 def _yaml_rows(text: str, display: str) -> tuple[list[tuple[int, Any]], dict[str, Any]]:
     """Case rows with their line numbers, and the file's ``defaults``."""
-    loader = yaml.SafeLoader(text)
     try:
-        root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
+        # The reader checks the characters when the loader is made: a control character
+        # (a NUL byte) is a YAMLError from here, not from parsing.
+        loader = yaml.SafeLoader(text)
+        try:
+            root = loader.get_single_node()
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as error:
-        problem = getattr(error, "problem", None) or str(error)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise CaseFileError(display, _error_line(error, text), f"invalid YAML: {problem}") from None
-    finally:
-        loader.dispose()
     if root is None or data is None:
         return [], {}
     if isinstance(root, yaml.SequenceNode) and isinstance(data, list):
@@ -181,6 +184,9 @@ def _error_line(error: yaml.YAMLError, text: str) -> int | None:
     last = len(text.splitlines())
     marks = [getattr(error, "problem_mark", None), getattr(error, "context_mark", None)]
     lines = [int(mark.line) + 1 for mark in marks if mark is not None]
+    position = getattr(error, "position", None)  # a ReaderError has no marks
+    if isinstance(position, int):
+        lines.append(text[:position].count("\n") + 1)
     inside = [line for line in lines if line <= last]
     if inside:
         return inside[0]
