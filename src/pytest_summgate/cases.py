@@ -107,7 +107,14 @@ def load(path: Path, display: str, field_map: Mapping[str, str]) -> list[Entry]:
     file_fields = defaults.pop("fields", None) or {}
     file_thresholds = defaults.pop("thresholds", None) or {}
     try:
-        fields.update(parse_field_map([f"{k}={v}" for k, v in dict(file_fields).items()]))
+        # dict() of a list would raise ValueError, and str() of a list key would map a field.
+        if not isinstance(file_fields, dict) or not all(
+            isinstance(v, str) for v in file_fields.values()
+        ):
+            raise SettingError(
+                "'fields' must be a mapping of FIELD: KEY (for example summary: chatgpt)"
+            )
+        fields.update(parse_field_map([f"{k}={v}" for k, v in file_fields.items()]))
         parsed_thresholds = gate.parse_mapping(file_thresholds)
     except (SettingError, AttributeError, TypeError) as error:
         raise CaseFileError(display, None, f"in defaults: {error}") from None
