@@ -122,7 +122,9 @@ def load(path: Path, display: str, field_map: Mapping[str, str]) -> list[Entry]:
 
 
 def _jsonl_rows(text: str, display: str) -> Iterator[tuple[int, Any]]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at \n only (a trailing \r is JSON whitespace): splitlines() would also cut a
+    # row at a U+2028 or NEL inside a string, which json.dumps(ensure_ascii=False) writes raw.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
