@@ -15,8 +15,9 @@ import pytest
 
 from conftest import ARTICLE, BAD_SUMMARY, GOOD_SUMMARY, case, jsonl
 from pytest_summgate import outputs
+from pytest_summgate.gate import BUILTIN_THRESHOLDS
 
-# 10 of 13 words in the article: faithfulness 0.77, above the 0.45 bar, 0.23 below 1.00.
+# 10 of 13 words in the article: faithfulness 0.77, above the built-in bar, 0.23 below 1.00.
 WORSE_SUMMARY = "The city council approved a new budget on Tuesday with glee and fanfare."
 GITHUB_ENV = ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE")
 
@@ -104,7 +105,7 @@ def test_the_json_report_holds_every_case_and_follows_its_schema(
     assert report["suite"] == []
     assert report["unmatched_predictions"] == []
     assert report["settings"]["thresholds"]["faithfulness"] == {
-        "value": 0.45,
+        "value": BUILTIN_THRESHOLDS["faithfulness"],
         "source": "built-in default",
     }
     by_id = {c["id"]: c for c in report["cases"]}
@@ -120,8 +121,15 @@ def test_the_json_report_holds_every_case_and_follows_its_schema(
     assert bad["reason"].startswith('least supported: "Aliens landed')
     assert bad["message"].splitlines()[0] == bad["verdict"]
     assert (bad["checks"][0]["rule"], bad["checks"][0]["failed"]) == ("faithfulness", True)
-    assert set(bad["scores"]) == {"faithfulness", "rouge1", "rouge2", "rougeL", "length",
-                                  "compression", "coverage"}  # fmt: skip
+    assert set(bad["scores"]) == {
+        "faithfulness",
+        "rouge1",
+        "rouge2",
+        "rougeL",
+        "length",
+        "compression",
+        "coverage",
+    }
     assert bad["scores"]["coverage"] is None  # no highlights
     good = by_id["good"]
     assert (good["outcome"], good["verdict"], good["message"]) == (
@@ -275,8 +283,9 @@ def test_no_github_output_unless_on_github(
     assert github.read_text(encoding="utf-8") == "earlier step\n"
 
 
-def test_github_output_switched_on_off_github(project: pytest.Pytester, github: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_github_output_switched_on_off_github(
+    project: pytest.Pytester, github: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("GITHUB_ACTIONS")
     result = project.runpytest("--summgate", "--summgate-github", "on")
     assert len(annotations(result)) == 2
@@ -332,9 +341,14 @@ def test_two_workers_one_report_the_same_report_and_every_score_in_junit(
     for workers in ("0", "2"):
         github.write_text("", encoding="utf-8")
         result = project.runpytest_subprocess(
-            "--summgate", "-n", workers, "-p", "no:cacheprovider",
-            f"--summgate-report=report-{workers}.json", f"--junitxml=junit-{workers}.xml",
-        )  # fmt: skip
+            "--summgate",
+            "-n",
+            workers,
+            "-p",
+            "no:cacheprovider",
+            f"--summgate-report=report-{workers}.json",
+            f"--junitxml=junit-{workers}.xml",
+        )
         result.assert_outcomes(passed=2, failed=1, errors=1)
         runs[workers] = (annotations(result), github.read_text(encoding="utf-8"))
     assert project.path.joinpath("writers.log").read_text() == "controller\ncontroller\n"
