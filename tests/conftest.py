@@ -14,7 +14,9 @@ import pytest
 import rouge_score.rouge_scorer  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent
-SEED_ROW = Path("/work/shared/examples/cnn_dm_chatgpt_row.jsonl")
+# The seed row, as copied into examples/ from ../shared/examples (the repo must not need
+# ../shared to test: GitHub's runners do not have it).
+SEED_ROW = REPO / "examples" / "cnn_dm_chatgpt_row.jsonl"
 
 LEXICAL_CONFTEST = textwrap.dedent(
     """

@@ -11,7 +11,7 @@ from pytest_summgate.metrics import Document, Metric
 from pytest_summgate.metrics.faithfulness import FaithfulnessScorer, default_weights
 from pytest_summgate.models import get_embedder
 
-SEED_ROW = Path(__file__).resolve().parents[2] / "shared/examples/cnn_dm_chatgpt_row.jsonl"
+SEED_ROW = Path(__file__).resolve().parents[1] / "examples" / "cnn_dm_chatgpt_row.jsonl"
 ARTICLE = (
     "A Ukrainian military helicopter was shot down near Slavyansk on Tuesday, killing nine "
     "people, officials said. The army said the crew had come under fire from separatists. "

@@ -70,7 +70,9 @@ def test_an_unrelated_summary_scores_low(engine: Engine, seed_row: dict[str, Any
     )  # fmt: skip
     result = check(engine, case)
     assert {"faithfulness", "coverage"} <= {c.rule.name for c in result.failed}
-    assert result.scores["coverage"] == 0.0
+    coverage = result.scores["coverage"]
+    assert coverage is not None
+    assert coverage < 0.1  # a stray shared word ("nine") at most
 
 
 NON_LATIN = {

@@ -18,6 +18,9 @@ from urllib.parse import urlparse
 from .errors import ModelUnavailable
 
 if TYPE_CHECKING:
+    from .cache import ModelCache
+
+if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
@@ -112,20 +115,24 @@ def identity(name: str) -> dict[str, str | None]:
         source = resolve(name)
     except ModelUnavailable as error:
         return {"name": name, "origin": None, "sha256": None, "error": str(error)}
-    digest = source.sha256
-    if digest is None:
-        location = Path(source.location)
-        if source.origin == "hub":
-            try:
-                from huggingface_hub import snapshot_download
+    return {"name": name, "origin": source.origin, "sha256": weights_sha256(source)}
 
-                location = Path(snapshot_download(source.location, local_files_only=True))
-            except Exception:
-                location = Path("/nonexistent")
-        weights = [location / f for f in ("model.safetensors", "pytorch_model.bin")]
-        found = next((w for w in weights if w.is_file()), None)
-        digest = _file_sha256(found) if found is not None else None
-    return {"name": name, "origin": source.origin, "sha256": digest}
+
+def weights_sha256(source: ModelSource) -> str | None:
+    """sha256 of the model's weights file (the packaged one is known already), if found."""
+    if source.sha256 is not None:
+        return source.sha256
+    location = Path(source.location)
+    if source.origin == "hub":
+        try:
+            from huggingface_hub import snapshot_download
+
+            location = Path(snapshot_download(source.location, local_files_only=True))
+        except Exception:
+            return None
+    weights = [location / f for f in ("model.safetensors", "pytorch_model.bin")]
+    found = next((w for w in weights if w.is_file()), None)
+    return _file_sha256(found) if found is not None else None
 
 
 def _hub_cached(name: str) -> bool:
@@ -165,6 +172,8 @@ class _LazyModel:
     def __init__(self, name: str) -> None:
         self.name = name
         self.source: ModelSource | None = None
+        self.cache: ModelCache | None = None  # attached by the plugin, when caching is on
+        self.fingerprint = ""  # what cache keys say the outputs came from
         self._model: Any = None
         self._failure: ModelUnavailable | None = None
         self._lock = threading.Lock()
@@ -181,6 +190,8 @@ class _LazyModel:
                 try:
                     self.source = resolve(self.name, self.option)
                     self._model = _load(self.source, self._construct, self.option)
+                    digest = weights_sha256(self.source) or self.source.location
+                    self.fingerprint = f"{type(self).__name__}:{self.name}:{digest}"
                 except ModelUnavailable as failure:
                     self._failure = failure
                     raise
@@ -202,20 +213,30 @@ class Embedder(_LazyModel):
         import numpy as np
 
         model = self.load()
+        # get_embedding_dimension in sentence-transformers 6, the older name before it.
+        dimension = (
+            getattr(model, "get_embedding_dimension", None)
+            or model.get_sentence_embedding_dimension
+        )
+        dim = int(dimension() or 0)
         if not sentences:
-            dim = int(model.get_sentence_embedding_dimension() or 0)
             return np.zeros((0, dim), dtype=np.float32)
         unique = list(dict.fromkeys(sentences))
-        vectors = model.encode(
-            unique,
-            batch_size=self.batch_size,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        )
-        index = {text: i for i, text in enumerate(unique)}
-        rows = [index[s] for s in sentences]
-        return np.asarray(vectors, dtype=np.float32)[rows]
+        known = self.cache.get(self.fingerprint, unique, dim) if self.cache else {}
+        missing = [s for s in unique if s not in known]
+        if missing:
+            vectors = model.encode(
+                missing,
+                batch_size=self.batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+            fresh = dict(zip(missing, np.asarray(vectors, dtype=np.float32), strict=True))
+            if self.cache:
+                self.cache.put(self.fingerprint, fresh)
+            known = {**known, **fresh}
+        return np.stack([known[s] for s in sentences]).astype(np.float32, copy=False)
 
 
 class NLIModel(_LazyModel):
@@ -256,14 +277,23 @@ class NLIModel(_LazyModel):
             return np.zeros(0, dtype=np.float32)
         model = self.load()
         column = self.entailment_index()
-        probs = model.predict(
-            pairs,
-            batch_size=self.batch_size,
-            apply_softmax=True,
-            show_progress_bar=False,
-            convert_to_numpy=True,
-        )
-        return np.asarray(probs, dtype=np.float32).reshape(len(pairs), -1)[:, column]
+        keys = [f"{premise}\0{hypothesis}" for premise, hypothesis in pairs]
+        known = self.cache.get(self.fingerprint, keys, 1) if self.cache else {}
+        todo = list(dict.fromkeys(k for k in keys if k not in known))
+        if todo:
+            probs = model.predict(
+                [tuple(k.split("\0", 1)) for k in todo],
+                batch_size=self.batch_size,
+                apply_softmax=True,
+                show_progress_bar=False,
+                convert_to_numpy=True,
+            )
+            column_values = np.asarray(probs, dtype=np.float32).reshape(len(todo), -1)[:, column]
+            fresh = {k: column_values[i : i + 1] for i, k in enumerate(todo)}
+            if self.cache:
+                self.cache.put(self.fingerprint, fresh)
+            known = {**known, **fresh}
+        return np.array([known[k][0] for k in keys], dtype=np.float32)
 
 
 def _load(source: ModelSource, construct: Any, option: str) -> Any:

@@ -1,0 +1,165 @@
+"""A disk cache of model outputs: sentence embeddings and NLI scores, keyed by model and text.
+
+A rerun over unchanged cases then costs lookups instead of model calls. One SQLite file
+(default ``.summgate/cache/models.sqlite``): safe with several xdist workers writing at once
+(SQLite's own locking, WAL journal), bounded in size (oldest entries evicted first), and
+switchable off. A corrupt or unreadable cache is discarded and the run goes on without it:
+never a crash, never a wrong score (a value of the wrong size is a miss, not a result).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+DEFAULT_PATH = ".summgate/cache/models.sqlite"
+DEFAULT_MAX_MB = 512
+_SCHEMA = 2
+_BUSY_TIMEOUT_S = 60.0
+
+
+def _key(model: str, text: str) -> bytes:
+    return hashlib.blake2b(f"{model}\0{text}".encode(), digest_size=20).digest()
+
+
+class ModelCache:
+    """Vectors by (model identity, text). Every failure turns the cache off, not the run."""
+
+    def __init__(self, path: Path, max_mb: int = DEFAULT_MAX_MB) -> None:
+        self.path = path
+        self.max_bytes = max_mb * 1024 * 1024
+        self.problem = ""  # why the cache was turned off, for the run's summary
+        self.hits = 0
+        self.misses = 0
+        self._db: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+        self._opened = False
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._opened:
+            return self._db
+        self._opened = True
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = self._open()
+        except sqlite3.DatabaseError:
+            # Not a database, or damaged: discard it and start an empty one.
+            self._discard()
+            try:
+                db = self._open()
+            except (sqlite3.Error, OSError) as error:
+                self._off(f"cannot be recreated: {error}")
+                return None
+        except (sqlite3.Error, OSError) as error:
+            self._off(str(error))
+            return None
+        self._db = db
+        return db
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, check_same_thread=False)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, value BLOB NOT NULL,"
+                " size INTEGER NOT NULL, used REAL NOT NULL)"
+            )
+            db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(_SCHEMA),))
+            (schema,) = db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
+            if schema != str(_SCHEMA):
+                raise sqlite3.DatabaseError(f"cache schema {schema}, expected {_SCHEMA}")
+            db.execute("PRAGMA quick_check").fetchone()
+            db.commit()
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _discard(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    def _off(self, problem: str) -> None:
+        self.problem = f"model cache {self.path} turned off: {problem}"
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+        self._db = None
+
+    def get(self, model: str, texts: Sequence[str], dim: int) -> dict[str, npt.NDArray[np.float32]]:
+        """The cached vectors (of ``dim`` float32 values) among ``texts``."""
+        import numpy as np
+
+        found: dict[str, npt.NDArray[np.float32]] = {}
+        with self._lock:
+            db = self._connect()
+            if db is None or not texts:
+                return found
+            keys = {_key(model, t): t for t in texts}
+            try:
+                items = list(keys.items())
+                for start in range(0, len(items), 500):
+                    chunk = [k for k, _ in items[start : start + 500]]
+                    marks = ",".join("?" * len(chunk))
+                    rows = db.execute(
+                        f"SELECT key, value FROM vectors WHERE key IN ({marks})", chunk
+                    ).fetchall()
+                    for key, value in rows:
+                        if len(value) == dim * 4:
+                            found[keys[key]] = np.frombuffer(value, dtype=np.float32)
+            except sqlite3.Error as error:
+                self._off(str(error))
+                return {}
+        self.hits += len(found)
+        self.misses += len(set(texts)) - len(found)
+        return found
+
+    def put(self, model: str, vectors: dict[str, npt.NDArray[np.float32]]) -> None:
+        """Store vectors, in one transaction, then keep the file under its size bound."""
+        import numpy as np
+
+        with self._lock:
+            db = self._connect()
+            if db is None or not vectors:
+                return
+            now = time.time()
+            rows = []
+            for text, vector in vectors.items():
+                blob = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
+                rows.append((_key(model, text), blob, len(blob), now))
+            try:
+                with db:
+                    db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
+                self._evict(db)
+            except sqlite3.Error as error:
+                self._off(str(error))
+
+    def _evict(self, db: sqlite3.Connection) -> None:
+        (total,) = db.execute("SELECT COALESCE(SUM(size), 0) FROM vectors").fetchone()
+        if total <= self.max_bytes:
+            return
+        # Drop the oldest entries down to 90% of the bound, so eviction is not every write.
+        excess = total - int(self.max_bytes * 0.9)
+        with db:
+            db.execute(
+                "DELETE FROM vectors WHERE key IN (SELECT key FROM (SELECT key, SUM(size) OVER "
+                "(ORDER BY used, key) AS running FROM vectors) WHERE running <= ?)",
+                (excess,),
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
