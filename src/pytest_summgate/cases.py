@@ -138,12 +138,31 @@ class _Unreadable:
     message: str
 
 
+class _Loader(yaml.SafeLoader):
+    """A safe loader that remembers where each alias stands in its sequence.
+
+    An alias composes to its anchor's node, marks and all: ``- *base`` would be reported at
+    the anchor's line.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.alias_lines: dict[tuple[int, int], int] = {}
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        # In a mapping, index is the key's node; only sequence positions matter here.
+        if isinstance(index, int) and self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            self.alias_lines[(id(parent), index)] = event.start_mark.line + 1
+        return super().compose_node(parent, index)
+
+
 def _yaml_rows(text: str, display: str) -> tuple[list[tuple[int, Any]], dict[str, Any]]:
     """Case rows with their line numbers, and the file's ``defaults``."""
     try:
         # The reader checks the characters when the loader is made: a control character
         # (a NUL byte) is a YAMLError from here, not from parsing.
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
         try:
             root = loader.get_single_node()
             data = loader.construct_document(root) if root is not None else None
@@ -155,7 +174,7 @@ def _yaml_rows(text: str, display: str) -> tuple[list[tuple[int, Any]], dict[str
     if root is None or data is None:
         return [], {}
     if isinstance(root, yaml.SequenceNode) and isinstance(data, list):
-        return _with_lines(root, data), {}
+        return _with_lines(root, data, loader.alias_lines), {}
     if isinstance(root, yaml.MappingNode) and isinstance(data, dict):
         unknown = sorted(str(k) for k in data if k not in ("defaults", "cases"))
         if "cases" not in data or unknown:
@@ -176,7 +195,7 @@ def _yaml_rows(text: str, display: str) -> tuple[list[tuple[int, Any]], dict[str
         if not isinstance(cases, list) or not isinstance(node, yaml.SequenceNode):
             line = node.start_mark.line + 1 if node is not None else None
             raise CaseFileError(display, line, "'cases:' must be a list of cases")
-        return _with_lines(node, cases), dict(defaults)
+        return _with_lines(node, cases, loader.alias_lines), dict(defaults)
     raise CaseFileError(
         display,
         root.start_mark.line + 1,
@@ -210,9 +229,12 @@ def _value_node(mapping: yaml.MappingNode, key: str) -> yaml.Node | None:
     return None
 
 
-def _with_lines(sequence: yaml.SequenceNode, items: list[Any]) -> list[tuple[int, Any]]:
+def _with_lines(
+    sequence: yaml.SequenceNode, items: list[Any], alias_lines: Mapping[tuple[int, int], int]
+) -> list[tuple[int, Any]]:
     return [
-        (node.start_mark.line + 1, item) for node, item in zip(sequence.value, items, strict=True)
+        (alias_lines.get((id(sequence), index), node.start_mark.line + 1), item)
+        for index, (node, item) in enumerate(zip(sequence.value, items, strict=True))
     ]
 
 
