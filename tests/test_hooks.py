@@ -112,6 +112,20 @@ def calls(gate: pytest.Pytester) -> list[str]:
     return gate.path.joinpath("calls.log").read_text(encoding="utf-8").splitlines()
 
 
+def raised_at(location: str) -> list[str]:
+    """A case's error when the batch it was in raised: the user's frames, then its place."""
+    return [
+        RAISED,
+        "Traceback (most recent call last):",
+        '  File "*conftest.py", line *, in pytest_summgate_generate',
+        "    return [summarize(case) for case in cases]",
+        '  File "*conftest.py", line *, in summarize',
+        '    raise RuntimeError("GPU out of memory")',
+        "RuntimeError: GPU out of memory",
+        f"  {location}",
+    ]
+
+
 def assert_clean(result: pytest.RunResult) -> None:
     output = result.stdout.str() + result.stderr.str()
     assert "INTERNALERROR" not in output
@@ -165,18 +179,7 @@ def test_a_raising_hook_errors_each_case_of_its_batch_with_the_users_traceback(
     )
     result.assert_outcomes(passed=2, errors=2)
     for line in (2, 1):
-        result.stdout.fnmatch_lines(
-            [
-                RAISED,
-                "Traceback (most recent call last):",
-                '  File "*conftest.py", line *, in pytest_summgate_generate',
-                "    return [summarize(case) for case in cases]",
-                '  File "*conftest.py", line *, in summarize',
-                '    raise RuntimeError("GPU out of memory")',
-                "RuntimeError: GPU out of memory",
-                f"  cases.jsonl:{line}",
-            ]
-        )
+        result.stdout.fnmatch_lines(raised_at(f"cases.jsonl:{line}"))
     assert_clean(result)
     report = json.loads(model_repo.path.joinpath("report.json").read_text(encoding="utf-8"))
     outcomes = {c["id"]: (c["outcome"], c["line"]) for c in report["cases"]}
@@ -257,18 +260,7 @@ def test_generation_under_two_workers(model_repo: pytest.Pytester) -> None:
     )  # fmt: skip
     result.assert_outcomes(passed=4, failed=1, errors=2)
     for line in (1, 2):
-        result.stdout.fnmatch_lines(
-            [
-                RAISED,
-                "Traceback (most recent call last):",
-                '  File "*conftest.py", line *, in pytest_summgate_generate',
-                "    return [summarize(case) for case in cases]",
-                '  File "*conftest.py", line *, in summarize',
-                '    raise RuntimeError("GPU out of memory")',
-                "RuntimeError: GPU out of memory",
-                f"  b.jsonl:{line}",
-            ]
-        )
+        result.stdout.fnmatch_lines(raised_at(f"b.jsonl:{line}"))
     assert_clean(result)
     batches = sorted(line.split(maxsplit=1)[1] for line in calls(model_repo))
     assert batches == ["a1 a2", "a3 bad", "b1 boom", "b3"]
