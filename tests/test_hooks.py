@@ -449,16 +449,7 @@ def test_a_custom_metric_in_suite_gates_the_report_and_junit_under_two_workers(
     assert '<property name="mean_brevity" value="0.833"' in (scorers.path / "j.xml").read_text()
 
 
-LOAD_XFAIL = pytest.mark.xfail(
-    reason="generation.SummaryGenerator._batch takes the next cases of session.items, but an "
-    "xdist worker under --dist load runs only some of them: each worker generates cases the "
-    "other runs: the model is called twice for them, and a case's outcome depends on the "
-    "schedule (it errors when the other worker's batch holding it raised)",
-    strict=True,
-)
-
-
-@pytest.mark.parametrize("dist", ["loadfile", pytest.param("load", marks=LOAD_XFAIL)])
+@pytest.mark.parametrize("dist", ["loadfile", "load", "worksteal"])
 def test_under_two_workers_each_case_is_generated_once(
     model_repo: pytest.Pytester, dist: str
 ) -> None:

@@ -243,12 +243,6 @@ def test_annotation_paths_are_relative_to_the_workspace(
     )
 
 
-@pytest.mark.xfail(
-    reason="controller.pytest_terminal_summary passes config.rootpath to "
-    "outputs.error_annotations, but a case's path is relative to the invocation directory: "
-    "run from a subdirectory, the annotation points at a file that does not exist",
-    strict=True,
-)
 def test_annotation_paths_when_pytest_runs_in_a_subdirectory(
     project: pytest.Pytester, github: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

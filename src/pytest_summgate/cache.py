@@ -1,10 +1,11 @@
 """A disk cache of model outputs: sentence embeddings and NLI scores, keyed by model and text.
 
 A rerun over unchanged cases then costs lookups instead of model calls. One SQLite file
-(default ``.summgate/cache/models.sqlite``): safe with several xdist workers writing at once
-(SQLite's own locking, WAL journal), bounded in size (oldest entries evicted first), and
-switchable off. A corrupt or unreadable cache is discarded and the run goes on without it:
-never a crash, never a wrong score (a value of the wrong size is a miss, not a result).
+(default ``summgate/models.sqlite`` in pytest's cache dir, ``.pytest_cache/d/``):
+- safe with several xdist workers writing at once (SQLite's locking, WAL journal);
+- bounded in size (the oldest entries are evicted first), and switchable off;
+- a corrupt or unreadable cache is discarded and the run goes on without it: never a crash,
+  never a wrong score (a value of the wrong size is a miss, not a result).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-DEFAULT_PATH = ".summgate/cache/models.sqlite"
 DEFAULT_MAX_MB = 512
 _SCHEMA = 2
 _BUSY_TIMEOUT_S = 60.0

@@ -63,7 +63,7 @@ class RunController:
             self.records[report.nodeid] = {
                 "nodeid": report.nodeid,
                 "id": name.removeprefix("case: "),
-                "path": path,
+                "path": self._display(self.config.rootpath / path),  # as case records show it
                 "line": (line or 0) + 1,
                 "outcome": "error",
                 "verdict": message.splitlines()[-1] if message else "error",
@@ -266,7 +266,7 @@ class RunController:
             workspace = os.environ.get("GITHUB_WORKSPACE")
             for line in outputs.error_annotations(
                 sorted(self.records.values(), key=lambda r: r["nodeid"]),
-                self.config.rootpath,
+                self.config.invocation_params.dir,  # case paths are shown relative to it
                 workspace,
             ):
                 terminalreporter.write_line(line)

@@ -23,6 +23,7 @@ ENGINE_KEY: pytest.StashKey[Engine] = pytest.StashKey()
 SETTINGS_KEY: pytest.StashKey[Settings] = pytest.StashKey()
 BASELINE_KEY: pytest.StashKey[baseline.Baseline | None] = pytest.StashKey()
 REMEDY_KEY: pytest.StashKey[str] = pytest.StashKey()
+BATCHER_KEY: pytest.StashKey[BatchScorer] = pytest.StashKey()
 GENERATOR_KEY: pytest.StashKey[SummaryGenerator] = pytest.StashKey()
 # Predictions joined to cases by id, and the file they came from.
 PREDICTIONS_KEY: pytest.StashKey[tuple[dict[str, str], str]] = pytest.StashKey()
@@ -85,6 +86,66 @@ class CaseFailed(Exception):
         )
 
 
+class BatchScorer:
+    """Scores cases in chunks, so their sentences are encoded together in large batches.
+
+    A chunk is up to ``CHUNK`` consecutive cases of one file (by their place in the
+    collection, so every process and every -k/--lf selection agrees on it). The first case
+    of a chunk to run scores all of the chunk's cases that are ready; each case then takes
+    its own result. Under xdist the scheduler keeps a chunk on one worker (plugin.py).
+    """
+
+    CHUNK = 64
+
+    def __init__(self, config: pytest.Config, lookahead: bool = True) -> None:
+        self.config = config  # the engine is looked up when scoring: tests may swap it
+        self.lookahead = lookahead
+        self._results: dict[str, CaseResult] = {}
+        self._scored: set[str] = set()
+        self._chunks: dict[str, tuple[Path, int]] = {}
+
+    def result_for(self, item: CaseItem) -> CaseResult:
+        if item.nodeid not in self._results:
+            batch = self._batch(item)
+            engine = self.config.stash[ENGINE_KEY]
+            scored = engine.check([m.entry for m in batch])  # type: ignore[misc]
+            for member, result in zip(batch, scored, strict=True):
+                self._results[member.nodeid] = result
+                self._scored.add(member.nodeid)
+        return self._results.pop(item.nodeid)
+
+    def same_chunk(self, one: CaseItem, other: CaseItem) -> bool:
+        """Whether two cases are scored (and generated) together; never, without lookahead."""
+        return self.lookahead and self._chunk_of(one) == self._chunk_of(other)
+
+    def _chunk_of(self, item: CaseItem) -> tuple[Path, int]:
+        if item.nodeid not in self._chunks:
+            counts: dict[Path, int] = {}
+            for other in item.session.items:
+                if isinstance(other, CaseItem):
+                    position = counts.get(other.path, 0)
+                    counts[other.path] = position + 1
+                    self._chunks[other.nodeid] = (other.path, position // self.CHUNK)
+        return self._chunks.get(item.nodeid, (item.path, -1))
+
+    def _batch(self, item: CaseItem) -> list[CaseItem]:
+        chunk = self._chunk_of(item)
+        batch = [item]
+        if not self.lookahead:
+            return batch
+        for other in item.session.items:
+            if (
+                other is not item
+                and isinstance(other, CaseItem)
+                and isinstance(other.entry, cases.Case)
+                and other.entry.summary is not None
+                and other.nodeid not in self._scored
+                and self._chunk_of(other) == chunk
+            ):
+                batch.append(other)
+        return batch
+
+
 class CaseItem(pytest.Item):
     """One case: checks every rule in force and fails with the STYLE.md block."""
 
@@ -131,8 +192,7 @@ class CaseItem(pytest.Item):
     def runtest(self) -> None:
         case = self.entry
         assert isinstance(case, cases.Case)
-        engine = self.config.stash[ENGINE_KEY]
-        (result,) = engine.check([case])
+        result = self.config.stash[BATCHER_KEY].result_for(self)
         for name, value in result.scores.items():
             if value is not None:
                 self.user_properties.append((name, round(value, 6)))

@@ -69,9 +69,10 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation_path(path: str, rootdir: Path, workspace: str | None) -> str:
-    """A case file's path as GitHub wants it: relative to the checkout (GITHUB_WORKSPACE)."""
-    full = (rootdir / path).resolve() if not os.path.isabs(path) else Path(path)
+def annotation_path(path: str, base: Path, workspace: str | None) -> str:
+    """A case file's path (relative to ``base``) as GitHub wants it: relative to the checkout
+    (GITHUB_WORKSPACE)."""
+    full = (base / path).resolve() if not os.path.isabs(path) else Path(path)
     base = Path(workspace).resolve() if workspace else Path.cwd()
     try:
         return full.relative_to(base).as_posix()
@@ -80,14 +81,14 @@ def annotation_path(path: str, rootdir: Path, workspace: str | None) -> str:
 
 
 def error_annotations(
-    cases: Sequence[Mapping[str, Any]], rootdir: Path, workspace: str | None
+    cases: Sequence[Mapping[str, Any]], base: Path, workspace: str | None
 ) -> list[str]:
     """One ``::error`` workflow command per failing case, at the case's line in its file."""
     lines = []
     for case in cases:
         if case["outcome"] == "passed":
             continue
-        file = annotation_path(case["path"], rootdir, workspace)
+        file = annotation_path(case["path"], base, workspace)
         title = f"summgate: {case['id']}"
         lines.append(
             f"::error file={_escape_property(file)},line={case['line']},"

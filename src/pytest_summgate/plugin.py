@@ -11,26 +11,33 @@ import fnmatch
 import shlex
 from collections.abc import Generator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from . import baseline, cases, gate, suite
+from .cache import ModelCache
 from .cases import parse_field_map
 from .controller import RunController
 from .errors import BaselineError, CaseFileError, SettingError
 from .generation import DEFAULT_BATCH_SIZE, SummaryGenerator
 from .items import (
     BASELINE_KEY,
+    BATCHER_KEY,
     ENGINE_KEY,
     GENERATOR_KEY,
     PREDICTIONS_KEY,
     REMEDY_KEY,
     SETTINGS_KEY,
+    BatchScorer,
     CaseFile,
     CaseItem,
 )
 from .metrics import Scorer
 from .settings import DEFAULT_GLOBS, Settings
+
+if TYPE_CHECKING:
+    from .engine import Engine
 
 
 def _threshold_arg(text: str) -> str:
@@ -204,6 +211,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("summgate_predictions", type="string", default="", help="predictions JSONL")
     parser.addini("summgate_batch_size", type="string", default="", help="generation batch size")
+    group.addoption(
+        "--summgate-cache",
+        default=None,
+        metavar="PATH|off",
+        help="disk cache of embeddings and NLI scores: a path, or off (default: "
+        "summgate/models.sqlite in pytest's cache dir)",
+    )
+    parser.addini("summgate_cache", type="string", default="", help="model cache path, or off")
     parser.addini("summgate_report", type="string", default="", help="JSON report path")
     parser.addini("summgate_github", type="string", default="", help="auto, on or off")
     parser.addini("summgate_baseline", type="string", default="", help="baseline file path")
@@ -246,16 +261,13 @@ def pytest_configure(config: pytest.Config) -> None:
             ini_report=config.getini("summgate_report") or None,
             cli_github=config.getoption("summgate_github"),
             ini_github=config.getini("summgate_github") or None,
+            cli_cache=config.getoption("summgate_cache"),
+            ini_cache=config.getini("summgate_cache") or None,
         )
     except SettingError as error:
         raise pytest.UsageError(f"summgate: {error}") from None
     config.stash[SETTINGS_KEY] = settings
-    # Like --junitxml: a path on the command line is relative to where pytest runs, one in
-    # the ini file to the rootdir (where the ini file is).
-    base = (
-        config.invocation_params.dir if config.getoption("summgate_baseline") else config.rootpath
-    )
-    path = base / settings.baseline_path
+    path = _path_option(config, "summgate_baseline", settings.baseline_path)
     try:
         stored = baseline.load(path)
     except BaselineError as error:
@@ -285,9 +297,61 @@ def pytest_configure(config: pytest.Config) -> None:
     from .engine import Engine  # scorers are light to import; the model loads on first use
     from .metrics import default_scorers
 
-    config.stash[ENGINE_KEY] = Engine(
-        settings, [*default_scorers(settings.faithfulness_model), *custom]
-    )
+    engine = Engine(settings, [*default_scorers(settings.faithfulness_model), *custom])
+    config.stash[ENGINE_KEY] = engine
+    # Scoring and generating ahead is safe when a chunk of cases runs on one process: without
+    # xdist, and under its load (chunks, see XdistHooks), loadfile, loadscope and each modes.
+    lookahead = getattr(config.option, "dist", "no") not in {"worksteal", "loadgroup"}
+    config.stash[BATCHER_KEY] = BatchScorer(config, lookahead)
+    if settings.cache_path:
+        if settings.cache_path == "auto":
+            # pytest's own cache dir (ignored by git), or .summgate/cache without cacheprovider.
+            pytest_cache = getattr(config, "cache", None)  # absent with -p no:cacheprovider
+            cache_dir = (
+                pytest_cache.mkdir("summgate")
+                if pytest_cache is not None
+                else config.rootpath / ".summgate" / "cache"
+            )
+            cache_path = cache_dir / "models.sqlite"
+        else:
+            cache_path = _path_option(config, "summgate_cache", settings.cache_path)
+        cache = ModelCache(cache_path)
+        for scorer_model in _models_of(engine):
+            scorer_model.cache = cache
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(XdistHooks(), "summgate-xdist")
+
+
+def _path_option(config: pytest.Config, name: str, value: str) -> Path:
+    """Like --junitxml: a path given on the command line is relative to where pytest runs,
+    one from the ini file relative to the rootdir (where the ini file is)."""
+    base = config.invocation_params.dir if config.getoption(name) else config.rootpath
+    return base / value
+
+
+def _models_of(engine: Engine) -> list[Any]:
+    """The engine's models (the embedder, and any scorer's own, e.g. the NLI model)."""
+    found: list[Any] = [engine.embedder] if engine.embedder is not None else []
+    for scorer in engine.scorers:
+        model = getattr(scorer, "model", None)
+        if hasattr(model, "cache"):
+            found.append(model)
+    return found
+
+
+class XdistHooks:
+    """Registered only when pytest-xdist is installed."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        """Under ``--dist load`` (xdist's default), hand out chunks of cases rather than single
+        cases, so each chunk's batch is encoded (and generated) once, by the worker running it.
+        """
+        if config.getoption("dist", None) != "load":
+            return None
+        from .scheduling import chunk_scheduler
+
+        return chunk_scheduler(config, log, config.stash[SETTINGS_KEY].globs, BatchScorer.CHUNK)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -48,6 +48,7 @@ class Settings:
     bootstrap_seed: int = suite.DEFAULT_SEED
     report_path: str | None = None
     github: str = "auto"  # "auto" (on when GITHUB_ACTIONS=true), "on" or "off"
+    cache_path: str | None = "auto"  # None: no disk cache; "auto": in pytest's cache dir
 
     @classmethod
     def resolve(
@@ -75,6 +76,8 @@ class Settings:
         ini_report: str | None = None,
         cli_github: str | None = None,
         ini_github: str | None = None,
+        cli_cache: str | None = None,
+        ini_cache: str | None = None,
     ) -> Settings:
         """Validate raw option values; raises SettingError naming the bad one."""
         fields = parse_field_map(list(ini_fields))
@@ -106,6 +109,7 @@ class Settings:
             bootstrap_seed=suite.DEFAULT_SEED if bootstrap_seed is None else bootstrap_seed,
             report_path=(cli_report or ini_report or "").strip() or None,
             github=_github_mode(cli_github or ini_github or "auto"),
+            cache_path=_cache_path(cli_cache or ini_cache or "auto"),
         )
 
     def rules_for(self, case: Case | None = None) -> list[gate.Rule]:
@@ -119,6 +123,11 @@ class Settings:
             layers.append((f"{SOURCE_FILE} of {case.path}", case.file_thresholds))
             layers.append((SOURCE_CASE, case.thresholds))
         return gate.resolve_rules(layers)
+
+
+def _cache_path(value: str) -> str | None:
+    value = value.strip()
+    return None if value.lower() in {"off", "none", "no", "false"} else value
 
 
 def _github_mode(value: str) -> str:
