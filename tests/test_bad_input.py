@@ -357,12 +357,16 @@ def test_a_100000_word_article_is_read_to_its_end_in_bounded_time_and_memory(
     (entry,) = load(path, "long.jsonl", {})
     assert isinstance(entry, Case)
     before = peak_rss_reset()
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     (result,) = engine.check([entry])
-    elapsed = time.monotonic() - started
+    elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
     growth = status_kib("VmHWM") * 1024 - before
-    print(f"100,000-word article: {elapsed:.1f} s, peak RSS growth {growth / 2**20:.0f} MiB")
-    assert elapsed < 120
+    print(f"100,000-word article: {elapsed:.1f} s ({cpu:.1f} s CPU), "
+          f"peak RSS growth {growth / 2**20:.0f} MiB")  # fmt: skip
+    # CPU time is the bound: under -n 2 on two shared cores the wall time is a few times
+    # longer than alone (30 s alone, 134 s in a full -n 2 run); the wall bound catches hangs.
+    assert cpu < 240
+    assert elapsed < 600
     assert growth < 1.5 * 2**30
     faithfulness = result.scores["faithfulness"]
     assert faithfulness is not None
