@@ -69,13 +69,6 @@ def test_a_raising_custom_scorer_fails_its_case_with_the_users_traceback(
                                                         ("boom", "error")]  # fmt: skip
 
 
-@pytest.mark.xfail(
-    reason="items.CaseItem.runtest sets no summgate_failed when a scorer raises, so "
-    "controller.pytest_runtest_logreport adds the crashed case as scored with no failure: "
-    "'3 cases scored, 0 failed, 0 could not be checked', a pass for pass_rate, and an "
-    "empty entry in an updated baseline",
-    strict=True,
-)
 def test_a_case_whose_scorer_raised_is_not_counted_as_scored(gate: pytest.Pytester) -> None:
     gate.makeconftest(RAISING_SCORER)
     gate.makefile(".jsonl", c=jsonl(case(id="a"), case(id="boom", summary=BAD_SUMMARY)))
@@ -104,12 +97,6 @@ def files_under(root: Path) -> dict[str, bytes]:
     }
 
 
-@pytest.mark.xfail(
-    reason="controller.pytest_sessionfinish writes the baseline and the report of an "
-    "interrupted run: the cases that ran replace their stored scores as if the run had "
-    "completed, and the report shows a partial run with no sign it was interrupted",
-    strict=True,
-)
 def test_ctrl_c_writes_no_baseline_and_no_report(gate: pytest.Pytester) -> None:
     gate.makefile(".jsonl", c=jsonl(*(case(id=f"c{i}") for i in range(4))))
     gate.runpytest("--summgate", "--summgate-update-baseline").assert_outcomes(passed=4)
@@ -172,12 +159,6 @@ def test_a_corrupt_baseline_is_an_error_and_never_replaced_by_a_plain_run(
 
 
 @pytest.mark.parametrize("option", ["--summgate-report", "--summgate-baseline"])
-@pytest.mark.xfail(
-    reason="controller.pytest_sessionfinish calls write_atomic unguarded: a report or "
-    "baseline path that cannot be written (here its directory is a file) ends the run in "
-    "an INTERNALERROR traceback instead of one error line",
-    strict=True,
-)
 def test_a_report_or_baseline_that_cannot_be_written_is_one_clear_error(
     gate: pytest.Pytester, option: str
 ) -> None:

@@ -75,7 +75,7 @@ def parse_tolerances(values: Mapping[str, object], where: str) -> dict[str, floa
             value = float(raw)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             raise SettingError(f"{where}: tolerance {name} must be a number, not {raw!r}") from None
-        if isinstance(raw, bool) or math.isnan(value) or value < 0:
+        if isinstance(raw, bool) or not math.isfinite(value) or value < 0:
             raise SettingError(f"{where}: tolerance {name} must be 0 or more, not {raw!r}")
         result[str(name)] = value
     return result

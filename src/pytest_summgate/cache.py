@@ -97,8 +97,8 @@ class ModelCache:
                 self._db.close()
         self._db = None
 
-    def get(self, model: str, texts: Sequence[str], dim: int) -> dict[str, npt.NDArray[np.float32]]:
-        """The cached vectors (of ``dim`` float32 values) among ``texts``."""
+    def get(self, model: str, texts: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]:
+        """The cached vectors among ``texts`` (callers check their length against the model)."""
         import numpy as np
 
         found: dict[str, npt.NDArray[np.float32]] = {}
@@ -116,7 +116,7 @@ class ModelCache:
                         f"SELECT key, value FROM vectors WHERE key IN ({marks})", chunk
                     ).fetchall()
                     for key, value in rows:
-                        if len(value) == dim * 4:
+                        if value and len(value) % 4 == 0:
                             found[keys[key]] = np.frombuffer(value, dtype=np.float32)
             except sqlite3.Error as error:
                 self._off(str(error))

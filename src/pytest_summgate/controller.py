@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ class RunController:
         self.suite_checks: list[suite.SuiteCheck] = []
         self.records: dict[str, dict[str, Any]] = {}
         self.written: str = ""
+        self.problems: list[str] = []  # files the run could not write, and why
 
     # -- gathering ------------------------------------------------------------------------
 
@@ -75,7 +76,12 @@ class RunController:
                 "evidence": {},
                 "baseline": None,
             }
-        if report.when == "call":
+        if report.when == "call" and report.failed and record is None:
+            # The scoring itself raised (a custom scorer, a bug): not scored, an error.
+            longrepr = str(report.longrepr)
+            last = longrepr.strip().splitlines()[-1] if longrepr.strip() else "?"
+            self.summary.errors[report.nodeid] = f"scoring raised: {last}"
+        elif report.when == "call":
             scores = {str(k): float(v) for k, v in report.user_properties}  # type: ignore[arg-type]
             self.summary.add(report.nodeid, scores, failed)
             self.contents[report.nodeid] = getattr(report, "summgate_content", "")
@@ -147,11 +153,30 @@ class RunController:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if is_worker(self.config):
             return
+        if session.exitstatus == pytest.ExitCode.INTERRUPTED:
+            # A partial run must not pass for a whole one: the old files stay as they were.
+            self.problems.append("interrupted: the baseline and the report were not written")
+            return
+        writes: list[tuple[Path, Callable[[], None]]] = []
         if self.settings.update_baseline and self.summary.scores:
-            self._write_baseline()
+            writes.append((self.baseline_path, self._write_baseline))
         if self.settings.report_path:
-            path = self.config.invocation_params.dir / self.settings.report_path
-            write_atomic(path, json.dumps(self._json_report(), indent=2, sort_keys=True) + "\n")
+            report_path = self.config.invocation_params.dir / self.settings.report_path
+            writes.append(
+                (
+                    report_path,
+                    lambda: write_atomic(
+                        report_path,
+                        json.dumps(self._json_report(), indent=2, sort_keys=True) + "\n",
+                    ),
+                )
+            )
+        for path, write in writes:
+            try:
+                write()
+            except OSError as error:
+                self.problems.append(f"cannot write {self._display(path)}: {error.strerror}")
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if self._on_github():
             summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
             if summary_file:
@@ -258,6 +283,7 @@ class RunController:
             shown = ", ".join(repr(i) for i in unmatched[:10])
             more = f" and {len(unmatched) - 10} more" if len(unmatched) > 10 else ""
             lines.append(f"{len(unmatched)} predictions match no case of this run: {shown}{more}")
+        lines.extend(f"error: {problem}" for problem in self.problems)
         if lines:
             terminalreporter.section("summgate")
             for line in lines:

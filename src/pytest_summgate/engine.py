@@ -49,9 +49,10 @@ class Engine:
         )
 
     def load_model(self) -> None:
-        """Load the models now (raises ModelUnavailable with a one-line fix)."""
+        """Check the models can be had (raises ModelUnavailable with a one-line fix). The
+        embedder itself loads on the first sentence its cache cannot answer."""
         if self.embedder is not None:
-            self.embedder.load()
+            self.embedder.check()
         for scorer in self.scorers:
             load = getattr(scorer, "load_model", None)
             if load is not None:

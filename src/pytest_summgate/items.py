@@ -103,12 +103,21 @@ class BatchScorer:
         self._results: dict[str, CaseResult] = {}
         self._scored: set[str] = set()
         self._chunks: dict[str, tuple[Path, int]] = {}
+        self._one_by_one: set[tuple[Path, int]] = set()  # chunks where a batch raised
 
     def result_for(self, item: CaseItem) -> CaseResult:
         if item.nodeid not in self._results:
             batch = self._batch(item)
             engine = self.config.stash[ENGINE_KEY]
-            scored = engine.check([m.entry for m in batch])  # type: ignore[misc]
+            try:
+                scored = engine.check([m.entry for m in batch])  # type: ignore[misc]
+            except Exception:
+                if len(batch) == 1:
+                    raise
+                # A scorer raised for some case of the batch (a custom scorer, say): score
+                # this chunk case by case, so only the case that raises fails.
+                self._one_by_one.add(self._chunk_of(item))
+                return self.result_for(item)
             for member, result in zip(batch, scored, strict=True):
                 self._results[member.nodeid] = result
                 self._scored.add(member.nodeid)
@@ -131,7 +140,7 @@ class BatchScorer:
     def _batch(self, item: CaseItem) -> list[CaseItem]:
         chunk = self._chunk_of(item)
         batch = [item]
-        if not self.lookahead:
+        if not self.lookahead or chunk in self._one_by_one:
             return batch
         for other in item.session.items:
             if (

@@ -181,17 +181,35 @@ class _LazyModel:
     def _construct(self, location: str, local_only: bool) -> Any:
         raise NotImplementedError
 
+    def check(self) -> None:
+        """Make sure the model can be had (path, weights' hash, cache or hub), without loading
+        it: a warm cache may answer every question without the model. Raises
+        ModelUnavailable with a one-line fix."""
+        with self._lock:
+            self._resolve()
+
+    def _resolve(self) -> ModelSource:
+        if self._failure is not None:
+            raise self._failure
+        if self.source is None:
+            try:
+                source = resolve(self.name, self.option)
+                _check_available(source, self.option)
+                digest = weights_sha256(source) or source.location
+                self.fingerprint = f"{type(self).__name__}:{self.name}:{digest}"
+                self.source = source
+            except ModelUnavailable as failure:
+                self._failure = failure
+                raise
+        return self.source
+
     def load(self) -> Any:
         """The loaded model; raises ModelUnavailable with a one-line fix on failure."""
         with self._lock:
-            if self._failure is not None:
-                raise self._failure
+            source = self._resolve()
             if self._model is None:
                 try:
-                    self.source = resolve(self.name, self.option)
-                    self._model = _load(self.source, self._construct, self.option)
-                    digest = weights_sha256(self.source) or self.source.location
-                    self.fingerprint = f"{type(self).__name__}:{self.name}:{digest}"
+                    self._model = _load(source, self._construct, self.option)
                 except ModelUnavailable as failure:
                     self._failure = failure
                     raise
@@ -212,6 +230,12 @@ class Embedder(_LazyModel):
         """L2-normalized embeddings, one row per sentence (duplicates encoded once)."""
         import numpy as np
 
+        self.check()
+        unique = list(dict.fromkeys(sentences))
+        known = self.cache.get(self.fingerprint, unique) if self.cache and unique else {}
+        if len(known) == len(unique) and unique:
+            # Everything from the cache: the model is not even loaded.
+            return np.stack([known[s] for s in sentences]).astype(np.float32, copy=False)
         model = self.load()
         # get_embedding_dimension in sentence-transformers 6, the older name before it.
         dimension = (
@@ -221,8 +245,7 @@ class Embedder(_LazyModel):
         dim = int(dimension() or 0)
         if not sentences:
             return np.zeros((0, dim), dtype=np.float32)
-        unique = list(dict.fromkeys(sentences))
-        known = self.cache.get(self.fingerprint, unique, dim) if self.cache else {}
+        known = {s: v for s, v in known.items() if len(v) == dim}
         missing = [s for s in unique if s not in known]
         if missing:
             vectors = model.encode(
@@ -278,7 +301,7 @@ class NLIModel(_LazyModel):
         model = self.load()
         column = self.entailment_index()
         keys = [f"{premise}\0{hypothesis}" for premise, hypothesis in pairs]
-        known = self.cache.get(self.fingerprint, keys, 1) if self.cache else {}
+        known = self.cache.get(self.fingerprint, keys) if self.cache else {}
         todo = list(dict.fromkeys(k for k in keys if k not in known))
         if todo:
             probs = model.predict(
@@ -296,13 +319,24 @@ class NLIModel(_LazyModel):
         return np.array([known[k][0] for k in keys], dtype=np.float32)
 
 
-def _load(source: ModelSource, construct: Any, option: str) -> Any:
-    local_only = source.origin != "hub" or _offline() or _hub_cached(source.location)
-    if source.origin == "hub" and not local_only and not _hub_reachable():
+def _check_available(source: ModelSource, option: str) -> None:
+    """A hub model must be in the local cache, or the hub reachable (a 3 s probe, no retries)."""
+    if source.origin != "hub" or _hub_cached(source.location):
+        return
+    if _offline():
+        raise ModelUnavailable(
+            f"model {source.name!r} is not available offline (HF_HUB_OFFLINE is set and it is "
+            f"not in the local cache); {_fix(source.name, option)}"
+        )
+    if not _hub_reachable():
         raise ModelUnavailable(
             f"model {source.name!r} is not in the local cache and the Hugging Face hub cannot "
             f"be reached; {_fix(source.name, option)}"
         )
+
+
+def _load(source: ModelSource, construct: Any, option: str) -> Any:
+    local_only = source.origin != "hub" or _offline() or _hub_cached(source.location)
     try:
         from transformers.utils import logging as transformers_logging
     except ImportError as error:  # pragma: no cover - a declared dependency
