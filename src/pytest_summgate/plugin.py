@@ -299,10 +299,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     engine = Engine(settings, [*default_scorers(settings.faithfulness_model), *custom])
     config.stash[ENGINE_KEY] = engine
-    # Scoring and generating ahead is safe when a chunk of cases runs on one process: without
-    # xdist, and under its load (chunks, see XdistHooks), loadfile, loadscope and each modes.
-    lookahead = getattr(config.option, "dist", "no") not in {"worksteal", "loadgroup"}
-    config.stash[BATCHER_KEY] = BatchScorer(config, lookahead)
+    config.stash[BATCHER_KEY] = BatchScorer(config, _lookahead(config))
     if settings.cache_path:
         if settings.cache_path == "auto":
             # pytest's own cache dir (ignored by git), or .summgate/cache without cacheprovider.
@@ -339,8 +336,24 @@ def _models_of(engine: Engine) -> list[Any]:
     return found
 
 
+def _lookahead(config: pytest.Config) -> bool:
+    """Whether scoring and generating ahead is safe: when a chunk of cases runs in one process.
+
+    True without xdist and under its load (chunks, see XdistHooks), loadfile, loadscope and
+    each modes; not under worksteal or loadgroup. xdist resets a worker's ``dist`` option,
+    so the controller's answer reaches workers through ``workerinput``.
+    """
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        return bool(workerinput.get("summgate_lookahead", False))
+    return getattr(config.option, "dist", "no") not in {"worksteal", "loadgroup"}
+
+
 class XdistHooks:
     """Registered only when pytest-xdist is installed."""
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["summgate_lookahead"] = _lookahead(node.config)
 
     @pytest.hookimpl(trylast=True)
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
