@@ -27,7 +27,9 @@ LEXICAL_CONFTEST = textwrap.dedent(
     @pytest.hookimpl(trylast=True)
     def pytest_configure(config):
         if SETTINGS_KEY in config.stash:
-            config.stash[ENGINE_KEY] = lexical_engine(config.stash[SETTINGS_KEY])
+            config.stash[ENGINE_KEY] = lexical_engine(
+                config.stash[SETTINGS_KEY], config.stash[ENGINE_KEY]
+            )
     """
 )
 

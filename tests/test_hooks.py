@@ -8,6 +8,7 @@ calls, and two custom scorers.
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -462,3 +463,49 @@ def test_under_two_workers_each_case_is_generated_once(
     result.assert_outcomes(passed=8)
     generated = [i for line in calls(model_repo) for i in line.split()[1:]]
     assert sorted(generated) == ["a1", "a2", "a3", "a4", "b1", "b2", "b3", "b4"]
+
+
+ENTRY_POINT_MODULE = """
+from pytest_summgate.metrics import Metric
+
+
+class Shouting:
+    names = ("shouting",)
+    needs_model = False
+    directions = {"shouting": "<="}
+
+    def score(self, docs, embedder):
+        return [{"shouting": Metric(float(d.summary.isupper()))} for d in docs]
+
+
+def scorers(config):
+    return [Shouting()]
+"""
+
+
+def test_a_scorer_from_an_installed_package_entry_point(
+    gate: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = gate.mkdir("site")
+    site.joinpath("shouting_scorer.py").write_text(ENTRY_POINT_MODULE, encoding="utf-8")
+    info = site / "shouting_scorer-0.1.dist-info"
+    info.mkdir()
+    info.joinpath("METADATA").write_text(
+        "Metadata-Version: 2.1\nName: shouting-scorer\nVersion: 0.1\n", encoding="utf-8"
+    )
+    info.joinpath("entry_points.txt").write_text(
+        "[pytest_summgate.scorers]\nshouting = shouting_scorer:scorers\n", encoding="utf-8"
+    )
+    paths = [str(site), *filter(None, [os.environ.get("PYTHONPATH")])]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
+    gate.makefile(
+        ".jsonl",
+        c=jsonl(case(id="calm"), case(id="loud", summary=GOOD_SUMMARY.upper())),
+    )
+    result = gate.runpytest_subprocess(
+        "--summgate", "--summgate-threshold", "shouting=0", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*1 of * checks failed: shouting 1.00 > 0.00*", "*shouting * 1.00 * <= 0.00 * FAIL*"]
+    )

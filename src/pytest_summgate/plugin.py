@@ -315,8 +315,25 @@ def pytest_configure(config: pytest.Config) -> None:
         cache = ModelCache(cache_path)
         for scorer_model in _models_of(engine):
             scorer_model.cache = cache
+    if not hasattr(config, "workerinput"):  # workers have no terminal of their own
+        for announced in _models_of(engine):
+            announced.announce = lambda line: _announce(config, line)
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistHooks(), "summgate-xdist")
+
+
+def _announce(config: pytest.Config, line: str) -> None:
+    """Print a line on the terminal even while a case runs (past output capturing)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None:
+        return
+    if capture is None:
+        reporter.write_line(line)
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.ensure_newline()
+        reporter.write_line(line)
 
 
 def _path_option(config: pytest.Config, name: str, value: str) -> Path:
@@ -354,6 +371,21 @@ class XdistHooks:
 
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput["summgate_lookahead"] = _lookahead(node.config)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        if self._announced:
+            return
+        self._announced = True
+        reporter = node.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            settings = node.config.stash[SETTINGS_KEY]
+            reporter.write_line(
+                f"summgate: each worker loads {settings.model} once, on its first case "
+                f"that the model cache cannot answer"
+            )
+
+    _announced = False
 
     @pytest.hookimpl(trylast=True)
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:

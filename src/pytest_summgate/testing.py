@@ -55,6 +55,15 @@ class LexicalScorer:
         return results
 
 
-def lexical_engine(settings: Settings) -> Engine:
-    """An Engine with the lexical stand-in scorers and the real ROUGE and length scorers."""
-    return Engine(settings, scorers=[LexicalScorer(), RougeScorer(), LengthScorer()])
+def lexical_engine(settings: Settings, replacing: Engine | None = None) -> Engine:
+    """An Engine with the lexical stand-in scorers and the real ROUGE and length scorers.
+
+    Given the engine it replaces, it keeps that engine's custom scorers (a conftest's or an
+    entry point's), so a model repo can test its own scorers without the model.
+    """
+    custom = [
+        scorer
+        for scorer in (replacing.scorers if replacing is not None else [])
+        if not type(scorer).__module__.startswith("pytest_summgate.")
+    ]
+    return Engine(settings, scorers=[LexicalScorer(), RougeScorer(), LengthScorer(), *custom])
