@@ -11,6 +11,7 @@ import os
 import socket
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -232,6 +233,11 @@ class Embedder(_LazyModel):
     """A sentence-transformers model that turns sentences into unit vectors."""
 
     batch_size = 64
+    memory_limit = 50_000  # recent vectors kept in memory (about 75 MB at 384 dimensions)
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self._recent: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
 
     def _construct(self, location: str, local_only: bool) -> Any:
         from sentence_transformers import SentenceTransformer
@@ -244,9 +250,15 @@ class Embedder(_LazyModel):
 
         self.check()
         unique = list(dict.fromkeys(sentences))
-        known = self.cache.get(self.fingerprint, unique) if self.cache and unique else {}
+        # Recent vectors in memory first (scorers of one batch share sentences, and cases
+        # share articles), then the disk cache, then the model.
+        known = {s: self._recent[s] for s in unique if s in self._recent}
+        rest = [s for s in unique if s not in known]
+        if self.cache and rest:
+            known.update(self.cache.get(self.fingerprint, rest))
         if len(known) == len(unique) and unique:
-            # Everything from the cache: the model is not even loaded.
+            # Everything remembered: the model is not even loaded.
+            self._remember(known)
             return np.stack([known[s] for s in sentences]).astype(np.float32, copy=False)
         model = self.load()
         # get_embedding_dimension in sentence-transformers 6, the older name before it.
@@ -271,7 +283,15 @@ class Embedder(_LazyModel):
             if self.cache:
                 self.cache.put(self.fingerprint, fresh)
             known = {**known, **fresh}
+        self._remember(known)
         return np.stack([known[s] for s in sentences]).astype(np.float32, copy=False)
+
+    def _remember(self, vectors: dict[str, npt.NDArray[np.float32]]) -> None:
+        for text, vector in vectors.items():
+            self._recent[text] = vector
+            self._recent.move_to_end(text)
+        while len(self._recent) > self.memory_limit:
+            self._recent.popitem(last=False)
 
 
 class NLIModel(_LazyModel):
@@ -347,7 +367,16 @@ def _check_available(source: ModelSource, option: str) -> None:
         )
 
 
+# Torch threads per process; set for xdist workers, so two workers on two cores do not run
+# four threads between them.
+TORCH_THREADS: int | None = None
+
+
 def _load(source: ModelSource, construct: Any, option: str) -> Any:
+    if TORCH_THREADS is not None:
+        import torch
+
+        torch.set_num_threads(TORCH_THREADS)
     local_only = source.origin != "hub" or _offline() or _hub_cached(source.location)
     try:
         from transformers.utils import logging as transformers_logging

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import os
 import shlex
 from collections.abc import Generator
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import baseline, cases, gate, suite
+from . import baseline, cases, gate, models, suite
 from .cache import ModelCache
 from .cases import parse_field_map
 from .controller import RunController
@@ -315,6 +316,10 @@ def pytest_configure(config: pytest.Config) -> None:
         cache = ModelCache(cache_path)
         for scorer_model in _models_of(engine):
             scorer_model.cache = cache
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and workerinput.get("workercount"):
+        # Share the cores between the workers instead of each taking all of them.
+        models.TORCH_THREADS = max(1, (os.cpu_count() or 1) // int(workerinput["workercount"]))
     if not hasattr(config, "workerinput"):  # workers have no terminal of their own
         for announced in _models_of(engine):
             announced.announce = lambda line: _announce(config, line)
@@ -331,9 +336,12 @@ def _announce(config: pytest.Config, line: str) -> None:
     if capture is None:
         reporter.write_line(line)
         return
-    with capture.global_and_fixture_disabled():
-        reporter.ensure_newline()
-        reporter.write_line(line)
+    try:
+        with capture.global_and_fixture_disabled():
+            reporter.ensure_newline()
+            reporter.write_line(line)
+    except (ValueError, OSError):  # a closed terminal: the line is only a courtesy
+        pass
 
 
 def _path_option(config: pytest.Config, name: str, value: str) -> Path:
@@ -401,6 +409,12 @@ class XdistHooks:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     gate.unregister_custom()
+    # Models are shared by the process (pytester runs several sessions in one): forget this
+    # session's terminal.
+    engine = config.stash.get(ENGINE_KEY, None)
+    if engine is not None:
+        for model in _models_of(engine):
+            model.announce = None
 
 
 ENTRY_POINT_GROUP = "pytest_summgate.scorers"
