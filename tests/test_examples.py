@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -105,3 +106,24 @@ def test_the_readme_shows_what_the_run_prints(examples_run: Run) -> None:
     assert outcomes == [line.split(" - ")[0] for line in examples_run.lines
                         if line.startswith("FAILED ")]  # fmt: skip
     assert len(blocks) > 20
+
+
+def test_the_model_repo_example_generates_and_gates(tmp_path: Path) -> None:
+    """examples/model_repo as its README runs it: its conftest's lead-3 hook writes the
+    summaries, the gate scores them."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
+    env["HF_HUB_OFFLINE"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--summgate", "cases/", "-p", "no:cacheprovider",
+         f"--summgate-cache={tmp_path / 'cache.sqlite'}", "-rA"],
+        cwd=EXAMPLES / "model_repo", env=env, capture_output=True, text=True, timeout=600,
+        check=False,
+    )  # fmt: skip
+    lines = done.stdout.splitlines()
+    assert done.returncode == pytest.ExitCode.TESTS_FAILED, done.stdout[-3000:]
+    assert sorted(line.split(" - ")[0] for line in lines if line.startswith("FAILED ")) == [
+        "FAILED cases/news.jsonl::siberia-smoke"
+    ]
+    assert sum(line.startswith("PASSED ") for line in lines) == 3
+    assert any(line.startswith("1 of 5 checks failed: coverage 0.15 < 0.25") for line in lines)
+    assert "  pass_rate   0.75       >= 0.75   ok  (3 of 4 cases passed)" in lines
