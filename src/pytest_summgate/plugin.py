@@ -240,30 +240,11 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         custom = _custom_scorers(config)
         settings = Settings.resolve(
-            cli_fields=config.getoption("summgate_field"),
-            ini_fields=config.getini("summgate_fields"),
-            cli_thresholds=config.getoption("summgate_threshold"),
-            ini_thresholds=config.getini("summgate_thresholds"),
-            cli_model=config.getoption("summgate_model"),
-            ini_model=config.getini("summgate_model") or None,
-            cli_faithfulness_model=config.getoption("summgate_faithfulness_model"),
-            ini_faithfulness_model=config.getini("summgate_faithfulness_model") or None,
             globs=config.getini("summgate_globs"),
-            cli_baseline=config.getoption("summgate_baseline"),
-            ini_baseline=config.getini("summgate_baseline") or None,
             update_baseline=config.getoption("summgate_update_baseline"),
             prune_baseline=config.getoption("summgate_prune_baseline"),
-            cli_tolerance=config.getoption("summgate_tolerance"),
-            ini_tolerance=config.getini("summgate_tolerance"),
-            cli_suite=config.getoption("summgate_suite"),
-            ini_suite=config.getini("summgate_suite"),
             bootstrap_seed=config.getoption("summgate_seed"),
-            cli_report=config.getoption("summgate_report"),
-            ini_report=config.getini("summgate_report") or None,
-            cli_github=config.getoption("summgate_github"),
-            ini_github=config.getini("summgate_github") or None,
-            cli_cache=config.getoption("summgate_cache"),
-            ini_cache=config.getini("summgate_cache") or None,
+            **_command_line_and_ini(config),
         )
     except SettingError as error:
         raise pytest.UsageError(f"summgate: {error}") from None
@@ -325,6 +306,31 @@ def pytest_configure(config: pytest.Config) -> None:
             announced.announce = lambda line: _announce(config, line)
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistHooks(), "summgate-xdist")
+
+
+# Settings set both ways: Settings.resolve keyword -> (command-line option, ini name).
+_BOTH_WAYS = {
+    "fields": ("summgate_field", "summgate_fields"),
+    "thresholds": ("summgate_threshold", "summgate_thresholds"),
+    "model": ("summgate_model", "summgate_model"),
+    "faithfulness_model": ("summgate_faithfulness_model", "summgate_faithfulness_model"),
+    "baseline": ("summgate_baseline", "summgate_baseline"),
+    "tolerance": ("summgate_tolerance", "summgate_tolerance"),
+    "suite": ("summgate_suite", "summgate_suite"),
+    "report": ("summgate_report", "summgate_report"),
+    "github": ("summgate_github", "summgate_github"),
+    "cache": ("summgate_cache", "summgate_cache"),
+}
+
+
+def _command_line_and_ini(config: pytest.Config) -> dict[str, Any]:
+    """``cli_X`` and ``ini_X`` keywords of Settings.resolve (an empty ini string is unset)."""
+    values: dict[str, Any] = {}
+    for key, (option, ini) in _BOTH_WAYS.items():
+        values[f"cli_{key}"] = config.getoption(option)
+        from_ini = config.getini(ini)
+        values[f"ini_{key}"] = from_ini if isinstance(from_ini, list) else (from_ini or None)
+    return values
 
 
 def _announce(config: pytest.Config, line: str) -> None:
