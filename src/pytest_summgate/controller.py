@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from . import baseline, outputs, suite
+from .cases import InvalidCase
 from .report import RunSummary, write_atomic
 from .settings import Settings
 
@@ -61,21 +62,16 @@ class RunController:
             # An error the item did not describe (a bug, a user's hook): keep it in reports.
             path, line, name = report.location
             message = str(report.longrepr)
-            self.records[report.nodeid] = {
-                "nodeid": report.nodeid,
-                "id": name.removeprefix("case: "),
-                "path": self._display(self.config.rootpath / path),  # as case records show it
-                "line": (line or 0) + 1,
-                "outcome": "error",
-                "verdict": message.splitlines()[-1] if message else "error",
-                "reason": "",
-                "message": message,
-                "scores": {},
-                "checks": [],
-                "regressions": [],
-                "evidence": {},
-                "baseline": None,
-            }
+            entry = InvalidCase(
+                name.removeprefix("case: "),
+                self._display(self.config.rootpath / path),  # as case records show it
+                (line or 0) + 1,
+                message,
+            )
+            fallback = outputs.case_record(report.nodeid, entry, message=message)
+            # A traceback's last line (the exception) says more than its first.
+            fallback.update(verdict=message.splitlines()[-1] if message else "error", reason="")
+            self.records[report.nodeid] = fallback
         if report.when == "call" and report.failed and record is None:
             # The scoring itself raised (a custom scorer, a bug): not scored, an error.
             longrepr = str(report.longrepr)
