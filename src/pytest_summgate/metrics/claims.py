@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import pairwise
 
 from .. import text
@@ -118,8 +118,9 @@ def content_words(toks: Sequence[str]) -> list[str]:
 _STEMMER = text.RougeTokenizer()
 
 
+@lru_cache(maxsize=1 << 17)
 def stem(token: str) -> str:
-    """The Porter stem ROUGE uses, so ``hospitals`` matches ``hospital``."""
+    """The Porter stem ROUGE uses, so ``hospitals`` matches ``hospital`` (each word once)."""
     stems = _STEMMER.tokenize(token)
     return stems[0] if stems else token
 

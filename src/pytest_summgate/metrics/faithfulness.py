@@ -59,10 +59,12 @@ class SentenceCheck:
 
 @dataclass(frozen=True)
 class Article:
-    """An article read once: the claim-check source and the tokens of each sentence."""
+    """An article read once: the claim-check source, and the tokens and stems of each
+    sentence."""
 
     source: claims.Source
     passages: list[list[str]]
+    stems: list[frozenset[str]]
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,8 @@ def check_sentences(docs: Sequence[Document], embedder: Embedder) -> list[list[S
     for doc in docs:
         if doc.article not in articles:
             passages = [claims.tokens(s) for s in doc.article_sentences]
-            articles[doc.article] = Article(claims.Source(doc.article), passages)
+            stems = [frozenset(map(claims.stem, p)) for p in passages]
+            articles[doc.article] = Article(claims.Source(doc.article), passages, stems)
     return [_check_document(doc, index, articles[doc.article]) for doc in docs]
 
 
@@ -128,9 +131,9 @@ def _check_document(doc: Document, index: SentenceIndex, article: Article) -> li
             support = max(float(sims[row, order[0]]), 0.0)
             closest_tokens = passages[int(order[0])]
             closest = doc.article_sentences[int(order[0])]
-            near = [t for i in order for t in passages[int(i)]]
+            near = frozenset().union(*(article.stems[int(i)] for i in order))
         else:
-            support, closest_tokens, closest, near = 0.0, [], "", []
+            support, closest_tokens, closest, near = 0.0, [], "", frozenset()
         checks.append(_check_sentence(sentence, article, support, closest, closest_tokens, near))
     return checks
 
@@ -141,12 +144,11 @@ def _check_sentence(
     support: float,
     closest: str,
     closest_tokens: list[str],
-    near: list[str],
+    near_stems: frozenset[str],
 ) -> SentenceCheck:
     source = article.source
     toks = claims.tokens(sentence)
     content = claims.content_words(toks)
-    near_stems = {claims.stem(t) for t in near}
     in_near = sum(claims.stem(w) in near_stems for w in content)
     novel = claims.novel_words(toks, source)
     pairs = list(pairwise(toks))
