@@ -281,7 +281,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
     engine = Engine(settings, [*default_scorers(settings.faithfulness_model), *custom])
     config.stash[ENGINE_KEY] = engine
-    config.stash[BATCHER_KEY] = BatchScorer(config, _lookahead(config))
+    workerinput = getattr(config, "workerinput", None)
+    workers = int(workerinput.get("workercount") or 1) if workerinput is not None else 1
+    config.stash[BATCHER_KEY] = BatchScorer(config, _lookahead(config), workers)
     if settings.cache_path:
         if settings.cache_path == "auto":
             # pytest's own cache dir (ignored by git), or .summgate/cache without cacheprovider.
@@ -297,7 +299,6 @@ def pytest_configure(config: pytest.Config) -> None:
         cache = ModelCache(cache_path)
         for scorer_model in _models_of(engine):
             scorer_model.cache = cache
-    workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and workerinput.get("workercount"):
         # Share the cores between the workers instead of each taking all of them.
         models.TORCH_THREADS = max(1, (os.cpu_count() or 1) // int(workerinput["workercount"]))
@@ -410,7 +411,7 @@ class XdistHooks:
             return None
         from .scheduling import chunk_scheduler
 
-        return chunk_scheduler(config, log, config.stash[SETTINGS_KEY].globs, BatchScorer.CHUNK)
+        return chunk_scheduler(config, log, config.stash[SETTINGS_KEY].globs)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
