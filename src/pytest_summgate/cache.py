@@ -1,35 +1,55 @@
-"""A disk cache of model outputs: sentence embeddings and NLI scores, keyed by model and text.
+"""A disk cache of model outputs and scores: sentence embeddings and NLI scores keyed by model
+and text, and each scorer's metrics keyed by the scorer (its code, weights and model) and the
+case's texts.
 
-A rerun over unchanged cases then costs lookups instead of model calls. One SQLite file
+A rerun over unchanged cases then costs lookups instead of model calls and feature
+computation. One SQLite file
 (default ``summgate/models.sqlite`` in pytest's cache dir, ``.pytest_cache/d/``):
 - safe with several xdist workers writing at once (SQLite's locking, WAL journal);
 - bounded in size (the oldest entries are evicted first), and switchable off;
 - a corrupt or unreadable cache is discarded and the run goes on without it: never a crash,
-  never a wrong score (a value of the wrong size is a miss, not a result).
+  never a wrong score (every value carries its own checksum; one that does not match, or of
+  the wrong size, is a miss, not a result).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import sqlite3
 import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
 DEFAULT_MAX_MB = 512
-_SCHEMA = 2
+_SCHEMA = 3
 _BUSY_TIMEOUT_S = 60.0
 
 
 def _key(model: str, text: str) -> bytes:
     return hashlib.blake2b(f"{model}\0{text}".encode(), digest_size=20).digest()
+
+
+_CHECK = 8  # bytes of checksum in front of every stored value
+
+
+def _seal(payload: bytes) -> bytes:
+    return hashlib.blake2b(payload, digest_size=_CHECK).digest() + payload
+
+
+def _unseal(value: bytes) -> bytes | None:
+    """The payload, or None when the value is damaged."""
+    payload = value[_CHECK:]
+    if len(value) < _CHECK or _seal(payload)[:_CHECK] != value[:_CHECK]:
+        return None
+    return payload
 
 
 class ModelCache:
@@ -101,23 +121,55 @@ class ModelCache:
         """The cached vectors among ``texts`` (callers check their length against the model)."""
         import numpy as np
 
-        found: dict[str, npt.NDArray[np.float32]] = {}
+        return {
+            text: np.frombuffer(value, dtype=np.float32)
+            for text, value in self._get(model, texts).items()
+            if value and len(value) % 4 == 0
+        }
+
+    def put(self, model: str, vectors: dict[str, npt.NDArray[np.float32]]) -> None:
+        """Store vectors, in one transaction, then keep the file under its size bound."""
+        import numpy as np
+
+        self._put(
+            model,
+            {t: np.ascontiguousarray(v, dtype=np.float32).tobytes() for t, v in vectors.items()},
+        )
+
+    def get_records(self, scorer: str, keys: Sequence[str]) -> dict[str, Any]:
+        """The cached JSON records of ``scorer`` among ``keys`` (callers check their shape)."""
+        found = {}
+        for key, value in self._get(scorer, keys).items():
+            try:
+                found[key] = json.loads(value)
+            except ValueError:
+                continue
+        return found
+
+    def put_records(self, scorer: str, records: dict[str, Any]) -> None:
+        self._put(
+            scorer, {k: json.dumps(r, separators=(",", ":")).encode() for k, r in records.items()}
+        )
+
+    def _get(self, model: str, texts: Sequence[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
         with self._lock:
             db = self._connect()
             if db is None or not texts:
                 return found
             keys = {_key(model, t): t for t in texts}
             try:
-                items = list(keys.items())
+                items = list(keys)
                 for start in range(0, len(items), 500):
-                    chunk = [k for k, _ in items[start : start + 500]]
+                    chunk = items[start : start + 500]
                     marks = ",".join("?" * len(chunk))
                     rows = db.execute(
                         f"SELECT key, value FROM vectors WHERE key IN ({marks})", chunk
                     ).fetchall()
                     for key, value in rows:
-                        if value and len(value) % 4 == 0:
-                            found[keys[key]] = np.frombuffer(value, dtype=np.float32)
+                        payload = _unseal(bytes(value))
+                        if payload is not None:
+                            found[keys[key]] = payload
             except sqlite3.Error as error:
                 self._off(str(error))
                 return {}
@@ -125,18 +177,15 @@ class ModelCache:
         self.misses += len(set(texts)) - len(found)
         return found
 
-    def put(self, model: str, vectors: dict[str, npt.NDArray[np.float32]]) -> None:
-        """Store vectors, in one transaction, then keep the file under its size bound."""
-        import numpy as np
-
+    def _put(self, model: str, values: dict[str, bytes]) -> None:
         with self._lock:
             db = self._connect()
-            if db is None or not vectors:
+            if db is None or not values:
                 return
             now = time.time()
             rows = []
-            for text, vector in vectors.items():
-                blob = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
+            for text, payload in values.items():
+                blob = _seal(payload)
                 rows.append((_key(model, text), blob, len(blob), now))
             try:
                 with db:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .cache import ModelCache
 from .cases import Case
 from .gate import Check, Rule, evaluate
 from .metrics import Document, Metric, Scorer, default_scorers, score_documents
@@ -47,6 +48,8 @@ class Engine:
         self.embedder: Embedder | None = (
             get_embedder(settings.model) if any(s.needs_model for s in self.scorers) else None
         )
+        # Scores by scorer and texts (the plugin sets the run's model cache; None: no caching).
+        self.cache: ModelCache | None = None
 
     def load_model(self) -> None:
         """Check the models can be had (raises ModelUnavailable with a one-line fix). The
@@ -60,7 +63,7 @@ class Engine:
 
     def metrics(self, docs: Sequence[Document]) -> list[dict[str, Metric]]:
         self.load_model()
-        return score_documents(docs, self.scorers, self.embedder)
+        return score_documents(docs, self.scorers, self.embedder, self.cache)
 
     def check(self, cases: Sequence[Case]) -> list[CaseResult]:
         """Score cases that have their summaries (generated or joined before this)."""

@@ -297,6 +297,7 @@ def pytest_configure(config: pytest.Config) -> None:
         else:
             cache_path = _path_option(config, "summgate_cache", settings.cache_path)
         cache = ModelCache(cache_path)
+        engine.cache = cache
         for scorer_model in _models_of(engine):
             scorer_model.cache = cache
     if workerinput is not None and workerinput.get("workercount"):

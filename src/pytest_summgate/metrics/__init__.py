@@ -8,14 +8,18 @@ rouge-score) happen inside the scorers, on first use.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .. import text
 
 if TYPE_CHECKING:
+    from ..cache import ModelCache
     from ..models import Embedder
 
 
@@ -41,6 +45,12 @@ class Document:
         self.article = article
         self.summary = summary
         self.raw_highlights = highlights
+
+    @cached_property
+    def key(self) -> str:
+        """A digest of the texts: what a cached score of this document is looked up by."""
+        texts = json.dumps([self.article, self.summary, self.raw_highlights], ensure_ascii=False)
+        return hashlib.blake2b(texts.encode(), digest_size=20).hexdigest()
 
     @cached_property
     def article_sentences(self) -> list[str]:
@@ -80,6 +90,10 @@ class Scorer(Protocol):
     ``score`` returns one mapping per document, from each name in ``names`` to its Metric.
     A scorer with a model of its own may also define ``load_model()``: the gate calls it
     before scoring, so an unavailable model is one clear error per case, not a traceback.
+    A scorer whose metrics depend on nothing but the document's texts and what its
+    ``fingerprint(embedder)`` string names (code, weights, models) may define that method:
+    its metrics are then cached by fingerprint and texts (``score_documents``). Custom
+    scorers without it run every time.
     """
 
     @property
@@ -115,14 +129,82 @@ def default_scorers(faithfulness_model: str | None = None) -> list[Scorer]:
     return [faithfulness, CoverageScorer(), RougeScorer(), LengthScorer()]
 
 
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A digest of the code and weights the built-in scores come from: any change to them
+    (an upgrade, a local edit) makes every cached score a miss."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.blake2b(digest_size=12)
+    sources = [*sorted(Path(__file__).resolve().parent.glob("*.py")), package / "text.py"]
+    for path in [*sources, package / "models.py", package / "faithfulness_weights.json"]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _record(metric: Metric) -> dict[str, Any]:
+    return {"value": metric.value, "evidence": list(metric.evidence), "skipped": metric.skipped}
+
+
+def _metric(record: Any) -> Metric | None:
+    """A cached record back as a Metric; None when it is not the shape a Metric has."""
+    if not isinstance(record, dict):
+        return None
+    value, evidence, skipped = record.get("value"), record.get("evidence"), record.get("skipped")
+    if isinstance(value, bool) or (value is not None and not isinstance(value, (int, float))):
+        return None
+    if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
+        return None
+    if not isinstance(skipped, str):
+        return None
+    return Metric(None if value is None else float(value), tuple(evidence), skipped)
+
+
+def _cached(records: Any, names: Sequence[str]) -> dict[str, Metric] | None:
+    if not isinstance(records, dict) or sorted(records) != sorted(names):
+        return None
+    metrics = {name: _metric(records[name]) for name in names}
+    if any(m is None for m in metrics.values()):
+        return None
+    return {name: m for name, m in metrics.items() if m is not None}
+
+
 def score_documents(
-    docs: Sequence[Document], scorers: Sequence[Scorer], embedder: Embedder | None
+    docs: Sequence[Document],
+    scorers: Sequence[Scorer],
+    embedder: Embedder | None,
+    cache: ModelCache | None = None,
 ) -> list[dict[str, Metric]]:
-    """Every scorer over every document: one mapping of metric name to Metric per document."""
+    """Every scorer over every document: one mapping of metric name to Metric per document.
+
+    With a cache, a scorer that has a ``fingerprint`` scores only the documents the cache
+    cannot answer (a warm rerun then needs neither the model nor the feature work).
+    """
     results: list[dict[str, Metric]] = [{} for _ in docs]
     for scorer in scorers:
-        for merged, scored in zip(
-            results, scorer.score(docs, embedder if scorer.needs_model else None), strict=True
-        ):
-            merged.update(scored)
+        model = embedder if scorer.needs_model else None
+        fingerprint = getattr(scorer, "fingerprint", None)
+        key = f"{fingerprint(model)}:{code_version()}" if cache and fingerprint else ""
+        todo = list(range(len(docs)))
+        if cache is not None and key:
+            stored = cache.get_records(key, list(dict.fromkeys(d.key for d in docs)))
+            todo = []
+            for number, doc in enumerate(docs):
+                metrics = _cached(stored.get(doc.key), scorer.names)
+                if metrics is None:
+                    todo.append(number)
+                else:
+                    results[number].update(metrics)
+        if not todo:
+            continue
+        fresh = scorer.score([docs[n] for n in todo], model)
+        for number, scored in zip(todo, fresh, strict=True):
+            results[number].update(scored)
+        if cache is not None and key:
+            cache.put_records(
+                key,
+                {
+                    docs[n].key: {name: _record(m) for name, m in scored.items()}
+                    for n, scored in zip(todo, fresh, strict=True)
+                },
+            )
     return results

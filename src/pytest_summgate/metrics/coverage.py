@@ -143,6 +143,9 @@ class CoverageScorer:
             result.append(per_doc)
         return result
 
+    def fingerprint(self, embedder: Embedder | None) -> str:
+        return f"coverage:{embedder.fingerprint if embedder else ''}"
+
     def score(self, docs: Sequence[Document], embedder: Embedder | None) -> list[dict[str, Metric]]:
         assert embedder is not None
         results = []
@@ -174,6 +177,9 @@ class RougeScorer:
 
     names: tuple[str, ...] = ("rouge1", "rouge2", "rougeL")
     needs_model = False
+
+    def fingerprint(self, embedder: Embedder | None) -> str:
+        return "rouge"
 
     def score(self, docs: Sequence[Document], embedder: Embedder | None) -> list[dict[str, Metric]]:
         results = []

@@ -228,6 +228,10 @@ class FaithfulnessScorer:
     def __init__(self, weights: Weights | None = None) -> None:
         self.weights = weights or default_weights()
 
+    def fingerprint(self, embedder: Embedder | None) -> str:
+        """What the scores depend on besides the texts: the weights and the embedding model."""
+        return f"faithfulness:{self.weights!r}:{embedder.fingerprint if embedder else ''}"
+
     def score(self, docs: Sequence[Document], embedder: Embedder | None) -> list[dict[str, Metric]]:
         assert embedder is not None
         results = []

@@ -17,6 +17,9 @@ class LengthScorer:
     names: tuple[str, ...] = ("length", "compression")
     needs_model = False
 
+    def fingerprint(self, embedder: Embedder | None) -> str:
+        return "length"
+
     def score(self, docs: Sequence[Document], embedder: Embedder | None) -> list[dict[str, Metric]]:
         return [
             {

@@ -66,6 +66,9 @@ class NLIFaithfulnessScorer:
     def __init__(self, model: NLIModel) -> None:
         self.model = model
 
+    def fingerprint(self, embedder: Embedder | None) -> str:
+        return f"nli:{self.model.fingerprint}"
+
     def load_model(self) -> None:
         self.model.load()
         self.model.entailment_index()
