@@ -156,7 +156,9 @@ def test_a_selection_scores_only_the_selected_cases_once(probed: pytest.Pytester
     assert logged == [("main", selected)]  # the selection is one chunk
 
 
-def test_cases_with_generated_summaries_are_scored_once(probed: pytest.Pytester) -> None:
+def test_cases_with_generated_summaries_are_scored_once_and_together(
+    probed: pytest.Pytester,
+) -> None:
     # Every other case has no summary: the model repo's hook writes it (lead-2).
     probed.makeconftest(
         PROBE_CONFTEST
@@ -171,6 +173,8 @@ def pytest_summgate_generate(cases, config):
     probed.makefile(".jsonl", g=jsonl(*rows))
     probed.runpytest("--summgate").assert_outcomes(passed=130)
     assert scored_once(calls(probed)) == dict.fromkeys(ids("g", 130), 1)
+    # Generated ahead for the chunk (in the hook's batches of 16), so scored in one call.
+    assert calls(probed) == [("main", ids("g", 130))]
 
 
 # -- under pytest-xdist ----------------------------------------------------------------------

@@ -141,7 +141,7 @@ class BatchScorer:
             batch = self._batch(item)
             engine = self.config.stash[ENGINE_KEY]
             try:
-                scored = engine.check([m.entry for m in batch])  # type: ignore[misc]
+                scored = engine.check([case for _, case in batch])
             except Exception:
                 if len(batch) == 1:
                     raise
@@ -149,7 +149,7 @@ class BatchScorer:
                 # this chunk case by case, so only the case that raises fails.
                 self._one_by_one.add(self._chunk_of(item))
                 return self.result_for(item)
-            for member, result in zip(batch, scored, strict=True):
+            for (member, _), result in zip(batch, scored, strict=True):
                 self._results[member.nodeid] = result
                 self._scored.add(member.nodeid)
         return self._results.pop(item.nodeid)
@@ -168,22 +168,41 @@ class BatchScorer:
             self._chunks = {n: (paths[n], chunk) for n, chunk in positions.items()}
         return self._chunks.get(item.nodeid, (item.path, -1))
 
-    def _batch(self, item: CaseItem) -> list[CaseItem]:
+    def _batch(self, item: CaseItem) -> list[tuple[CaseItem, cases.Case]]:
+        """The item and the other unscored cases of its chunk that have (or get) a summary."""
         chunk = self._chunk_of(item)
-        batch = [item]
+        assert isinstance(item.entry, cases.Case)
+        batch = [(item, item.entry)]
         if not self.lookahead or chunk in self._one_by_one:
             return batch
         for other in item.session.items:
             if (
                 other is not item
                 and isinstance(other, CaseItem)
-                and isinstance(other.entry, cases.Case)
-                and other.entry.summary is not None
                 and other.nodeid not in self._scored
                 and self._chunk_of(other) == chunk
             ):
-                batch.append(other)
+                case = self._ready(other)
+                if case is not None:
+                    batch.append((other, case))
         return batch
+
+    def _ready(self, item: CaseItem) -> cases.Case | None:
+        """The case with its summary: given, or generated now by the hook (in the hook's own
+        batches; the case's setup later takes the same summary). None when it has none."""
+        entry = item.entry
+        if not isinstance(entry, cases.Case):
+            return None
+        if entry.summary is not None:
+            return entry
+        generator = self.config.stash.get(GENERATOR_KEY, None)
+        if generator is None or not generator.available(item):
+            return None
+        try:
+            summary = generator.summary_for(item)
+        except GenerationFailed:
+            return None  # its setup reports the failure
+        return dataclasses.replace(entry, summary=summary)
 
 
 class CaseItem(pytest.Item):
