@@ -358,16 +358,14 @@ def test_a_record_of_the_wrong_shape_is_rescored_never_returned(
     assert len(scorer.calls) == 1
 
 
-# Two shapes _metric does not yet turn away: a record without "value" (``record.get``) reads
-# as a skipped metric with no reason, and an int no float holds raises OverflowError from
-# ``float(value)`` instead of missing. Strict xfail: a fix makes these pass, then drop the mark.
+# Two shapes that once slipped through: a record without "value" read as a skipped metric
+# with no reason, and an int no float holds raised OverflowError instead of missing.
 SLIPPING = {
     "value-missing": {"alpha": {"evidence": [], "skipped": ""}, "beta": SKIPPED},
     "value-too-large": {"alpha": {**GOOD, "value": 10**400}, "beta": SKIPPED},
 }
 
 
-@pytest.mark.xfail(reason="_metric reads a missing value as None; float(10**400) raises")
 @pytest.mark.parametrize("garbage", list(SLIPPING.values()), ids=list(SLIPPING))
 def test_a_record_without_a_value_or_a_value_no_float_holds_is_rescored(
     cache: ModelCache, garbage: Any

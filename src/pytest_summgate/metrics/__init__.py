@@ -147,10 +147,12 @@ def _record(metric: Metric) -> dict[str, Any]:
 
 def _metric(record: Any) -> Metric | None:
     """A cached record back as a Metric; None when it is not the shape a Metric has."""
-    if not isinstance(record, dict):
+    if not isinstance(record, dict) or sorted(record) != ["evidence", "skipped", "value"]:
         return None
-    value, evidence, skipped = record.get("value"), record.get("evidence"), record.get("skipped")
+    value, evidence, skipped = record["value"], record["evidence"], record["skipped"]
     if isinstance(value, bool) or (value is not None and not isinstance(value, (int, float))):
+        return None
+    if isinstance(value, int) and abs(value) > 2**53:  # never written: floats are stored
         return None
     if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
         return None
