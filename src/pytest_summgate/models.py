@@ -6,14 +6,17 @@ Nothing here imports torch or sentence-transformers at module level: collection 
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import socket
+import sys
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -280,6 +283,7 @@ class Embedder(_LazyModel):
                 show_progress_bar=False,
             )
             fresh = dict(zip(missing, np.asarray(vectors, dtype=np.float32), strict=True))
+            release_memory()
             if self.cache:
                 self.cache.put(self.fingerprint, fresh)
             known = {**known, **fresh}
@@ -344,11 +348,35 @@ class NLIModel(_LazyModel):
                 convert_to_numpy=True,
             )
             column_values = np.asarray(probs, dtype=np.float32).reshape(len(todo), -1)[:, column]
+            release_memory()
             fresh = {k: column_values[i : i + 1] for i, k in enumerate(todo)}
             if self.cache:
                 self.cache.put(self.fingerprint, fresh)
             known = {**known, **fresh}
         return np.array([known[k][0] for k in keys], dtype=np.float32)
+
+
+@lru_cache(maxsize=1)
+def _malloc_trim() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim  # glibc only
+    except (OSError, AttributeError):
+        return None
+    return trim
+
+
+def release_memory() -> None:
+    """Give the heap's free pages back to the system after a model call.
+
+    Each call allocates and frees tensors of different shapes; glibc keeps the freed memory
+    fragmented in its arenas, so without this a 3,000-case run grew from 1.09 to 1.51 GB of
+    RSS over six chunks; with it, it stayed at 0.94 GB (bench/README.md).
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def _check_available(source: ModelSource, option: str) -> None:
