@@ -8,9 +8,11 @@ times each, and prints the median:
 
 1. the raw limit: sentence-transformers encoding the unique sentences the gate needs for
    those cases (article sentences, summary sentences and passages, highlights) directly,
-   same model and batch size, in this process, after the model is loaded;
+   same model and batch size, in this process, after the model is loaded; and the same on
+   one torch thread, which says how much a second core already gives one process;
 2. ``pytest --summgate`` cold (empty model cache), warm (cache filled), and cold with -n 2;
-3. collection alone (``--collect-only``), and the peak RSS of the -n 0 runs.
+3. collection alone (``--collect-only``), and the peak RSS of the -n 0 runs;
+4. the fixed cost: a cold run over a single case (start-up, imports, the model load).
 
 Ratios are against (1). Every pytest run is a fresh process and includes its start-up and
 model load, which the raw limit does not: that is the plugin's whole cost on top.
@@ -34,6 +36,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "benchmarks"
+ONE_THREAD_UP_TO = 1000  # sizes whose raw limit is also measured on one torch thread
 SOURCES = ("summeval_dev", "summeval_test", "frank", "xsumfaith", "summedits", "polytope", "factcc")
 
 
@@ -69,21 +72,28 @@ def unique_sentences(path: Path) -> list[str]:
     return list(sentences)
 
 
-def raw_limit(sentences: list[str]) -> float:
+def raw_limit(sentences: list[str], threads: int | None = None) -> float:
+    """Seconds to encode ``sentences`` in one call (torch's default threads, or ``threads``)."""
+    import torch
     from sentence_transformers import SentenceTransformer
 
     from pytest_summgate.models import Embedder, packaged_model_dir
 
     model = SentenceTransformer(str(packaged_model_dir()), device="cpu")
-    start = time.perf_counter()
-    model.encode(
-        sentences,
-        batch_size=Embedder.batch_size,
-        convert_to_numpy=True,
-        normalize_embeddings=True,
-        show_progress_bar=False,
-    )
-    return time.perf_counter() - start
+    default = torch.get_num_threads()
+    torch.set_num_threads(threads or default)
+    try:
+        start = time.perf_counter()
+        model.encode(
+            sentences,
+            batch_size=Embedder.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return time.perf_counter() - start
+    finally:
+        torch.set_num_threads(default)
 
 
 def run_pytest(args: list[str], cwd: Path) -> tuple[float, float]:
@@ -122,10 +132,20 @@ def measure(size: int, repeats: int, work: Path) -> dict[str, Any]:
     cache = folder / "cache.sqlite"
     gate = ["--summgate", cases.name, f"--summgate-cache={cache}"]
     figures: dict[str, list[float]] = {
-        k: [] for k in ("raw", "cold", "warm", "cold_n2", "collect", "rss")
+        k: [] for k in ("raw", "raw_1t", "start", "cold", "warm", "cold_n2", "collect", "rss")
     }
+    one = build_cases(1, folder)
     for _ in range(repeats):
+        # The fixed cost: a cold run of one case (Python, pytest, torch, the model load).
+        one_cache = folder / "one.sqlite"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{one_cache}{suffix}").unlink(missing_ok=True)
+        figures["start"].append(
+            run_pytest(["--summgate", one.name, f"--summgate-cache={one_cache}"], folder)[0]
+        )
         figures["raw"].append(raw_limit(sentences))
+        if size <= ONE_THREAD_UP_TO:  # about 4 minutes a repetition at 10,000 cases
+            figures["raw_1t"].append(raw_limit(sentences, threads=1))
         figures["collect"].append(run_pytest([*gate, "--collect-only"], folder)[0])
         for suffix in ("", "-wal", "-shm"):
             Path(f"{cache}{suffix}").unlink(missing_ok=True)
@@ -140,10 +160,10 @@ def measure(size: int, repeats: int, work: Path) -> dict[str, Any]:
         figures["cold_n2"].append(run_pytest([*gate, "-n", "2"], folder)[0])
         print(
             f"  {size} cases, repetition done: "
-            + ", ".join(f"{k} {v[-1]:.1f}" for k, v in figures.items()),
+            + ", ".join(f"{k} {v[-1]:.1f}" for k, v in figures.items() if v),
             flush=True,
         )
-    result = {k: median(v) for k, v in figures.items() if k != "rss"}
+    result = {k: median(v) if v else float("nan") for k, v in figures.items() if k != "rss"}
     result["rss"] = max(figures["rss"])
     result["sentences"] = len(sentences)
     result["size"] = size
@@ -182,6 +202,18 @@ def main() -> None:
             f"{r['cold'] / r['warm']:<12.1f} {r['cold_n2']:<11.1f} "
             f"{r['cold'] / r['cold_n2']:<10.2f} {r['collect']:<10.2f} {r['rss']:<13.0f} "
             f"{1000 * r['cold'] / r['size']:.1f}"
+        )
+    print()
+    print("Where the time goes (medians): the fixed cost is a cold run of one case.")
+    print(
+        "cases   start s  (cold - start) / raw  raw 1 thread s  (2 threads' speed-up)  "
+        "cold - start - raw s"
+    )
+    for r in results:
+        print(
+            f"{r['size']:<7} {r['start']:<8.1f} {(r['cold'] - r['start']) / r['raw']:<21.2f} "
+            f"{r['raw_1t']:<15.1f} {r['raw_1t'] / r['raw']:<22.2f} "
+            f"{r['cold'] - r['start'] - r['raw']:.1f}"
         )
 
 
