@@ -1,0 +1,72 @@
+"""What keeps large runs fast and small: the terminal reporter's kept reports, heap release."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from conftest import BAD_SUMMARY, LEXICAL_CONFTEST, case, jsonl
+from pytest_summgate import models
+
+# Writes, at the end of the run, which reports the terminal reporter kept without a category
+# (passed setup and teardown): pytest scans that list once per failing test.
+KEPT_CONFTEST = (
+    LEXICAL_CONFTEST
+    + """
+import json
+
+def pytest_terminal_summary(terminalreporter):
+    kept = [(r.nodeid, r.when) for r in terminalreporter.stats.get("", [])]
+    with open("kept.json", "w") as out:
+        json.dump(kept, out)
+
+
+def test_plain():
+    pass
+"""
+)
+
+
+def kept(gate: pytest.Pytester) -> list[list[str]]:
+    result: list[list[str]] = json.loads(gate.path.joinpath("kept.json").read_text())
+    return result
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["in-process", "xdist"])
+def test_passed_setup_and_teardown_of_cases_are_not_kept(
+    gate: pytest.Pytester, workers: list[str]
+) -> None:
+    gate.makeconftest(KEPT_CONFTEST)
+    gate.makefile(".jsonl", cases=jsonl(case(id="good"), case(id="bad", summary=BAD_SUMMARY)))
+    args = ["--summgate", "-p", "no:cacheprovider", "conftest.py", "cases.jsonl", *workers]
+    run = gate.runpytest_subprocess if workers else gate.runpytest
+    result = run(*args, "-p", "no:randomly")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*1 of * checks failed: faithfulness*", "  cases.jsonl:2"])
+    # The plain test's phases are kept as pytest keeps them; the cases' are not.
+    phases = kept(gate)
+    assert all(nodeid.startswith("conftest.py") for nodeid, _ in phases), phases
+    assert sorted(when for _, when in phases) == ["setup", "teardown"]
+
+
+def test_a_case_error_in_setup_is_still_reported(gate: pytest.Pytester) -> None:
+    gate.makeconftest(KEPT_CONFTEST)
+    gate.makefile(".jsonl", cases=jsonl(case(id="empty", summary=""), case(id="good")))
+    result = gate.runpytest("--summgate", "-p", "no:cacheprovider", "cases.jsonl")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*invalid case: 'summary' is empty*"])
+    assert kept(gate) == []
+
+
+def test_release_memory_returns_free_heap_pages() -> None:
+    models.release_memory()  # never raises, on any platform
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            glibc = hasattr(ctypes.CDLL(None), "malloc_trim")
+        except OSError:
+            glibc = False
+        assert (models._malloc_trim() is not None) == glibc
