@@ -58,15 +58,40 @@ def test_a_raising_custom_scorer_fails_its_case_with_the_users_traceback(
         ".jsonl", c=jsonl(case(id="a"), case(id="boom", summary=BAD_SUMMARY), case(id="b"))
     )
     result = gate.runpytest("--summgate", "--summgate-report", "report.json")
-    # A plain failure with pytest's traceback, which holds the user's frames; others scored.
+    # The case fails naming the scorer, with the user's frames only; the others are scored.
     result.assert_outcomes(passed=2, failed=1)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
-        ['*raise RuntimeError("judge unreachable")', "E * RuntimeError: judge unreachable"]
+        [
+            "scorer Judge (judge) raised RuntimeError: judge unreachable",
+            "Traceback (most recent call last):",
+            '*File "*conftest.py", line *, in score',
+            '*raise RuntimeError("judge unreachable")',
+            "RuntimeError: judge unreachable",
+            "  c.jsonl:2",
+        ]
     )
+    failure = result.stdout.str().split(" case: boom ")[1].split(" summgate =")[0]
+    assert "pluggy" not in failure
+    assert "pytest_summgate" not in failure
+    assert len(failure.splitlines()) < 15
     cases = json.loads(gate.path.joinpath("report.json").read_text())["cases"]
     assert [(c["id"], c["outcome"]) for c in cases] == [("a", "passed"), ("b", "passed"),
                                                         ("boom", "error")]  # fmt: skip
+
+
+def test_a_scorer_returning_the_wrong_number_of_results_fails_each_case_clearly(
+    gate: pytest.Pytester,
+) -> None:
+    gate.makeconftest(
+        RAISING_SCORER.replace("return [self.judge(doc) for doc in docs]", "return []")
+    )
+    gate.makefile(".jsonl", c=jsonl(case(id="a"), case(id="b")))
+    result = gate.runpytest("--summgate")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        ["scorer Judge (judge) must return one result per document (1); got 0 results"] * 2
+    )
 
 
 def test_a_case_whose_scorer_raised_is_not_counted_as_scored(gate: pytest.Pytester) -> None:

@@ -73,10 +73,14 @@ class RunController:
             fallback.update(verdict=message.splitlines()[-1] if message else "error", reason="")
             self.records[report.nodeid] = fallback
         if report.when == "call" and report.failed and record is None:
-            # The scoring itself raised (a custom scorer, a bug): not scored, an error.
+            # The scoring itself raised (a bug of ours): not scored, an error.
             longrepr = str(report.longrepr)
             last = longrepr.strip().splitlines()[-1] if longrepr.strip() else "?"
             self.summary.errors[report.nodeid] = f"scoring raised: {last}"
+        elif report.when == "call" and record is not None and record.get("outcome") == "error":
+            # The item described why it could not be scored (a custom scorer raised).
+            longrepr = str(report.longrepr)
+            self.summary.errors[report.nodeid] = longrepr.splitlines()[0] if longrepr else "?"
         elif report.when == "call":
             scores = {str(k): float(v) for k, v in report.user_properties}  # type: ignore[arg-type]
             self.summary.add(report.nodeid, scores, failed)

@@ -7,14 +7,12 @@ is every one of its cases' error, with the user's traceback; other batches go on
 
 from __future__ import annotations
 
-import os
-import traceback
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from .cases import Case
+from .errors import user_traceback
 
 if TYPE_CHECKING:
     from .items import CaseItem
@@ -80,7 +78,7 @@ class SummaryGenerator:
         except Exception as error:
             failure = GenerationFailed(
                 f"pytest_summgate_generate raised {type(error).__name__}: {error} "
-                f"(batch of {len(batch)} cases)\n{_user_traceback(error)}"
+                f"(batch of {len(batch)} cases)\n{user_traceback(error)}"
             )
             self._done.update({item.nodeid: failure for item in batch})
             return
@@ -90,22 +88,6 @@ class SummaryGenerator:
                 self._done[item.nodeid] = GenerationFailed(f"pytest_summgate_generate {problem}")
             else:
                 self._done[item.nodeid] = summaries[index]
-
-
-def _user_traceback(error: BaseException) -> str:
-    """The traceback of the user's hook, without pluggy's and this package's frames."""
-    here = str(Path(__file__).parent)
-    frames = [
-        frame
-        for frame in traceback.extract_tb(error.__traceback__)
-        if not frame.filename.startswith(here) and f"{os.sep}pluggy{os.sep}" not in frame.filename
-    ]
-    lines = [
-        "Traceback (most recent call last):\n",
-        *traceback.format_list(frames),
-        *traceback.format_exception_only(type(error), error),
-    ]
-    return "".join(lines).rstrip()
 
 
 def _check(summaries: object, expected: int) -> str:

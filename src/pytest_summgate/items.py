@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import pytest
 
 from . import baseline, cases, outputs, report
-from .errors import CaseFileError, ModelUnavailable
+from .errors import CaseFileError, ModelUnavailable, ScorerFailed
 from .generation import GenerationFailed, SummaryGenerator
 
 if TYPE_CHECKING:
@@ -251,7 +251,17 @@ class CaseItem(pytest.Item):
     def runtest(self) -> None:
         case = self.entry
         assert isinstance(case, cases.Case)
-        result = self.config.stash[BATCHER_KEY].result_for(self)
+        try:
+            result = self.config.stash[BATCHER_KEY].result_for(self)
+        except ScorerFailed as error:
+            problem = str(error)
+        else:
+            self._check(case, result)
+            return
+        # Outside the except block, as in setup: no "During handling" chain.
+        self._error(f"{problem}\n  {case.location}")
+
+    def _check(self, case: cases.Case, result: CaseResult) -> None:
         for name, value in result.scores.items():
             if value is not None:
                 self.user_properties.append((name, round(value, 6)))

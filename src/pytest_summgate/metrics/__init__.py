@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .. import text
+from ..errors import ScorerFailed, user_traceback
 
 if TYPE_CHECKING:
     from ..cache import ModelCache
@@ -170,6 +171,23 @@ def _cached(records: Any, names: Sequence[str]) -> dict[str, Metric] | None:
     return {name: m for name, m in metrics.items() if m is not None}
 
 
+def _run(scorer: Scorer, docs: list[Document], model: Embedder | None) -> list[dict[str, Metric]]:
+    """The scorer's metrics; a custom scorer that raises or returns the wrong number of
+    results raises ScorerFailed naming it, with the user's own traceback."""
+    if type(scorer).__module__.startswith("pytest_summgate."):
+        return scorer.score(docs, model)  # a bug here is ours: its full traceback
+    name = f"scorer {type(scorer).__name__} ({', '.join(scorer.names)})"
+    try:
+        scored = scorer.score(docs, model)
+    except Exception as error:
+        message = f"{name} raised {type(error).__name__}: {error}\n{user_traceback(error)}"
+        raise ScorerFailed(message) from error
+    if not isinstance(scored, (list, tuple)) or len(scored) != len(docs):
+        got = f"{len(scored)} results" if isinstance(scored, (list, tuple)) else repr(scored)
+        raise ScorerFailed(f"{name} must return one result per document ({len(docs)}); got {got}")
+    return list(scored)
+
+
 def score_documents(
     docs: Sequence[Document],
     scorers: Sequence[Scorer],
@@ -198,7 +216,7 @@ def score_documents(
                     results[number].update(metrics)
         if not todo:
             continue
-        fresh = scorer.score([docs[n] for n in todo], model)
+        fresh = _run(scorer, [docs[n] for n in todo], model)
         for number, scored in zip(todo, fresh, strict=True):
             results[number].update(scored)
         if cache is not None and key:
