@@ -96,27 +96,53 @@ def raw_limit(sentences: list[str], threads: int | None = None) -> float:
         torch.set_num_threads(default)
 
 
+# Starts pytest from a small process and reports its peak RSS. Linux counts a forked child's
+# peak from the parent's pages (the kernel keeps the larger of the two at exec), so pytest
+# forked straight from this process, which holds a loaded model, would be charged for it.
+LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, *sys.argv[2:]])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_pytest(args: list[str], cwd: Path) -> tuple[float, float]:
     """Wall time and peak RSS (MiB) of one pytest process (its xdist workers not counted)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env["HF_HUB_OFFLINE"] = "1"
+    peak = cwd / "peak-rss.txt"
     start = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+    process = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            LAUNCHER,
+            str(peak),
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            *args,
+        ],
         cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        check=False,
     )
-    _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode not in (0, 1):
         raise RuntimeError(
             f"pytest {' '.join(args)} exited {process.returncode}: "
-            f"{process.stderr.read().decode()[-2000:] if process.stderr else ''}"
+            f"{process.stderr.decode()[-2000:]}"
         )
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, int(peak.read_text()) / 1024
 
 
 def median(values: list[float]) -> float:
