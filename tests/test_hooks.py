@@ -312,6 +312,57 @@ def test_predictions_are_joined_by_id_and_missing_ids_are_reported_both_ways(
     }
 
 
+@pytest.mark.parametrize("workers", [None, "2"], ids=["serial", "-n 2"])
+def test_an_id_shared_by_two_case_files_needs_predictions_keyed_by_node_id(
+    gate: pytest.Pytester, workers: str | None
+) -> None:
+    # Dataset rows numbered from 1 in each file: a plain id would join one prediction to both.
+    gate.makefile(".jsonl", a=unsummarized("1", "2"), b=unsummarized("1"))
+    gate.makefile(
+        ".txt",
+        preds=jsonl(
+            {"id": "1", "summary": GOOD_SUMMARY},
+            {"id": "2", "summary": GOOD_SUMMARY},
+            {"id": "b.jsonl::1", "summary": BAD_SUMMARY},
+        ),
+    )
+    args = ["--summgate", "--summgate-predictions", "preds.txt", "--summgate-report", "r.json"]
+    if workers:
+        result = gate.runpytest_subprocess(*args, "-n", workers, "-p", "no:cacheprovider")
+    else:
+        result = gate.runpytest(*args)
+    # b.jsonl::1 has its own prediction; a.jsonl::1 takes the plain "1", which now no other
+    # file's case shares; "2" is a's alone.
+    result.assert_outcomes(passed=2, failed=1)
+    report = json.loads(gate.path.joinpath("r.json").read_text(encoding="utf-8"))
+    assert {c["nodeid"]: c["outcome"] for c in report["cases"]} == {
+        "a.jsonl::1": "passed",
+        "a.jsonl::2": "passed",
+        "b.jsonl::1": "failed",
+    }
+    assert report["unmatched_predictions"] == []
+
+
+def test_a_plain_id_matching_cases_of_two_files_is_an_error_for_each(
+    gate: pytest.Pytester,
+) -> None:
+    gate.makefile(".jsonl", a=unsummarized("1", "2"), b=unsummarized("1"))
+    gate.makefile(
+        ".txt",
+        preds=jsonl({"id": "1", "summary": GOOD_SUMMARY}, {"id": "2", "summary": GOOD_SUMMARY}),
+    )
+    result = gate.runpytest("--summgate", "--summgate-predictions", "preds.txt", "-k", "a")
+    # -k selects a.jsonl's cases only; the id is ambiguous all the same.
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "invalid case: prediction id '1' matches cases in 2 files (a.jsonl, b.jsonl); "
+            "give this case's prediction the id 'a.jsonl::1'",
+            "  a.jsonl:1",
+        ]
+    )
+
+
 def test_predictions_follow_the_field_mapping_and_the_ini(gate: pytest.Pytester) -> None:
     gate.makefile(".jsonl", cases=jsonl({"key": "a", "article": ARTICLE}))
     gate.path.joinpath("out").mkdir()

@@ -368,6 +368,15 @@ def _case_id(raw: object, fallback: str) -> str:
     return text.replace("::", ":") if text else fallback
 
 
+def _prediction_id(raw: object) -> str:
+    """A case id, or a case's node id (``cases/a.jsonl::7``) when ids repeat across files."""
+    text = str(raw).strip() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else ""
+    path, separator, case_id = text.partition("::")
+    if separator and path and case_id.strip():
+        return f"{path}::{_case_id(case_id, '')}"
+    return _case_id(raw, "")
+
+
 def _hint(name: str, key: str, row: Mapping[str, Any], keys: Mapping[str, str]) -> str:
     used = set(keys.values())
     others = [k for k in row if isinstance(k, str) and k not in used]
@@ -381,7 +390,7 @@ def _hint(name: str, key: str, row: Mapping[str, Any], keys: Mapping[str, str]) 
 
 
 def load_predictions(path: Path, display: str, field_map: Mapping[str, str]) -> dict[str, str]:
-    """Model outputs to join to cases: {case id: summary} from a JSONL file.
+    """Model outputs to join to cases: {case id or node id: summary} from a JSONL file.
 
     Each line holds an ``id`` and a ``summary`` (the field mapping applies, so a column named
     ``chatgpt`` works with ``--summgate-field summary=chatgpt``). Any problem is an error
@@ -400,7 +409,7 @@ def load_predictions(path: Path, display: str, field_map: Mapping[str, str]) -> 
                 f"a prediction must be an object with {id_key!r} and {summary_key!r}",
             )
         raw_id, summary = row.get(id_key), row.get(summary_key)
-        case_id = _case_id(raw_id, "")
+        case_id = _prediction_id(raw_id)
         if not case_id or isinstance(raw_id, bool):
             raise CaseFileError(display, number, f"missing or invalid {id_key!r}")
         if not isinstance(summary, str) or not summary.strip():

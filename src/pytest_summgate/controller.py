@@ -199,7 +199,7 @@ class RunController:
         predictions = self.config.stash.get(PREDICTIONS_KEY, None)
         if predictions is None:
             return []
-        ran = {record["id"] for record in self.records.values()}
+        ran = {key for record in self.records.values() for key in (record["id"], record["nodeid"])}
         return sorted(set(predictions[0]) - ran)
 
     def _baseline_counts(self) -> dict[str, Any] | None:

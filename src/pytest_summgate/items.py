@@ -42,9 +42,13 @@ class CaseFile(pytest.File):
         except OSError as error:
             raise self.CollectError(f"{display}: cannot be read: {error.strerror}") from None
         predictions = self.config.stash.get(PREDICTIONS_KEY, None)
-        if predictions is not None:
-            entries = [_join(entry, *predictions) for entry in entries]
-        return [CaseItem.from_parent(self, name=entry.id, entry=entry) for entry in entries]
+        collected = []
+        for entry in entries:
+            item = CaseItem.from_parent(self, name=entry.id, entry=entry)
+            if predictions is not None:
+                item.entry, item.joined_by = _join(entry, item.nodeid, *predictions)
+            collected.append(item)
+        return collected
 
     def _display_path(self) -> str:
         try:
@@ -53,15 +57,40 @@ class CaseFile(pytest.File):
             return str(self.path)
 
 
-def _join(entry: cases.Entry, predictions: Mapping[str, str], source: str) -> cases.Entry:
-    """A case with its summary from the predictions file (every case must have one)."""
+def _join(
+    entry: cases.Entry, nodeid: str, predictions: Mapping[str, str], source: str
+) -> tuple[cases.Entry, str]:
+    """A case with its summary from the predictions file (every case must have one), and the
+    prediction id it came by: the case's node id (``cases/a.jsonl::7``) or its plain id."""
     if isinstance(entry, cases.InvalidCase):
-        return entry
-    if entry.id not in predictions:
-        return cases.InvalidCase(
-            entry.id, entry.path, entry.line, f"no prediction with id {entry.id!r} in {source}"
-        )
-    return dataclasses.replace(entry, summary=predictions[entry.id])
+        return entry, ""
+    key = nodeid if nodeid in predictions else entry.id
+    if key not in predictions:
+        problem = f"no prediction with id {entry.id!r} in {source}"
+        return cases.InvalidCase(entry.id, entry.path, entry.line, problem), ""
+    return dataclasses.replace(entry, summary=predictions[key]), key
+
+
+def refuse_ambiguous_predictions(items: list[pytest.Item]) -> None:
+    """Cases of different files that share an id cannot take the same plain-id prediction:
+    each becomes an error asking for predictions keyed by node id."""
+    by_id: dict[str, list[CaseItem]] = {}
+    for item in items:
+        if isinstance(item, CaseItem) and item.joined_by and item.joined_by == item.entry.id:
+            by_id.setdefault(item.joined_by, []).append(item)
+    for case_id, group in by_id.items():
+        files = list(dict.fromkeys(member.entry.path for member in group))
+        if len(files) < 2:
+            continue
+        for member in group:
+            member.entry = cases.InvalidCase(
+                case_id,
+                member.entry.path,
+                member.entry.line,
+                f"prediction id {case_id!r} matches cases in {len(files)} files "
+                f"({', '.join(files)}); give this case's prediction the id {member.nodeid!r}",
+            )
+            member.joined_by = ""
 
 
 class CaseFailed(Exception):
@@ -211,6 +240,7 @@ class CaseItem(pytest.Item):
     def __init__(self, *, entry: cases.Entry, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.entry = entry
+        self.joined_by = ""  # the prediction id its summary came by, if from predictions
 
     def setup(self) -> None:
         if isinstance(self.entry, cases.InvalidCase):

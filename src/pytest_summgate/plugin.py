@@ -33,6 +33,7 @@ from .items import (
     BatchScorer,
     CaseFile,
     CaseItem,
+    refuse_ambiguous_predictions,
 )
 from .metrics import Scorer
 from .settings import DEFAULT_GLOBS, Settings
@@ -479,6 +480,11 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     if settings.faithfulness_model:
         models += f"; faithfulness by NLI model {settings.faithfulness_model}"
     return [f"summgate: {models}; fields {fields}", f"summgate: thresholds {rules}"]
+
+
+@pytest.hookimpl(tryfirst=True)  # before -k and -m deselect: every case file counts
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    refuse_ambiguous_predictions(items)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CaseFile | None:
