@@ -240,17 +240,27 @@ def test_cases_not_run_keep_their_stored_scores(gate: pytest.Pytester) -> None:
     assert scores["cases.jsonl::b"]["faithfulness"] == 1.0
 
 
-def test_prune_drops_stored_cases_that_did_not_run(gate: pytest.Pytester) -> None:
+def test_prune_drops_stored_cases_that_no_longer_exist(gate: pytest.Pytester) -> None:
     write_cases(gate, a=GOOD_SUMMARY, b=GOOD_SUMMARY, c=GOOD_SUMMARY)
+    gate.makefile(".jsonl", other=jsonl(case(id="x")))
     run(gate, UPDATE)
     write_cases(gate, a=GOOD_SUMMARY, b=GOOD_SUMMARY)  # c is gone
+    result = run(gate, UPDATE, "--summgate-prune-baseline")
+    result.stdout.fnmatch_lines(
+        [f"baseline written: {BASELINE} now holds 3 cases (3 measured in this run, 1 pruned)"]
+    )
+    assert list(stored(gate)) == ["cases.jsonl::a", "cases.jsonl::b", "other.jsonl::x"]
+    # Cases that still exist are kept, whether or not this run selected them.
+    run(gate, UPDATE, "--summgate-prune-baseline", "--deselect", "cases.jsonl::b")
+    run(gate, UPDATE, "--summgate-prune-baseline", "cases.jsonl")
+    assert list(stored(gate)) == ["cases.jsonl::a", "cases.jsonl::b", "other.jsonl::x"]
+    # A deleted case file takes its cases with it.
+    gate.path.joinpath("other.jsonl").unlink()
     result = run(gate, UPDATE, "--summgate-prune-baseline")
     result.stdout.fnmatch_lines(
         [f"baseline written: {BASELINE} now holds 2 cases (2 measured in this run, 1 pruned)"]
     )
     assert list(stored(gate)) == ["cases.jsonl::a", "cases.jsonl::b"]
-    run(gate, UPDATE, "--summgate-prune-baseline", "--deselect", "cases.jsonl::b")
-    assert list(stored(gate)) == ["cases.jsonl::a"]
 
 
 def test_without_update_nothing_is_written(gate: pytest.Pytester) -> None:

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from . import baseline, outputs, suite
+from . import baseline, cases, outputs, suite
 from .cases import InvalidCase
+from .errors import CaseFileError
 from .report import RunSummary, write_atomic
 from .settings import Settings
 
@@ -48,6 +49,7 @@ class RunController:
         self.records: dict[str, dict[str, Any]] = {}
         self.written: str = ""
         self.problems: list[str] = []  # files the run could not write, and why
+        self._case_ids: dict[str, set[str] | None] = {}  # per case file, for pruning
 
     # -- gathering ------------------------------------------------------------------------
 
@@ -245,13 +247,12 @@ class RunController:
             nodeid: baseline.Entry(self.contents.get(nodeid, ""), scores)
             for nodeid, scores in self.summary.scores.items()
         }
-        keep = set(self.summary.scores) | set(self.summary.errors)
-        updated = baseline.merge(
-            self.stored,
-            measured,
-            self.settings.model,
-            keep if self.settings.prune_baseline else None,
-        )
+        keep = None
+        if self.settings.prune_baseline:
+            ran = set(self.summary.scores) | set(self.summary.errors)
+            stored = self.stored.entries if self.stored is not None else {}
+            keep = ran | {nodeid for nodeid in stored if self._case_exists(nodeid)}
+        updated = baseline.merge(self.stored, measured, self.settings.model, keep)
         baseline.write(self.baseline_path, updated)
         old = set(self.stored.entries) if self.stored is not None else set()
         pruned = len(old - set(updated.entries))
@@ -261,6 +262,20 @@ class RunController:
             + (f", {pruned} pruned" if self.settings.prune_baseline else "")
             + ")"
         )
+
+    def _case_exists(self, nodeid: str) -> bool:
+        """Whether a stored case is still in its case file, whether or not it ran (-k,
+        --deselect, a subset of paths). A file that cannot be read now counts as there."""
+        path, _, case_id = nodeid.partition("::")
+        if path not in self._case_ids:
+            file = self.config.rootpath / path
+            try:
+                entries = cases.load(file, path, self.settings.fields) if file.is_file() else []
+                self._case_ids[path] = {entry.id for entry in entries}
+            except (CaseFileError, OSError):
+                self._case_ids[path] = None
+        ids = self._case_ids[path]
+        return ids is None or case_id in ids
 
     def _display_nodeid(self, nodeid: str) -> str:
         """A node id as pytest prints it: its path relative to the invocation directory."""
