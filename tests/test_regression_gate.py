@@ -180,6 +180,56 @@ def test_the_summary_table_counts_a_regression_as_a_failure_of_its_metric(
     )
 
 
+def test_the_remedy_leaves_out_a_ci_copy_of_the_baseline_and_report_options(
+    gate: pytest.Pytester,
+) -> None:
+    write_cases(gate, a=GOOD_SUMMARY)
+    run(gate, UPDATE)
+    write_cases(gate, a=WORSE_SUMMARY)
+    # CI compares with main's baseline, copied outside the checkout, and writes reports.
+    ci_copy = gate.path.parent / "runner-temp" / "baseline.json"
+    ci_copy.parent.mkdir()
+    ci_copy.write_bytes(gate.path.joinpath(BASELINE).read_bytes())
+    result = run(gate, "-n", "0", f"--summgate-baseline={ci_copy}",
+                 "--summgate-report=r.json", "--junitxml", "j.xml")  # fmt: skip
+    result.assert_outcomes(failed=1)
+    remedy = next(line for line in result.stdout.lines if "to accept the new scores" in line)
+    # (pytester adds --basetemp to every command line: the remedy repeats it.)
+    assert re.search(r"pytest --summgate -n 0 --basetemp=\S+ --summgate-update-baseline$", remedy)
+    for left_out in ("runner-temp", "r.json", "j.xml", "--junitxml", "--summgate-report"):
+        assert left_out not in remedy
+    # A baseline inside the project is the one to update: it stays.
+    result = run(gate, "--summgate-baseline", BASELINE, "-n", "0")
+    remedy = next(line for line in result.stdout.lines if "to accept the new scores" in line)
+    assert f"--summgate-baseline {BASELINE} -n 0 " in remedy
+
+
+def test_a_path_option_that_would_move_the_rootdir_is_refused(gate: pytest.Pytester) -> None:
+    write_cases(gate, a=GOOD_SUMMARY)
+    run(gate, UPDATE)
+    write_cases(gate, a=WORSE_SUMMARY)
+    outside = gate.path.parent / "runner-temp-2" / "baseline.json"
+    outside.parent.mkdir()
+    outside.write_bytes(gate.path.joinpath(BASELINE).read_bytes())
+    # pytest takes the separate value for a test path when it picks the rootdir: the node
+    # ids would change and no stored case would be compared.
+    result = gate.runpytest("--summgate", "--summgate-baseline", str(outside))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            f"*summgate: --summgate-baseline {outside}: pytest chose its rootdir "
+            f"({outside.parent.parent}) from this path, *; "
+            f"write --summgate-baseline={outside}"
+        ]
+    )
+    # Written with "=", or with the cases' path (an ini file is then found), it is compared.
+    for args in ([f"--summgate-baseline={outside}"], ["cases.jsonl", "--summgate-baseline",
+                                                      str(outside)]):  # fmt: skip
+        result = gate.runpytest("--summgate", *args)
+        result.assert_outcomes(failed=1)
+        result.stdout.fnmatch_lines(["1 metric regressed against the baseline: faithfulness*"])
+
+
 def test_the_remedy_accepts_the_new_scores(gate: pytest.Pytester) -> None:
     write_cases(gate, a=GOOD_SUMMARY)
     run(gate, UPDATE)
