@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -180,16 +181,22 @@ def test_the_summary_table_counts_a_regression_as_a_failure_of_its_metric(
     )
 
 
-def test_the_remedy_leaves_out_a_ci_copy_of_the_baseline_and_report_options(
-    gate: pytest.Pytester,
-) -> None:
+def regressed_with_a_ci_copy(gate: pytest.Pytester, folder: str) -> Path:
+    """A case stored, then worse; the stored baseline copied outside the project, as a CI
+    job copies main's baseline to its temporary directory."""
     write_cases(gate, a=GOOD_SUMMARY)
     run(gate, UPDATE)
     write_cases(gate, a=WORSE_SUMMARY)
-    # CI compares with main's baseline, copied outside the checkout, and writes reports.
-    ci_copy = gate.path.parent / "runner-temp" / "baseline.json"
+    ci_copy = gate.path.parent / folder / "baseline.json"
     ci_copy.parent.mkdir()
     ci_copy.write_bytes(gate.path.joinpath(BASELINE).read_bytes())
+    return ci_copy
+
+
+def test_the_remedy_leaves_out_a_ci_copy_of_the_baseline_and_report_options(
+    gate: pytest.Pytester,
+) -> None:
+    ci_copy = regressed_with_a_ci_copy(gate, "runner-temp")
     result = run(gate, "-n", "0", f"--summgate-baseline={ci_copy}",
                  "--summgate-report=r.json", "--junitxml", "j.xml")  # fmt: skip
     result.assert_outcomes(failed=1)
@@ -205,12 +212,7 @@ def test_the_remedy_leaves_out_a_ci_copy_of_the_baseline_and_report_options(
 
 
 def test_a_path_option_that_would_move_the_rootdir_is_refused(gate: pytest.Pytester) -> None:
-    write_cases(gate, a=GOOD_SUMMARY)
-    run(gate, UPDATE)
-    write_cases(gate, a=WORSE_SUMMARY)
-    outside = gate.path.parent / "runner-temp-2" / "baseline.json"
-    outside.parent.mkdir()
-    outside.write_bytes(gate.path.joinpath(BASELINE).read_bytes())
+    outside = regressed_with_a_ci_copy(gate, "runner-temp-2")
     # pytest takes the separate value for a test path when it picks the rootdir: the node
     # ids would change and no stored case would be compared.
     result = gate.runpytest("--summgate", "--summgate-baseline", str(outside))
