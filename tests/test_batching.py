@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from conftest import LEXICAL_CONFTEST, case, jsonl
+from conftest import BAD_SUMMARY, LEXICAL_CONFTEST, case, jsonl
 from pytest_summgate import items
 from pytest_summgate.items import MAX_CHUNK, MIN_CHUNK, chunk_positions, chunk_size
 
@@ -154,6 +154,19 @@ def test_a_selection_scores_only_the_selected_cases_once(probed: pytest.Pytester
     assert sum(len(scored) for _, scored in logged) == 20
     assert scored_once(logged) == dict.fromkeys(selected, 1)
     assert logged == [("main", selected)]  # the selection is one chunk
+
+
+def test_last_failed_rescores_only_the_failing_cases_together(probed: pytest.Pytester) -> None:
+    rows = [json.loads(row) for row in case_file("a", 40).splitlines()]
+    for row in rows[5::10]:  # a005, a015, a025, a035 fail faithfulness
+        row["summary"] = BAD_SUMMARY
+    probed.makefile(".jsonl", a=jsonl(*rows))
+    probed.runpytest("--summgate").assert_outcomes(passed=36, failed=4)
+    for log in probed.path.glob("calls-*.log"):
+        log.unlink()
+    result = probed.runpytest("--summgate", "--lf")
+    result.assert_outcomes(failed=4)
+    assert calls(probed) == [("main", ["a005", "a015", "a025", "a035"])]
 
 
 def test_cases_with_generated_summaries_are_scored_once_and_together(
