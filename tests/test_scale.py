@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 
 import pytest
@@ -70,3 +71,36 @@ def test_release_memory_returns_free_heap_pages() -> None:
         except OSError:
             glibc = False
         assert (models._malloc_trim() is not None) == glibc
+
+
+CACHE_PROBE = """
+import pytest
+from pytest_summgate.items import ENGINE_KEY
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    if ENGINE_KEY in config.stash:
+        with open("cache-in-use.txt", "w") as out:
+            out.write(str(config.stash[ENGINE_KEY].cache is not None))
+"""
+
+
+@pytest.mark.parametrize("tracked", [True, False], ids=["committed", "local"])
+def test_a_model_cache_tracked_by_git_is_not_used(gate: pytest.Pytester, tracked: bool) -> None:
+    # A pull request could commit a cache whose records make its own cases pass.
+    gate.makeconftest(CACHE_PROBE)
+    gate.makefile(".jsonl", cases=jsonl(case(id="a")))
+    cache = gate.path / "cache" / "m.sqlite"
+    cache.parent.mkdir()
+    cache.write_bytes(b"")
+    subprocess.run(["git", "init", "-q"], cwd=gate.path, check=True)
+    if tracked:
+        subprocess.run(["git", "add", "-f", "cache/m.sqlite"], cwd=gate.path, check=True)
+    result = gate.runpytest("--summgate", "--summgate-cache=cache/m.sqlite", "--collect-only")
+    in_use = gate.path.joinpath("cache-in-use.txt").read_text()
+    assert in_use == str(not tracked)
+    warning = "warning: model cache cache/m.sqlite is tracked by git and was not used*"
+    if tracked:
+        result.stdout.fnmatch_lines([warning])
+    else:
+        result.stdout.no_fnmatch_line(warning)

@@ -49,6 +49,7 @@ class RunController:
         self.records: dict[str, dict[str, Any]] = {}
         self.written: str = ""
         self.problems: list[str] = []  # files the run could not write, and why
+        self.warnings: list[str] = []  # what the run left out, and why (shown after problems)
         self._case_ids: dict[str, set[str] | None] = {}  # per case file, for pruning
 
     # -- gathering ------------------------------------------------------------------------
@@ -299,6 +300,7 @@ class RunController:
             more = f" and {len(unmatched) - 10} more" if len(unmatched) > 10 else ""
             lines.append(f"{len(unmatched)} predictions match no case of this run: {shown}{more}")
         lines.extend(f"error: {problem}" for problem in self.problems)
+        lines.extend(f"warning: {warning}" for warning in self.warnings)
         if lines:
             terminalreporter.section("summgate")
             for line in lines:

@@ -11,6 +11,7 @@ import fnmatch
 import itertools
 import os
 import shlex
+import subprocess
 from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -276,9 +277,8 @@ def pytest_configure(config: pytest.Config) -> None:
             ) from None
         config.stash[PREDICTIONS_KEY] = (joined, predictions)
     config.stash[REMEDY_KEY] = _remedy(config)
-    config.pluginmanager.register(
-        RunController(config, settings, stored, path), "summgate-controller"
-    )
+    controller = RunController(config, settings, stored, path)
+    config.pluginmanager.register(controller, "summgate-controller")
     config.pluginmanager.register(QuietPhases(config), "summgate-quiet-phases")
     from .engine import Engine  # scorers are light to import; the model loads on first use
     from .metrics import default_scorers
@@ -300,10 +300,18 @@ def pytest_configure(config: pytest.Config) -> None:
             cache_path = cache_dir / "models.sqlite"
         else:
             cache_path = _path_option(config, "summgate_cache", settings.cache_path)
-        cache = ModelCache(cache_path)
-        engine.cache = cache
-        for scorer_model in _models_of(engine):
-            scorer_model.cache = cache
+        if _tracked_by_git(cache_path):
+            # A pull request could commit a cache whose records make its cases pass.
+            controller.warnings.append(
+                f"model cache {_relative(cache_path, config.rootpath)} is tracked by git and "
+                f"was not used: cached scores must come from this machine's runs, not from "
+                f"the repository (git rm --cached it)"
+            )
+        else:
+            cache = ModelCache(cache_path)
+            engine.cache = cache
+            for scorer_model in _models_of(engine):
+                scorer_model.cache = cache
     if workerinput is not None and workerinput.get("workercount"):
         # Share the cores between the workers instead of each taking all of them.
         models.TORCH_THREADS = max(1, (os.cpu_count() or 1) // int(workerinput["workercount"]))
@@ -495,6 +503,25 @@ def _refuse_a_moved_rootdir(config: pytest.Config) -> None:
                 f"from this path, before plugins' options are known, so every case's node id "
                 f"and baseline key would change; write {option}={value}"
             )
+
+
+def _tracked_by_git(cache: Path) -> bool:
+    """Whether the cache file (or its SQLite journal) is committed to a git repository."""
+    files = [p for p in (Path(f"{cache}{s}") for s in ("", "-wal", "-shm")) if p.exists()]
+    if not files:
+        return False
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "--", *(f.name for f in files)],
+            cwd=cache.parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False  # no git: nothing is committed that this run could tell
+    return listed.returncode == 0 and bool(listed.stdout.strip())
 
 
 def _remedy(config: pytest.Config) -> str:
