@@ -104,3 +104,32 @@ def test_a_model_cache_tracked_by_git_is_not_used(gate: pytest.Pytester, tracked
         result.stdout.fnmatch_lines([warning])
     else:
         result.stdout.no_fnmatch_line(warning)
+
+
+KEEP_CACHE = """
+import pytest
+from pytest_summgate.items import ENGINE_KEY, SETTINGS_KEY
+from pytest_summgate.testing import lexical_engine
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    if SETTINGS_KEY in config.stash:
+        real = config.stash[ENGINE_KEY]
+        config.stash[ENGINE_KEY] = lexical_engine(config.stash[SETTINGS_KEY], real)
+        config.stash[ENGINE_KEY].cache = real.cache  # ROUGE and length use it
+"""
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["in-process", "xdist"])
+def test_a_cache_turned_off_is_said_once_and_the_cases_are_scored(
+    gate: pytest.Pytester, workers: list[str]
+) -> None:
+    gate.makeconftest(KEEP_CACHE)
+    gate.makefile(".jsonl", cases=jsonl(*(case(id=f"c{n}") for n in range(4))))
+    gate.path.joinpath("blocker").write_text("a file where the cache's folder should be")
+    args = ["--summgate", "--summgate-cache=blocker/m.sqlite", "-p", "no:cacheprovider"]
+    run = gate.runpytest_subprocess if workers else gate.runpytest
+    result = run(*args, *workers)
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["warning: model cache *blocker/m.sqlite turned off: *"])
+    assert result.stdout.str().count("turned off") == 1

@@ -58,6 +58,9 @@ class RunController:
         failed = getattr(report, "summgate_failed", None)
         if failed is None:
             return
+        problem = getattr(report, "summgate_cache_problem", "")
+        if problem and problem not in self.warnings:
+            self.warnings.append(problem)
         record = getattr(report, "summgate_record", None)
         if record is not None and report.when in ("setup", "call"):
             self.records[report.nodeid] = record

@@ -603,6 +603,11 @@ def pytest_runtest_makereport(
         report.summgate_baseline = getattr(item, "summgate_baseline", "")  # type: ignore[attr-defined]
         if report.when != "teardown":  # the controller reads it from setup or call
             report.summgate_record = getattr(item, "summgate_record", None)  # type: ignore[attr-defined]
+        if report.when == "call":
+            engine = item.config.stash.get(ENGINE_KEY, None)
+            cache = engine.cache if engine is not None else None
+            # Why this process's cache was turned off, for the controller's summary.
+            report.summgate_cache_problem = cache.problem if cache is not None else ""  # type: ignore[attr-defined]
     return report
 
 
