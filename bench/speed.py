@@ -145,6 +145,14 @@ def run_pytest(args: list[str], cwd: Path) -> tuple[float, float]:
     return elapsed, int(peak.read_text()) / 1024
 
 
+def remove_cache(path: Path) -> None:
+    """An empty model cache for the next cold run (the file and its SQLite journals)."""
+    from pytest_summgate.cache import cache_files
+
+    for file in cache_files(path):
+        file.unlink(missing_ok=True)
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
@@ -164,8 +172,7 @@ def measure(size: int, repeats: int, work: Path) -> dict[str, Any]:
     for _ in range(repeats):
         # The fixed cost: a cold run of one case (Python, pytest, torch, the model load).
         one_cache = folder / "one.sqlite"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{one_cache}{suffix}").unlink(missing_ok=True)
+        remove_cache(one_cache)
         figures["start"].append(
             run_pytest(["--summgate", one.name, f"--summgate-cache={one_cache}"], folder)[0]
         )
@@ -173,16 +180,14 @@ def measure(size: int, repeats: int, work: Path) -> dict[str, Any]:
         if size <= ONE_THREAD_UP_TO:  # about 4 minutes a repetition at 10,000 cases
             figures["raw_1t"].append(raw_limit(sentences, threads=1))
         figures["collect"].append(run_pytest([*gate, "--collect-only"], folder)[0])
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{cache}{suffix}").unlink(missing_ok=True)
+        remove_cache(cache)
         elapsed, rss = run_pytest(gate, folder)
         figures["cold"].append(elapsed)
         figures["rss"].append(rss)
         elapsed, rss = run_pytest(gate, folder)
         figures["warm"].append(elapsed)
         figures["rss"].append(rss)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{cache}{suffix}").unlink(missing_ok=True)
+        remove_cache(cache)
         figures["cold_n2"].append(run_pytest([*gate, "-n", "2"], folder)[0])
         print(
             f"  {size} cases, repetition done: "

@@ -37,6 +37,11 @@ def _key(model: str, text: str) -> bytes:
     return hashlib.blake2b(f"{model}\0{text}".encode(), digest_size=20).digest()
 
 
+def cache_files(path: Path) -> list[Path]:
+    """The cache's SQLite file and its write-ahead log and shared-memory files."""
+    return [Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm")]
+
+
 _CHECK = 8  # bytes of checksum in front of every stored value
 
 
@@ -107,8 +112,8 @@ class ModelCache:
         return db
 
     def _discard(self) -> None:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        for path in cache_files(self.path):
+            path.unlink(missing_ok=True)
 
     def _off(self, problem: str) -> None:
         self.problem = f"model cache {self.path} turned off: {problem}"

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from . import baseline, cases, gate, models, suite
-from .cache import ModelCache
+from .cache import ModelCache, cache_files
 from .cases import parse_field_map
 from .controller import RunController
 from .errors import BaselineError, CaseFileError, SettingError
@@ -507,7 +507,7 @@ def _refuse_a_moved_rootdir(config: pytest.Config) -> None:
 
 def _tracked_by_git(cache: Path) -> bool:
     """Whether the cache file (or its SQLite journal) is committed to a git repository."""
-    files = [p for p in (Path(f"{cache}{s}") for s in ("", "-wal", "-shm")) if p.exists()]
+    files = [path for path in cache_files(cache) if path.exists()]
     if not files:
         return False
     try:
