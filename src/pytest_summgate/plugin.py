@@ -496,7 +496,7 @@ def _refuse_a_moved_rootdir(config: pytest.Config) -> None:
     for option, value in itertools.pairwise(args):
         if not option.startswith("--summgate-") or "=" in option or value.startswith("-"):
             continue
-        path = (here / Path(value).expanduser()).resolve()
+        path = _argument_path(config, value)
         if path.exists() and not path.is_relative_to(here.resolve()):
             raise pytest.UsageError(
                 f"summgate: {option} {value}: pytest chose its rootdir ({config.rootpath}) "
@@ -550,8 +550,12 @@ def _remedy(config: pytest.Config) -> str:
 
 
 def _inside(config: pytest.Config, path: str) -> bool:
-    resolved = (config.invocation_params.dir / Path(path).expanduser()).resolve()
-    return resolved.is_relative_to(config.rootpath.resolve())
+    return _argument_path(config, path).is_relative_to(config.rootpath.resolve())
+
+
+def _argument_path(config: pytest.Config, value: str) -> Path:
+    """A path given on the command line, as the shell that ran pytest meant it."""
+    return (config.invocation_params.dir / Path(value).expanduser()).resolve()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
