@@ -162,8 +162,8 @@ class BatchScorer:
         self.workers = workers
         self._results: dict[str, CaseResult] = {}
         self._scored: set[str] = set()
-        self._chunks: dict[str, tuple[Path, int]] = {}
-        self._one_by_one: set[tuple[Path, int]] = set()  # chunks where a batch raised
+        self._chunks: dict[str, tuple[str, int]] = {}  # node id: (its file, chunk number)
+        self._one_by_one: set[tuple[str, int]] = set()  # chunks where a batch raised
 
     def result_for(self, item: CaseItem) -> CaseResult:
         if item.nodeid not in self._results:
@@ -187,15 +187,14 @@ class BatchScorer:
         """Whether two cases are scored (and generated) together; never, without lookahead."""
         return self.lookahead and self._chunk_of(one) == self._chunk_of(other)
 
-    def _chunk_of(self, item: CaseItem) -> tuple[Path, int]:
+    def _chunk_of(self, item: CaseItem) -> tuple[str, int]:
         if item.nodeid not in self._chunks:
             positions = chunk_positions(
                 [other.nodeid for other in item.session.items if isinstance(other, CaseItem)],
                 self.workers,
             )
-            paths = {o.nodeid: o.path for o in item.session.items if isinstance(o, CaseItem)}
-            self._chunks = {n: (paths[n], chunk) for n, chunk in positions.items()}
-        return self._chunks.get(item.nodeid, (item.path, -1))
+            self._chunks = {n: (n.partition("::")[0], c) for n, c in positions.items()}
+        return self._chunks.get(item.nodeid, (item.nodeid.partition("::")[0], -1))
 
     def _batch(self, item: CaseItem) -> list[tuple[CaseItem, cases.Case]]:
         """The item and the other unscored cases of its chunk that have (or get) a summary."""
