@@ -370,8 +370,7 @@ def _case_id(raw: object, fallback: str) -> str:
 
 def _prediction_id(raw: object) -> str:
     """A case id, or a case's node id (``cases/a.jsonl::7``) when ids repeat across files."""
-    text = str(raw).strip() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else ""
-    path, separator, case_id = text.partition("::")
+    path, separator, case_id = raw.strip().partition("::") if isinstance(raw, str) else ("", "", "")
     if separator and path and case_id.strip():
         return f"{path}::{_case_id(case_id, '')}"
     return _case_id(raw, "")
