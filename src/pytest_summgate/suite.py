@@ -91,16 +91,21 @@ class Change:
 
 
 def bootstrap_mean(
-    deltas: Sequence[float], seed: int, samples: int = BOOTSTRAP_SAMPLES
+    deltas: Sequence[float],
+    seed: int,
+    samples: int = BOOTSTRAP_SAMPLES,
+    confidence: float = 0.95,
 ) -> tuple[float, float, float]:
-    """Mean and percentile-bootstrap 95% interval of ``deltas`` (fixed seed: reproducible)."""
+    """Mean and two-sided percentile-bootstrap interval of ``deltas`` at ``confidence``
+    (fixed seed: reproducible)."""
     import numpy as np
 
     values = np.asarray(deltas, dtype=np.float64)
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, len(values), size=(samples, len(values)))
     means = values[picks].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
+    tail = 100.0 * (1.0 - confidence) / 2.0
+    low, high = np.percentile(means, [tail, 100.0 - tail])
     return float(values.mean()), float(low), float(high)
 
 
