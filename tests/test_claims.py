@@ -114,3 +114,19 @@ def test_swapped_names() -> None:
     passage = "Chelsea beat Arsenal 2-0 at the Emirates."
     assert claims.swapped_names("Arsenal beat Chelsea 2-0.", passage) == ("Arsenal", "Chelsea")
     assert claims.swapped_names("Chelsea beat Arsenal 2-0.", passage) is None
+
+
+def test_a_metric_with_decisive_reasons_round_trips_through_the_cache_record() -> None:
+    from pytest_summgate.metrics import Metric, _metric, _record
+
+    metric = Metric(0.0, ("unsupported (decisive): ...",), decisive=("number 45 is new",))
+    assert _metric(_record(metric)) == metric
+    old = {"value": 0.5, "evidence": ["x"], "skipped": ""}  # written before decisive existed
+    assert _metric(old) is None
+    assert _metric({**old, "decisive": [1]}) is None
+
+
+def test_a_finding_is_decisive_only_for_a_decisive_kind() -> None:
+    assert set(claims.DECISIVE_KINDS) <= set(claims.KINDS)
+    for kind in claims.KINDS:
+        assert claims.finding(kind, "x").decisive == (kind in claims.DECISIVE_KINDS)

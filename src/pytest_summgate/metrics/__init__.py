@@ -30,11 +30,15 @@ class Metric:
 
     ``value`` is None when the metric does not apply (``skipped`` says why, for example a case
     without highlights has no coverage). ``evidence`` holds short lines for the failure text.
+    ``decisive`` holds the reasons that are hard evidence on their own (a number, a date or a
+    name the article does not have, a flipped negation): when it is not empty the case fails
+    whatever the value says.
     """
 
     value: float | None
     evidence: tuple[str, ...] = ()
     skipped: str = ""
+    decisive: tuple[str, ...] = ()
 
 
 class Document:
@@ -143,23 +147,34 @@ def code_version() -> str:
 
 
 def _record(metric: Metric) -> dict[str, Any]:
-    return {"value": metric.value, "evidence": list(metric.evidence), "skipped": metric.skipped}
+    return {
+        "value": metric.value,
+        "evidence": list(metric.evidence),
+        "skipped": metric.skipped,
+        "decisive": list(metric.decisive),
+    }
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(e, str) for e in value)
 
 
 def _metric(record: Any) -> Metric | None:
-    """A cached record back as a Metric; None when it is not the shape a Metric has."""
-    if not isinstance(record, dict) or sorted(record) != ["evidence", "skipped", "value"]:
+    """A cached record back as a Metric; None when it is not the shape a Metric has (a record
+    written before ``decisive`` existed is one: it lacks the field)."""
+    fields = ["decisive", "evidence", "skipped", "value"]
+    if not isinstance(record, dict) or sorted(record) != fields:
         return None
     value, evidence, skipped = record["value"], record["evidence"], record["skipped"]
+    decisive = record["decisive"]
     if isinstance(value, bool) or (value is not None and not isinstance(value, (int, float))):
         return None
     if isinstance(value, int) and abs(value) > 2**53:  # never written: floats are stored
         return None
-    if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
+    if not _strings(evidence) or not _strings(decisive) or not isinstance(skipped, str):
         return None
-    if not isinstance(skipped, str):
-        return None
-    return Metric(None if value is None else float(value), tuple(evidence), skipped)
+    number = None if value is None else float(value)
+    return Metric(number, tuple(evidence), skipped, tuple(decisive))
 
 
 def _cached(records: Any, names: Sequence[str]) -> dict[str, Metric] | None:

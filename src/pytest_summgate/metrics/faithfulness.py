@@ -49,12 +49,23 @@ _PASSAGES = 3
 
 @dataclass(frozen=True)
 class SentenceCheck:
-    """One summary sentence: its features, the closest article sentence and the reasons."""
+    """One summary sentence: its features, the closest article sentence and the findings of
+    its claim checks."""
 
     sentence: str
     features: tuple[float, ...]
     closest: str
-    reasons: tuple[str, ...]
+    findings: tuple[claims.Finding, ...]
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The findings as the user reads them."""
+        return tuple(f.text for f in self.findings)
+
+    @property
+    def decisive(self) -> tuple[str, ...]:
+        """The reasons that fail the case on their own."""
+        return tuple(f.text for f in self.findings if f.decisive)
 
 
 @dataclass(frozen=True)
@@ -171,24 +182,38 @@ def _check_sentence(
         float(swapped is not None),
         math.log1p(len(content)),
     )
-    reasons = [f'quote "{text.clip(q, 60)}" is not in the article' for q in quotes[:1]]
-    reasons += [
-        f"{'date' if n in claims.DATE_WORDS else 'number'} {n} is not in the article"
+    finding = claims.finding
+    found = [
+        finding("quote", f'quote "{text.clip(q, 60)}" is not in the article') for q in quotes[:1]
+    ]
+    found += [
+        finding(
+            "date" if n in claims.DATE_WORDS else "number",
+            f"{'date' if n in claims.DATE_WORDS else 'number'} {n} is not in the article",
+        )
         for n in numbers[:2]
     ]
-    reasons += [f"name {n} is not in the article" for n in names[:2]]
+    found += [finding("name", f"name {n} is not in the article") for n in names[:2]]
     if flipped:
-        reasons.append(f'negation differs: "{flipped}" is negated in one text only')
+        found.append(
+            finding("negation", f'negation differs: "{flipped}" is negated in one text only')
+        )
     if swapped:
-        reasons.append(f"roles swapped: the article names {swapped[1]} before {swapped[0]}")
+        found.append(
+            finding("swap", f"roles swapped: the article names {swapped[1]} before {swapped[0]}")
+        )
     if support < NO_CLOSE_PASSAGE:
-        reasons.append(f"no article passage is close to it (best similarity {support:.2f})")
-    if novel and not reasons:
-        shown = ", ".join(novel[:4])
-        reasons.append(f"words not in the article: {shown}")
-    if not reasons:
-        reasons.append("the closest article passage says something else")
-    return SentenceCheck(sentence, features, closest, tuple(reasons))
+        found.append(
+            finding(
+                "off_topic", f"no article passage is close to it (best similarity {support:.2f})"
+            )
+        )
+    return SentenceCheck(sentence, features, closest, tuple(found))
+
+
+def probability(weights: Weights, check: SentenceCheck) -> float:
+    """The probability that the sentence is supported: 0.0 with a decisive finding."""
+    return 0.0 if check.decisive else weights.probability(check.features)
 
 
 def _evidence(scored: list[tuple[float, SentenceCheck]], threshold: float) -> tuple[str, ...]:
@@ -200,10 +225,13 @@ def _evidence(scored: list[tuple[float, SentenceCheck]], threshold: float) -> tu
         if rank > 0 and probability >= threshold:
             break
         label = "unsupported" if probability < threshold else "least supported"
-        lines.append(f'{label} ({probability:.2f}): "{text.clip(check.sentence, 160)}"')
-        why = "; ".join(check.reasons[:2])
-        source = f'; closest source: "{text.clip(check.closest, 90)}"' if check.closest else ""
-        lines.append(f"  {why}{source}")
+        strength = "decisive" if check.decisive else f"{probability:.2f}"
+        lines.append(f'{label} ({strength}): "{text.clip(check.sentence, 160)}"')
+        why = "; ".join(
+            f"{f.text} [decisive]" if f.decisive else f.text for f in check.findings[:2]
+        )
+        source = f'closest source: "{text.clip(check.closest, 90)}"' if check.closest else ""
+        lines.append("  " + "; ".join(part for part in (why, source) if part))
     rest = [c for p, c in scored[2:] if p < threshold]
     invented = sorted(
         (r for c in rest for r in c.reasons if r.startswith(_INVENTED)),
@@ -240,9 +268,9 @@ class FaithfulnessScorer:
                 results.append({"faithfulness": Metric(None, skipped="summary has no sentences")})
                 continue
             scored = sorted(
-                ((self.weights.probability(c.features), c) for c in checks),
-                key=lambda pair: pair[0],
+                ((probability(self.weights, c), c) for c in checks), key=lambda pair: pair[0]
             )
             evidence = _evidence(scored, self.weights.threshold)
-            results.append({"faithfulness": Metric(scored[0][0], evidence)})
+            decisive = tuple(dict.fromkeys(r for c in checks for r in c.decisive))
+            results.append({"faithfulness": Metric(scored[0][0], evidence, decisive=decisive)})
         return results
