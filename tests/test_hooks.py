@@ -445,7 +445,7 @@ def test_custom_metrics_in_the_baseline_regress_in_their_own_direction(
     assert (scores["brevity"], scores["hype"]) == (1.0, 0.0)
     louder = GOOD_SUMMARY.replace(".", "!")  # two sentences, two exclamation marks
     scorers.makefile(".jsonl", cases=jsonl(case(id="a", summary=louder)))
-    result = scorers.runpytest("--summgate")
+    result = scorers.runpytest("--summgate", "--summgate-case-regressions=fail")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         ["*2 metrics regressed against the baseline: brevity 0.50 (was 1.00), hype 2.00 (was 0.00)"]
@@ -453,7 +453,7 @@ def test_custom_metrics_in_the_baseline_regress_in_their_own_direction(
     # Fewer exclamation marks than stored is an improvement, not a regression.
     scorers.runpytest("--summgate", "--summgate-update-baseline").assert_outcomes(passed=1)
     scorers.makefile(".jsonl", cases=jsonl(case(id="a", summary=GOOD_SUMMARY)))
-    scorers.runpytest("--summgate").assert_outcomes(passed=1)
+    scorers.runpytest("--summgate", "--summgate-case-regressions=fail").assert_outcomes(passed=1)
 
 
 def test_a_custom_metric_in_suite_gates_the_report_and_junit_under_two_workers(

@@ -161,7 +161,12 @@ def test_baseline_and_suite_gates_in_the_report_and_the_job_summary(
     )
     github.write_text("", encoding="utf-8")
     result = gate.runpytest(
-        "--summgate", "--summgate-report", "report.json", "--summgate-suite", "pass_rate=0.9"
+        "--summgate",
+        "--summgate-report",
+        "report.json",
+        "--summgate-suite",
+        "pass_rate=0.9",
+        "--summgate-case-regressions=fail",
     )
     result.assert_outcomes(passed=2, failed=2)  # a regressed, and the suite gate
     report = read_report(gate)
@@ -207,7 +212,7 @@ def test_on_github_the_job_summary_is_appended_and_failures_annotated(
     result = project.runpytest("--summgate")
     result.assert_outcomes(passed=2, failed=1, errors=1)
     summary = github.read_text(encoding="utf-8")
-    assert summary.startswith("earlier step\n## summgate: failed\n")
+    assert summary.startswith("earlier step\n## summgate: blocked\n")
     lines = summary.splitlines()
     assert "4 cases: 2 passed, 1 failed, 1 errors" in lines
     assert lines[lines.index("| check | mean | min | failed |") + 2].startswith("| faithfulness | ")
@@ -283,7 +288,7 @@ def test_github_output_switched_on_off_github(
     monkeypatch.delenv("GITHUB_ACTIONS")
     result = project.runpytest("--summgate", "--summgate-github", "on")
     assert len(annotations(result)) == 2
-    assert "## summgate: failed" in github.read_text(encoding="utf-8")
+    assert "## summgate: blocked" in github.read_text(encoding="utf-8")
 
 
 def test_a_passing_run_says_so_and_annotates_nothing(gate: pytest.Pytester, github: Path) -> None:
@@ -350,7 +355,7 @@ def test_two_workers_one_report_the_same_report_and_every_score_in_junit(
     validate(parallel)
     assert parallel == serial
     assert runs["2"] == runs["0"]  # the same annotations, one identical job summary
-    assert runs["2"][1].count("## summgate: failed") == 1
+    assert runs["2"][1].count("## summgate: blocked") == 1
     junit = ET.parse(project.path / "junit-2.xml").getroot()
     properties = {
         case.get("name"): {p.get("name"): float(p.get("value", "")) for p in case.iter("property")}

@@ -16,6 +16,7 @@ from pytest_summgate.suite import Change, SuiteCheck
 
 def test_every_gate_is_named_after_a_higher_is_better_metric() -> None:
     assert set(suite.SUITE_GATES) == {
+        "confidence",  # the interval's level, not a gate of its own
         "pass_rate",
         *(f"mean_{m}" for m in HIGHER_IS_BETTER),
         *(f"max_mean_drop_{m}" for m in HIGHER_IS_BETTER),
@@ -23,7 +24,10 @@ def test_every_gate_is_named_after_a_higher_is_better_metric() -> None:
 
 
 def test_default_gates_guard_every_mean_drop_by_one_hundredth() -> None:
-    assert suite.default_gates() == {f"max_mean_drop_{m}": 0.01 for m in HIGHER_IS_BETTER}
+    assert suite.default_gates() == {
+        "confidence": 0.95,
+        **{f"max_mean_drop_{m}": 0.01 for m in HIGHER_IS_BETTER},
+    }
 
 
 def test_parse_gates_reads_numbers_and_off() -> None:
@@ -35,7 +39,11 @@ def test_parse_gates_reads_numbers_and_off() -> None:
 @pytest.mark.parametrize(
     ("name", "raw", "message"),
     [
-        ("pass_rat", "0.9", "ini: unknown suite gate 'pass_rat'; known: pass_rate, mean_"),
+        (
+            "pass_rat",
+            "0.9",
+            "ini: unknown suite gate 'pass_rat'; known: confidence, pass_rate, mean_",
+        ),
         ("mean_length", "0.9", "ini: unknown suite gate 'mean_length'"),
         ("pass_rate", "most", "ini: suite gate pass_rate must be a number, not 'most'"),
         ("pass_rate", "90", "ini: suite gate pass_rate must be between 0 and 1, not '90'"),

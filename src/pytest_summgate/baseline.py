@@ -40,6 +40,7 @@ CUSTOM_TOLERANCE = 0.05  # for custom scorers' metrics, unless set
 HIGHER_IS_BETTER = frozenset({"faithfulness", "coverage", "rouge1", "rouge2", "rougeL"})
 
 COMPARED, NEW, CHANGED = "compared", "new", "changed"
+ACCEPTED = "accepted"  # changed or added by the pull request (see decision.py)
 
 
 def content_hash(article: str, highlights: str | Sequence[str] | None) -> str:
@@ -49,11 +50,38 @@ def content_hash(article: str, highlights: str | Sequence[str] | None) -> str:
 
 
 @dataclass(frozen=True)
+class KnownFailure:
+    """How a stored case failed when its scores were stored: the checks that failed (rule
+    names, and ``decisive`` for hard evidence) and the first reason, for the reviewer."""
+
+    checks: tuple[str, ...]
+    reason: str
+
+    def covers(self, failing: Iterable[str]) -> bool:
+        """Whether a failure on ``failing`` checks is this one again (no new check fails)."""
+        return set(failing) <= set(self.checks)
+
+
+@dataclass(frozen=True)
 class Entry:
-    """A case's stored scores and the content hash they were measured on."""
+    """A case's stored scores, the content hash they were measured on, and how it failed
+    then (None: it passed)."""
 
     content: str
     scores: Mapping[str, float]
+    failure: KnownFailure | None = None
+
+    def same_as(self, other: Entry) -> bool:
+        """Equal as stored in the file (scores at the stored precision)."""
+        return (
+            self.content == other.content
+            and _rounded(self.scores) == _rounded(other.scores)
+            and self.failure == other.failure
+        )
+
+
+def _rounded(scores: Mapping[str, float]) -> dict[str, float]:
+    return {k: round(v, DECIMALS) for k, v in scores.items()}
 
 
 @dataclass(frozen=True)
@@ -91,6 +119,8 @@ def load(path: Path) -> Baseline | None:
         raise BaselineError(f"baseline {path} cannot be read: {error.strerror}") from None
     except UnicodeDecodeError as error:
         raise BaselineError(_corrupt(path, f"not UTF-8 at byte {error.start}")) from None
+    if not raw.strip():
+        raise BaselineError(_corrupt(path, "it is empty"))
     try:
         data = json.loads(raw)
         version = data.get("version") if isinstance(data, dict) else None
@@ -100,6 +130,7 @@ def load(path: Path) -> Baseline | None:
             str(nodeid): Entry(
                 str(item["content"]),
                 {str(k): _finite(v) for k, v in dict(item["scores"]).items()},
+                _known_failure(item.get("known_failure")),
             )
             for nodeid, item in dict(data["cases"]).items()
         }
@@ -116,6 +147,17 @@ def _corrupt(path: Path, problem: str) -> str:
     )
 
 
+def _known_failure(raw: Any) -> KnownFailure | None:
+    if raw is None:
+        return None
+    checks, reason = dict(raw)["checks"], dict(raw).get("reason", "")
+    if not isinstance(checks, list) or not all(isinstance(c, str) for c in checks):
+        raise ValueError("known_failure checks must be a list of check names")
+    if not isinstance(reason, str):
+        raise ValueError("known_failure reason must be text")
+    return KnownFailure(tuple(sorted(checks)), reason)
+
+
 def _finite(value: Any) -> float:
     # float() would also take "0.9" and true: neither is a score this module wrote.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -127,13 +169,17 @@ def _finite(value: Any) -> float:
 
 def dumps(baseline: Baseline) -> str:
     """Stable text: sorted keys, fixed decimals, one line per score."""
-    cases = {
-        nodeid: {
+    cases: dict[str, dict[str, Any]] = {}
+    for nodeid, entry in sorted(baseline.entries.items()):
+        cases[nodeid] = {
             "content": entry.content,
             "scores": {k: round(v, DECIMALS) for k, v in sorted(entry.scores.items())},
         }
-        for nodeid, entry in sorted(baseline.entries.items())
-    }
+        if entry.failure is not None:
+            cases[nodeid]["known_failure"] = {
+                "checks": sorted(entry.failure.checks),
+                "reason": entry.failure.reason,
+            }
     data = {"version": FORMAT_VERSION, "model": baseline.model, "cases": cases}
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 

@@ -19,7 +19,7 @@ from . import gate
 from .baseline import parse_tolerances
 from .errors import CaseFileError, SettingError
 
-FIELDS = ("id", "article", "summary", "highlights", "thresholds", "tolerance")
+FIELDS = ("id", "article", "summary", "highlights", "thresholds", "tolerance", "expect")
 REQUIRED = ("article", "summary")
 
 
@@ -43,6 +43,7 @@ class Case:
     tolerance: Mapping[str, float] = field(default_factory=dict)
     metadata: Mapping[str, Any] = field(default_factory=dict)
     unsummarized: str = ""  # why a case without a summary cannot run without a generator
+    expected_failure: str | None = None  # ``expect: fail``: why this case is known to fail
 
     @property
     def location(self) -> str:
@@ -341,6 +342,11 @@ def _validate(
         tolerance = parse_tolerances(raw_tolerance, "tolerance")
     except SettingError as error:
         return invalid(str(error))
+    expect = merged.get(keys["expect"])
+    try:
+        expected_failure = _expected_failure(expect)
+    except SettingError as error:
+        return invalid(str(error))
     used = {keys[name] for name in FIELDS}
     metadata = {k: v for k, v in row.items() if k not in used}
     article = texts["article"]
@@ -357,7 +363,22 @@ def _validate(
         file_thresholds=file_thresholds,
         tolerance=tolerance,
         metadata=metadata,
+        expected_failure=expected_failure,
     )
+
+
+def _expected_failure(raw: object) -> str | None:
+    """``expect: fail`` or ``expect: "fail: why"`` (``pass``, the default, or absent: None)."""
+    if raw is None:
+        return None
+    text = raw.strip() if isinstance(raw, str) else ""
+    outcome, _, reason = text.partition(":")
+    if outcome.strip().lower() == "pass" and not reason:
+        return None
+    if outcome.strip().lower() != "fail":
+        shown = text[:40] if isinstance(raw, str) else f"a {type(raw).__name__}"
+        raise SettingError(f"'expect' must be 'fail', 'fail: <reason>' or 'pass', not {shown!r}")
+    return reason.strip() or "expected to fail (expect: fail in its case file)"
 
 
 def _case_id(raw: object, fallback: str) -> str:

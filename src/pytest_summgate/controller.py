@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from . import baseline, cases, outputs, suite
+from . import baseline, cases, decision, outputs, suite
 from .cases import InvalidCase
 from .errors import CaseFileError
 from .report import RunSummary, write_atomic
@@ -37,11 +37,16 @@ class RunController:
         settings: Settings,
         stored: baseline.Baseline | None,
         baseline_path: Path,
+        contract: decision.Contract | None = None,
     ) -> None:
         self.config = config
         self.settings = settings
         self.stored = stored
         self.baseline_path = baseline_path
+        self.contract = contract or decision.contract(stored, None, False, "", "")
+        self.failing: dict[str, list[str]] = {}  # nodeid -> failed checks (known ones too)
+        self.known: dict[str, str] = {}  # nodeid -> "xfailed" or "xpassed"
+        self.unreproduced: list[decision.Unreproduced] = []
         self.summary = RunSummary()
         self.contents: dict[str, str] = {}
         self.statuses: dict[str, str] = {}
@@ -90,6 +95,9 @@ class RunController:
         elif report.when == "call":
             scores = {str(k): float(v) for k, v in report.user_properties}  # type: ignore[arg-type]
             self.summary.add(report.nodeid, scores, failed)
+            self.failing[report.nodeid] = list(getattr(report, "summgate_failing", []))
+            if hasattr(report, "wasxfail"):
+                self.known[report.nodeid] = "xfailed" if report.skipped else "xpassed"
             self.contents[report.nodeid] = getattr(report, "summgate_content", "")
             status = getattr(report, "summgate_baseline", "")
             if status:
@@ -109,30 +117,58 @@ class RunController:
 
     def _judge_suite(self, session: pytest.Session) -> None:
         changes: list[suite.Change] = []
-        if self.stored is not None and not self.settings.update_baseline:
+        if self.contract.reference and not self.settings.update_baseline:
             changes = suite.paired_changes(
-                self.summary.scores, self.contents, self.stored, self.settings.bootstrap_seed
+                self.summary.scores,
+                self.contents,
+                self.contract.reference_baseline(),
+                self.settings.bootstrap_seed,
+                self.settings.confidence,
             )
+        known_failed = sum(outcome == "xfailed" for outcome in self.known.values())
         self.suite_checks = suite.evaluate(
             self.settings.suite_gates,
             self.summary.scores,
-            len(self.summary.failures),
+            len(self.summary.failures) + known_failed,
             len(self.summary.errors),
             changes,
         )
+        if self.contract.accepted and not self.settings.update_baseline:
+            self.unreproduced = decision.unreproduced(
+                self.contract.accepted, self.summary.scores, self.contents, self.failing
+            )
+            verified = sum(n in self.summary.scores for n in self.contract.accepted)
+            self.suite_checks.append(
+                suite.SuiteCheck(
+                    "accepted entries",
+                    f"{verified - len(self.unreproduced)} of {verified} reproduced",
+                    "every entry produced by a run",
+                    bool(self.unreproduced),
+                    "; ".join(
+                        f"{self._display_nodeid(u.nodeid)}: {u.problem}"
+                        for u in self.unreproduced[:3]
+                    )
+                    or "changed in this pull request, each reproduced by this run",
+                )
+            )
         failed = [c for c in self.suite_checks if c.failed]
         if failed:
             self._log_suite_failure(session, failed)
 
     def _log_suite_failure(self, session: pytest.Session, failed: list[suite.SuiteCheck]) -> None:
         """Report the suite as a test of its own, so JUnit, -rf and exit codes all see it."""
-        text = "\n".join(
-            [
-                f"{len(failed)} suite gate{'s' if len(failed) > 1 else ''} failed: "
-                + ", ".join(f"{c.name} {c.observed} (rule {c.rule})" for c in failed),
-                *suite.lines(self.suite_checks, self.settings.bootstrap_seed),
-            ]
-        )
+        lines = [
+            f"{len(failed)} suite gate{'s' if len(failed) > 1 else ''} failed: "
+            + ", ".join(f"{c.name} {c.observed} (rule {c.rule})" for c in failed),
+            *suite.lines(self.suite_checks, self.settings.bootstrap_seed),
+        ]
+        if self.unreproduced:
+            lines.append(
+                "baseline entries not produced by a run (edited by hand, or from another "
+                "model or code): rerun with --summgate-update-baseline and commit the result"
+            )
+            lines += [f"  {self._display_nodeid(u.nodeid)}: {u.problem}" for u in self.unreproduced]
+        text = "\n".join(lines)
         properties = [(c.name, c.observed) for c in self.suite_checks]
         hook = self.config.hook
         location = ("summgate", None, "suite gates")
@@ -187,7 +223,10 @@ class RunController:
             summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
             if summary_file:
                 text = outputs.step_summary(
-                    list(self.records.values()), self.suite_checks, self._baseline_counts()
+                    list(self.records.values()),
+                    self.suite_checks,
+                    self._baseline_counts(),
+                    self.decision_record(),
                 )
                 with open(summary_file, "a", encoding="utf-8") as handle:
                     handle.write(text + "\n")
@@ -244,11 +283,48 @@ class RunController:
             self._baseline_counts(),
         )
         report["unmatched_predictions"] = self._unmatched_predictions()
+        report.update(self.decision_record())
         return report
+
+    def decision_record(self) -> dict[str, Any]:
+        """The decision, accepted changes, listed drops and notices, as the JSON report and
+        the step summary hold them."""
+        blocked = [] if self.settings.update_baseline else self.blocked_by()
+        problems = {u.nodeid: u.problem for u in self.unreproduced}
+        accepted = [
+            {
+                "nodeid": change.nodeid,
+                "changes": [{"metric": m, "base": b, "now": n} for m, b, n in change.changes()],
+                "reproduced": (change.nodeid not in problems)
+                if change.nodeid in self.summary.scores
+                else None,
+                **({"problem": problems[change.nodeid]} if change.nodeid in problems else {}),
+            }
+            for change in decision.ranked(self.contract.accepted)
+        ]
+        drops = [
+            {
+                "nodeid": nodeid,
+                "metric": r["metric"],
+                "baseline": r["baseline"],
+                "now": r["now"],
+                "delta": r["delta"],
+                "blocking": bool(r.get("blocking")),
+            }
+            for nodeid, r in self.drops()
+        ]
+        return {
+            "decision": {"passed": not blocked, "blocked_by": blocked},
+            "accepted": accepted,
+            "drops": drops,
+            "notices": list(self.contract.notices),
+        }
 
     def _write_baseline(self) -> None:
         measured = {
-            nodeid: baseline.Entry(self.contents.get(nodeid, ""), scores)
+            nodeid: baseline.Entry(
+                self.contents.get(nodeid, ""), scores, self._known_failure(nodeid)
+            )
             for nodeid, scores in self.summary.scores.items()
         }
         keep = None
@@ -266,6 +342,15 @@ class RunController:
             + (f", {pruned} pruned" if self.settings.prune_baseline else "")
             + ")"
         )
+
+    def _known_failure(self, nodeid: str) -> baseline.KnownFailure | None:
+        """How a case fails in this run, as the baseline records it (None: it passed)."""
+        failing = self.failing.get(nodeid)
+        if not failing:
+            return None
+        record = self.records.get(nodeid, {})
+        reason = str(record.get("reason") or record.get("verdict") or "")
+        return baseline.KnownFailure(tuple(sorted(failing)), reason[:200])
 
     def _case_exists(self, nodeid: str) -> bool:
         """Whether a stored case is still in its case file, whether or not it ran (-k,
@@ -297,6 +382,8 @@ class RunController:
             return
         lines = self.summary.lines(display=self._display_nodeid)
         lines.extend(self._baseline_lines())
+        if lines:
+            lines.extend(self._decision_lines(self.config.get_verbosity() > 0))
         unmatched = self._unmatched_predictions()
         if unmatched:
             shown = ", ".join(repr(i) for i in unmatched[:10])
@@ -321,11 +408,104 @@ class RunController:
             for line in suite.lines(self.suite_checks, self.settings.bootstrap_seed):
                 terminalreporter.write_line(line)
 
+    def blocked_by(self) -> list[str]:
+        """What blocks this run, one phrase each; empty when it passes."""
+        failed = [r for r in self.records.values() if r.get("outcome") == "failed"]
+        hard = sum(bool(r.get("hard_evidence")) for r in failed)
+        rules = sum(any(c["failed"] for c in r.get("checks", [])) for r in failed)
+        drops = sum(any(d.get("blocking") for d in r.get("regressions", [])) for r in failed)
+        errors = len(self.summary.errors)
+        phrases = [f"suite gate {c.name}" for c in self.suite_checks if c.failed]
+        for count, what in (
+            (hard, "with hard evidence (a decisive claim check)"),
+            (rules, "below a threshold"),
+            (drops, "regressed (summgate_case_regressions = fail)"),
+            (errors, "not checked (errors)"),
+        ):
+            if count:
+                phrases.append(f"{count} case{'s' if count > 1 else ''} {what}")
+        return phrases
+
+    def drops(self) -> list[tuple[str, dict[str, Any]]]:
+        """Per-case drops against the baseline, the largest first: (node id, regression)."""
+        found = [
+            (nodeid, r)
+            for nodeid, record in self.records.items()
+            for r in record.get("regressions", [])
+        ]
+        return sorted(found, key=lambda pair: (pair[1]["delta"], pair[0]))
+
+    def _decision_lines(self, verbose: bool) -> list[str]:
+        """One line each: the decision, accepted changes, listed drops, known failures."""
+        if self.settings.update_baseline:
+            return []
+        blocked = self.blocked_by()
+        lines = list(self.contract.notices)
+        lines.append("decision: " + (f"blocked by {'; '.join(blocked)}" if blocked else "passed"))
+        accepted = decision.ranked(self.contract.accepted)
+        if accepted:
+            new = sum(a.base is None for a in accepted)
+            top = accepted[0]
+            largest = ""
+            if top.largest_drop() > 0:
+                metric, before, now = min(
+                    ((m, b, n) for m, b, n in top.changes() if b is not None),
+                    key=lambda c: c[2] - c[1],
+                )
+                largest = (
+                    f"; largest drop {self._display_nodeid(top.nodeid)} {metric} "
+                    f"{before:.3f} -> {now:.3f}"
+                )
+            lines.append(
+                f"accepted in this pull request: {len(accepted)} entries ({new} new cases)"
+                f"{largest}" + ("" if verbose else "; -v lists them")
+            )
+            if verbose:
+                for change in accepted:
+                    shown = ", ".join(
+                        f"{m} {'new' if b is None else f'{b:.3f}'} -> {n:.3f}"
+                        for m, b, n in change.changes()
+                    )
+                    lines.append(
+                        f"  {self._display_nodeid(change.nodeid)}: {shown or 'known failure'}"
+                    )
+        drops = self.drops()
+        if drops:
+            cases_dropped = len({nodeid for nodeid, _ in drops})
+            nodeid, worst = drops[0]
+            how = (
+                "failing"
+                if self.settings.case_regressions == "fail"
+                else "listed, not blocking"
+            )
+            lines.append(
+                f"drops against the baseline ({how}): {cases_dropped} cases; largest "
+                f"{self._display_nodeid(nodeid)} {worst['metric']} {worst['baseline']:.3f} -> "
+                f"{worst['now']:.3f} ({worst['delta']:+.3f})" + ("" if verbose else "; -v lists all")
+            )
+            if verbose:
+                lines += [
+                    f"  {self._display_nodeid(n)} {r['metric']} {r['baseline']:.3f} -> "
+                    f"{r['now']:.3f} ({r['delta']:+.3f})"
+                    for n, r in drops
+                ]
+        if self.known:
+            xfailed = sorted(n for n, o in self.known.items() if o == "xfailed")
+            xpassed = sorted(n for n, o in self.known.items() if o == "xpassed")
+            line = f"known failures: {len(xfailed)} failed as recorded (xfail)"
+            if xpassed:
+                line += (
+                    f", {len(xpassed)} now pass (XPASS; --summgate-update-baseline drops "
+                    f"their record): {', '.join(self._display_nodeid(n) for n in xpassed[:3])}"
+                )
+            lines.append(line)
+        return lines
+
     def _baseline_lines(self) -> list[str]:
         if self.written:
             return [self.written]
         where = self._display(self.baseline_path)
-        if self.stored is None:
+        if not self.contract.in_force:
             return [
                 f"no baseline at {where}: run with --summgate-update-baseline to store "
                 f"these scores and gate later runs against them"

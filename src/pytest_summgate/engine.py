@@ -36,6 +36,22 @@ class CaseResult:
     def failed(self) -> list[Check]:
         return [check for check in self.checks if check.failed]
 
+    @property
+    def hard_evidence(self) -> dict[str, tuple[str, ...]]:
+        """Decisive findings (an invented number, a flipped negation, ...) of the metrics
+        that a rule checks: each fails the case by itself, whatever the score."""
+        judged = {check.rule.metric for check in self.checks}
+        return {
+            name: tuple(metric.decisive)
+            for name, metric in self.metrics.items()
+            if name in judged and metric.decisive
+        }
+
+    def failing(self) -> list[str]:
+        """What fails the case: the failed rules' names, and ``decisive`` for hard evidence."""
+        names = [check.rule.name for check in self.failed]
+        return names + (["decisive"] if self.hard_evidence else [])
+
 
 class Engine:
     """Scores cases with a fixed set of scorers and one embedding model."""
@@ -50,6 +66,8 @@ class Engine:
         )
         # Scores by scorer and texts (the plugin sets the run's model cache; None: no caching).
         self.cache: ModelCache | None = None
+        # Set by the plugin when stored scores judge the run: built-in score bars then advise.
+        self.baseline_in_force = False
 
     def load_model(self) -> None:
         """Check the models can be had (raises ModelUnavailable with a one-line fix). The
@@ -76,6 +94,7 @@ class Engine:
         for case, metrics in zip(cases, self.metrics(docs), strict=True):
             skipped = {name: m.skipped for name, m in metrics.items() if m.value is None}
             scores = {name: m.value for name, m in metrics.items()}
-            checks = evaluate(self.settings.rules_for(case), scores, skipped)
+            rules = self.settings.rules_for(case)
+            checks = evaluate(rules, scores, skipped, self.baseline_in_force)
             results.append(CaseResult(case, metrics, tuple(checks)))
         return results

@@ -136,15 +136,38 @@ class Rule:
 
 @dataclass(frozen=True)
 class Check:
-    """A rule's verdict on a case. ``score`` is None when the metric was skipped."""
+    """A rule's verdict on a case. ``score`` is None when the metric was skipped.
+
+    An ``advisory`` check is shown but decides nothing: a built-in score default while a
+    baseline is in force (the run is then judged against the baseline, see ``advisory``).
+    """
 
     rule: Rule
     score: float | None
     skipped: str = ""
+    advisory: bool = False
+
+    @property
+    def below(self) -> bool:
+        """The score breaks the rule, whether or not the rule decides."""
+        return self.score is not None and not self.rule.holds(self.score)
 
     @property
     def failed(self) -> bool:
-        return self.score is not None and not self.rule.holds(self.score)
+        return self.below and not self.advisory
+
+
+# Scores whose built-in default bar only advises once a baseline is in force: a model change
+# is then judged by the paired suite gates, hard evidence and the thresholds a user set.
+# Length and compression bounds stay decisive (a 470-word "summary" is wrong on any model).
+ADVISORY_WITH_BASELINE = frozenset({"faithfulness", "coverage"})
+
+
+def advisory(rule: Rule, baseline_in_force: bool) -> bool:
+    """Whether ``rule`` only advises in this run."""
+    return (
+        baseline_in_force and rule.source == SOURCE_BUILTIN and rule.name in ADVISORY_WITH_BASELINE
+    )
 
 
 def suggest(name: str) -> str:
@@ -210,7 +233,10 @@ def resolve_rules(layers: Iterable[Layer]) -> list[Rule]:
 
 
 def evaluate(
-    rules: Iterable[Rule], scores: Mapping[str, float | None], skipped: Mapping[str, str]
+    rules: Iterable[Rule],
+    scores: Mapping[str, float | None],
+    skipped: Mapping[str, str],
+    baseline_in_force: bool = False,
 ) -> list[Check]:
     """Judge every rule against the case's scores (a missing score is a skipped check)."""
     checks = []
@@ -219,5 +245,5 @@ def evaluate(
         if score is None:
             checks.append(Check(rule, None, skipped.get(rule.metric, "not computed")))
         else:
-            checks.append(Check(rule, score))
+            checks.append(Check(rule, score, advisory=advisory(rule, baseline_in_force)))
     return checks

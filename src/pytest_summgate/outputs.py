@@ -105,19 +105,32 @@ def step_summary(
     cases: Sequence[Mapping[str, Any]],
     suite_checks: Sequence[SuiteCheck],
     baseline: Mapping[str, Any] | None,
+    decided: Mapping[str, Any] | None = None,
     max_failures: int = 30,
 ) -> str:
-    """Markdown for ``$GITHUB_STEP_SUMMARY``: checks, failing cases, baseline deltas."""
+    """Markdown for ``$GITHUB_STEP_SUMMARY``: the decision and what blocked it, checks,
+    failing cases, accepted changes, listed drops."""
     # In node id order, as in the JSON report: under xdist, records arrive as workers finish.
     cases = sorted(cases, key=lambda c: c["nodeid"])
-    failed = [c for c in cases if c["outcome"] != "passed"]
-    verdict = "passed" if not failed and not any(s.failed for s in suite_checks) else "failed"
+    failed = [c for c in cases if c["outcome"] in ("failed", "error")]
+    if decided is not None:
+        passed = bool(decided["decision"]["passed"])
+    else:
+        passed = not failed and not any(s.failed for s in suite_checks)
+    known = sum(c["outcome"] == "xfailed" for c in cases)
     out = [
-        f"## summgate: {verdict}",
+        f"## summgate: {'passed' if passed else 'blocked'}",
         "",
-        f"{len(cases)} cases: {len(cases) - len(failed)} passed, "
-        f"{sum(c['outcome'] == 'failed' for c in cases)} failed, "
-        f"{sum(c['outcome'] == 'error' for c in cases)} errors",
+    ]
+    if decided is not None:
+        out += [f"> {_md(notice)}" for notice in decided.get("notices", [])]
+        if not passed:
+            out += [f"**Blocked by:** {_md('; '.join(decided['decision']['blocked_by']))}", ""]
+    out += [
+        f"{len(cases)} cases: {sum(c['outcome'] in ('passed', 'xpassed') for c in cases)} "
+        f"passed, {sum(c['outcome'] == 'failed' for c in cases)} failed, "
+        f"{sum(c['outcome'] == 'error' for c in cases)} errors"
+        + (f", {known} known failures" if known else ""),
         "",
     ]
     metrics: dict[str, list[float]] = {}
@@ -166,14 +179,50 @@ def step_summary(
         if len(failed) > max_failures:
             out.append(f"\n... and {len(failed) - max_failures} more failing cases.")
         out.append("")
-    deltas = [(c, r) for c in cases for r in c.get("regressions", [])]
-    if deltas:
-        out += ["| case | metric | baseline | now | delta |", "|---|---|---|---|---|"]
+    if decided is not None and decided["accepted"]:
+        accepted = decided["accepted"]
         out += [
-            f"| `{_md(c['nodeid'])}` | {r['metric']} | {r['baseline']:.3f} | "
-            f"{r['now']:.3f} | {r['delta']:+.3f} |"
-            for c, r in deltas[:max_failures]
+            f"**Accepted in this pull request** ({len(accepted)} baseline entries):",
+            "",
+            "| case | metric | base | new | reproduced |",
+            "|---|---|---|---|---|",
         ]
+        for entry in accepted[:max_failures]:
+            reproduced = {True: "yes", False: "**no**", None: "not run"}[entry["reproduced"]]
+            for change in entry["changes"] or [{"metric": "-", "base": None, "now": None}]:
+                base = "new" if change["base"] is None else f"{change['base']:.3f}"
+                now = "-" if change["now"] is None else f"{change['now']:.3f}"
+                out.append(
+                    f"| `{_md(entry['nodeid'])}` | {_md(change['metric'])} | {base} | {now} "
+                    f"| {reproduced} |"
+                )
+        if len(accepted) > max_failures:
+            out.append(f"\n... and {len(accepted) - max_failures} more accepted entries.")
+        out.append("")
+    drops = (
+        decided["drops"]
+        if decided is not None
+        else [
+            {**r, "nodeid": c["nodeid"], "blocking": True}
+            for c in cases
+            for r in c.get("regressions", [])
+        ]
+    )
+    if drops:
+        listed = "" if any(d["blocking"] for d in drops) else " (listed, not blocking)"
+        out += [
+            f"**Drops against the baseline**{listed}, the largest first:",
+            "",
+            "| case | metric | baseline | now | delta |",
+            "|---|---|---|---|---|",
+        ]
+        out += [
+            f"| `{_md(d['nodeid'])}` | {_md(d['metric'])} | {d['baseline']:.3f} | "
+            f"{d['now']:.3f} | {d['delta']:+.3f} |"
+            for d in drops[:max_failures]
+        ]
+        if len(drops) > max_failures:
+            out.append(f"\n... and {len(drops) - max_failures} more drops.")
         out.append("")
     return "\n".join(out)
 
@@ -185,6 +234,7 @@ def case_record(
     regressed: Sequence[Regression] = (),
     message: str = "",
     baseline_status: str = "",
+    blocking: bool = True,
 ) -> dict[str, Any]:
     """One case as the JSON report holds it; a case without a result is an error."""
     record: dict[str, Any] = {
@@ -206,15 +256,18 @@ def case_record(
             "checks": [],
             "regressions": [],
             "evidence": {},
+            "hard_evidence": {},
         }
-    failing = [c.rule.metric for c in result.checks if c.failed] + [r.metric for r in regressed]
+    hard = result.hard_evidence
+    failing = [c.rule.metric for c in result.checks if c.failed or c.below]
+    failing += [*hard, *(r.metric for r in regressed)]
     evidence = {
         m: list(result.metrics[m].evidence)
         for m in dict.fromkeys(failing)
         if m in result.metrics and result.metrics[m].evidence
     }
     first_reason = next((lines[0] for lines in evidence.values() if lines), "")
-    failed = bool(failing)
+    failed = any(c.failed for c in result.checks) or bool(hard) or (blocking and bool(regressed))
     return {
         **record,
         "outcome": "failed" if failed else "passed",
@@ -231,10 +284,12 @@ def case_record(
                 "score": c.score,
                 "source": c.rule.source,
                 "failed": c.failed,
+                "advisory": c.advisory,
                 "skipped": c.skipped or None,
             }
             for c in result.checks
         ],
+        "hard_evidence": {metric: list(reasons) for metric, reasons in hard.items()},
         "regressions": [
             {
                 "metric": r.metric,
@@ -242,6 +297,7 @@ def case_record(
                 "now": r.now,
                 "delta": r.delta,
                 "tolerance": r.tolerance,
+                "blocking": blocking,
             }
             for r in regressed
         ],

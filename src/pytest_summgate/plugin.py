@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import baseline, cases, gate, models, suite
+from . import baseline, cases, decision, gate, models, suite
 from .cache import ModelCache, cache_files
 from .cases import parse_field_map
 from .controller import RunController
 from .errors import BaselineError, CaseFileError, SettingError
 from .generation import DEFAULT_BATCH_SIZE, SummaryGenerator
 from .items import (
-    BASELINE_KEY,
     BATCHER_KEY,
+    CONTRACT_KEY,
     ENGINE_KEY,
     GENERATOR_KEY,
     PREDICTIONS_KEY,
@@ -235,6 +235,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         "summgate_suite", type="linelist", default=[], help="suite gates, one GATE=VALUE a line"
     )
+    group.addoption(
+        "--summgate-case-regressions",
+        choices=("list", "fail"),
+        default=None,
+        help="per-case drops against the baseline: list them (default) or fail the case",
+    )
+    parser.addini(
+        "summgate_case_regressions", type="string", default="", help="list (default) or fail"
+    )
+    group.addoption(
+        "--summgate-base-baseline",
+        default=None,
+        metavar="PATH",
+        help="the base branch's baseline (CI: git show <base ref>:<baseline file>); entries "
+        "the pull request changed are accepted changes, listed and checked to be reproduced",
+    )
+    parser.addini(
+        "summgate_base_baseline", type="string", default="", help="base branch's baseline path"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -260,7 +279,22 @@ def pytest_configure(config: pytest.Config) -> None:
         if not settings.update_baseline:
             raise pytest.UsageError(f"summgate: {error}") from None
         stored = None  # being replaced on purpose
-    config.stash[BASELINE_KEY] = stored
+    base_path = None
+    base = None
+    if settings.base_baseline_path:
+        base_path = _path_option(config, "summgate_base_baseline", settings.base_baseline_path)
+        try:
+            base = baseline.load(base_path)
+        except BaselineError as error:
+            raise pytest.UsageError(f"summgate: base branch's {error}") from None
+    contract = decision.contract(
+        stored,
+        base,
+        base_path is not None,
+        _relative(path, config.invocation_params.dir),
+        _relative(base_path, config.invocation_params.dir) if base_path else "",
+    )
+    config.stash[CONTRACT_KEY] = contract
     batch = config.getoption("summgate_batch_size") or _ini_batch_size(config)
     config.stash[GENERATOR_KEY] = SummaryGenerator(config, batch)
     predictions = config.getoption("summgate_predictions") or config.getini("summgate_predictions")
@@ -277,13 +311,14 @@ def pytest_configure(config: pytest.Config) -> None:
             ) from None
         config.stash[PREDICTIONS_KEY] = (joined, predictions)
     config.stash[REMEDY_KEY] = _remedy(config)
-    controller = RunController(config, settings, stored, path)
+    controller = RunController(config, settings, stored, path, contract)
     config.pluginmanager.register(controller, "summgate-controller")
     config.pluginmanager.register(QuietPhases(config), "summgate-quiet-phases")
     from .engine import Engine  # scorers are light to import; the model loads on first use
     from .metrics import default_scorers
 
     engine = Engine(settings, [*default_scorers(settings.faithfulness_model), *custom])
+    engine.baseline_in_force = contract.in_force or settings.update_baseline
     config.stash[ENGINE_KEY] = engine
     workerinput = getattr(config, "workerinput", None)
     workers = int(workerinput.get("workercount") or 1) if workerinput is not None else 1
@@ -334,6 +369,8 @@ _BOTH_WAYS = {
     "report": ("summgate_report", "summgate_report"),
     "github": ("summgate_github", "summgate_github"),
     "cache": ("summgate_cache", "summgate_cache"),
+    "case_regressions": ("summgate_case_regressions", "summgate_case_regressions"),
+    "base_baseline": ("summgate_base_baseline", "summgate_base_baseline"),
 }
 
 
@@ -603,10 +640,15 @@ def pytest_runtest_makereport(
     if isinstance(item, CaseItem):
         # Plain attributes travel with the report to the xdist controller.
         report.summgate_failed = getattr(item, "summgate_failed", [])  # type: ignore[attr-defined]
+        report.summgate_failing = getattr(item, "summgate_failing", [])  # type: ignore[attr-defined]
         report.summgate_content = getattr(item, "summgate_content", "")  # type: ignore[attr-defined]
         report.summgate_baseline = getattr(item, "summgate_baseline", "")  # type: ignore[attr-defined]
         if report.when != "teardown":  # the controller reads it from setup or call
-            report.summgate_record = getattr(item, "summgate_record", None)  # type: ignore[attr-defined]
+            record = getattr(item, "summgate_record", None)
+            if record is not None and report.when == "call" and hasattr(report, "wasxfail"):
+                # A known failure that failed again, or passed (XPASS: the next update drops it).
+                record = {**record, "outcome": "xfailed" if report.skipped else "xpassed"}
+            report.summgate_record = record  # type: ignore[attr-defined]
         if report.when == "call":
             engine = item.config.stash.get(ENGINE_KEY, None)
             cache = engine.cache if engine is not None else None

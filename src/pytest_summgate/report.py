@@ -42,9 +42,13 @@ def _short(check: Check) -> str:
     return f"{rule.metric} {score}{unit} {opposite} {bound}"
 
 
-def verdict(checks: Sequence[Check]) -> str:
+def verdict(checks: Sequence[Check], hard_evidence: Mapping[str, Sequence[str]] = {}) -> str:
     failed = [c for c in checks if c.failed]
     judged = [c for c in checks if c.score is not None]
+    parts = [f"{metric}: {reasons[0]}" for metric, reasons in hard_evidence.items() if reasons]
+    if parts:
+        head = f"hard evidence: {'; '.join(parts)}"
+        return head + (f"; {', '.join(map(_short, failed))}" if failed else "")
     if not failed:
         return f"all {len(judged)} checks passed"
     return f"{len(failed)} of {len(judged)} checks failed: " + ", ".join(map(_short, failed))
@@ -61,6 +65,8 @@ def check_table(checks: Sequence[Check]) -> list[str]:
         # Signed room to spare, whichever way the rule points: negative means the check failed.
         margin = fmt_margin(rule.metric, rule.margin(check.score))
         status = f"FAIL  ({rule.name}, {rule.source})" if check.failed else "ok"
+        if check.below and check.advisory:
+            status = f"below  (advisory: {rule.source}; a baseline is in force)"
         rows.append((rule.metric, fmt_score(rule.metric, check.score), bound, margin, status))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return [
@@ -69,18 +75,19 @@ def check_table(checks: Sequence[Check]) -> list[str]:
     ]
 
 
-def regression_verdict(regressed: Sequence[Regression]) -> str:
+def regression_verdict(regressed: Sequence[Regression], blocking: bool = True) -> str:
     parts = [
         f"{r.metric} {fmt_score(r.metric, r.now).removesuffix(' w')} "
         f"(was {fmt_score(r.metric, r.baseline).removesuffix(' w')})"
         for r in regressed
     ]
     noun = "metric" if len(regressed) == 1 else "metrics"
-    return f"{len(regressed)} {noun} regressed against the baseline: " + ", ".join(parts)
+    how = "regressed against the baseline" if blocking else "dropped against the baseline"
+    return f"{len(regressed)} {noun} {how}: " + ", ".join(parts)
 
 
-def regression_table(regressed: Sequence[Regression]) -> list[str]:
-    rows = [("regressed", "baseline", "now", "delta", "tolerance")]
+def regression_table(regressed: Sequence[Regression], blocking: bool = True) -> list[str]:
+    rows = [("regressed" if blocking else "dropped", "baseline", "now", "delta", "tolerance")]
     rows += [
         (
             r.metric,
@@ -103,18 +110,25 @@ def failure_block(
     location: str,
     regressed: Sequence[Regression] = (),
     remedy: str = "",
+    hard_evidence: Mapping[str, Sequence[str]] = {},
+    blocking: bool = True,
 ) -> str:
-    """The text pytest shows for a failing case: verdict, checks, evidence, place, remedy."""
-    head = verdict(checks)
+    """The text pytest shows for a failing case: verdict, checks, evidence, place, remedy.
+
+    ``blocking``: whether the drops against the baseline fail the case or are only listed.
+    """
+    head = verdict(checks, hard_evidence)
     if regressed:
-        head = (f"{head}; " if any(c.failed for c in checks) else "") + regression_verdict(
-            regressed
+        failed = any(c.failed for c in checks) or bool(hard_evidence)
+        head = (f"{head}; " if failed or not blocking else "") + regression_verdict(
+            regressed, blocking
         )
     lines = [head, *(line.rstrip() for line in check_table(checks))]
     if regressed:
-        lines.extend(regression_table(regressed))
+        lines.extend(regression_table(regressed, blocking))
     evidence: list[str] = []
-    failing = [c.rule.metric for c in checks if c.failed] + [r.metric for r in regressed]
+    failing = [c.rule.metric for c in checks if c.failed or c.below]
+    failing += [*hard_evidence, *(r.metric for r in regressed)]
     for metric in dict.fromkeys(failing):
         evidence.extend(metrics[metric].evidence if metric in metrics else ())
     if len(evidence) > MAX_EVIDENCE_LINES:
@@ -122,7 +136,7 @@ def failure_block(
         evidence = [*evidence[:MAX_EVIDENCE_LINES], f"... and {hidden} more"]
     lines.extend(f"  {line}" for line in evidence)
     lines.append(f"  {location}")
-    if regressed and remedy:
+    if regressed and blocking and remedy:
         lines.append(f"  to accept the new scores: {remedy}")
     return "\n".join(lines)
 

@@ -49,6 +49,10 @@ class Settings:
     report_path: str | None = None
     github: str = "auto"  # "auto" (on when GITHUB_ACTIONS=true), "on" or "off"
     cache_path: str | None = "auto"  # None: no disk cache; "auto": in pytest's cache dir
+    # "list": per-case drops against the baseline are shown, not failed; "fail": they fail.
+    case_regressions: str = "list"
+    # The base branch's baseline (CI): entries the pull request changed are accepted changes.
+    base_baseline_path: str | None = None
 
     @classmethod
     def resolve(
@@ -78,6 +82,10 @@ class Settings:
         ini_github: str | None = None,
         cli_cache: str | None = None,
         ini_cache: str | None = None,
+        cli_case_regressions: str | None = None,
+        ini_case_regressions: str | None = None,
+        cli_base_baseline: str | None = None,
+        ini_base_baseline: str | None = None,
     ) -> Settings:
         """Validate raw option values; raises SettingError naming the bad one."""
         fields = parse_field_map(list(ini_fields))
@@ -110,7 +118,15 @@ class Settings:
             report_path=(cli_report or ini_report or "").strip() or None,
             github=_github_mode(cli_github or ini_github or "auto"),
             cache_path=_cache_path(cli_cache or ini_cache or "auto"),
+            case_regressions=_case_regressions(cli_case_regressions or ini_case_regressions),
+            base_baseline_path=(cli_base_baseline or ini_base_baseline or "").strip() or None,
         )
+
+    @property
+    def confidence(self) -> float:
+        """The level of the paired change's bootstrap interval."""
+        level = self.suite_gates.get("confidence")
+        return suite.DEFAULT_CONFIDENCE if level is None else level
 
     def rules_for(self, case: Case | None = None) -> list[gate.Rule]:
         """The rules in force for ``case`` (or for a case with no thresholds of its own)."""
@@ -128,6 +144,13 @@ class Settings:
 def _cache_path(value: str) -> str | None:
     value = value.strip()
     return None if value.lower() in {"off", "none", "no", "false"} else value
+
+
+def _case_regressions(value: str | None) -> str:
+    mode = (value or "list").strip().lower()
+    if mode not in {"list", "fail"}:
+        raise SettingError(f"summgate_case_regressions must be list or fail, not {value!r}")
+    return mode
 
 
 def _github_mode(value: str) -> str:

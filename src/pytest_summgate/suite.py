@@ -1,6 +1,6 @@
 """Gates over the whole run: means, pass rate, and the paired change against a baseline.
 
-Many small drops add up: a run fails when the bootstrap 95% confidence interval of the mean
+Many small drops add up: a run fails when the bootstrap confidence interval of the mean
 change of a metric, over the cases it shares with the baseline, lies wholly below minus the
 allowed drop, even when every case is within its own tolerance.
 """
@@ -22,8 +22,11 @@ DEFAULT_MAX_MEAN_DROP = 0.01
 # Fewer pairs than this are not judged: the interval of one case's change is that change, so
 # the gate would overrule the case's own tolerance (0.01 instead of the 0.05 it was given).
 MIN_PAIRED_CASES = 5
+# Two-sided level of the paired change's bootstrap interval (suite gate ``confidence``).
+DEFAULT_CONFIDENCE = 0.95
 
 SUITE_GATES = (
+    "confidence",
     "pass_rate",
     *(f"mean_{m}" for m in sorted(HIGHER_IS_BETTER)),
     *(f"max_mean_drop_{m}" for m in sorted(HIGHER_IS_BETTER)),
@@ -58,6 +61,8 @@ def parse_gates(assignments: Mapping[str, str], where: str) -> dict[str, float |
                 f"{where}: suite gate {name} must be a number, not {raw!r}"
             ) from None
         custom = name.removeprefix("mean_") in CUSTOM
+        if name == "confidence" and not 0.5 <= value < 1.0:
+            raise SettingError(f"{where}: confidence must be at least 0.5 and below 1, not {raw!r}")
         if math.isnan(value) or (not custom and not 0.0 <= value <= 1.0):
             raise SettingError(f"{where}: suite gate {name} must be between 0 and 1, not {raw!r}")
         gates[name] = value
@@ -65,7 +70,10 @@ def parse_gates(assignments: Mapping[str, str], where: str) -> dict[str, float |
 
 
 def default_gates() -> dict[str, float | None]:
-    return {f"max_mean_drop_{m}": DEFAULT_MAX_MEAN_DROP for m in higher_metrics()}
+    return {
+        "confidence": DEFAULT_CONFIDENCE,
+        **{f"max_mean_drop_{m}": DEFAULT_MAX_MEAN_DROP for m in higher_metrics()},
+    }
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,7 @@ class Change:
     mean: float
     low: float
     high: float
+    level: float = DEFAULT_CONFIDENCE
 
 
 def bootstrap_mean(
@@ -114,6 +123,7 @@ def paired_changes(
     contents: Mapping[str, str],
     baseline: Baseline,
     seed: int,
+    confidence: float = DEFAULT_CONFIDENCE,
 ) -> list[Change]:
     """Per metric where higher is better, the change over cases compared with the baseline."""
     changes = []
@@ -128,8 +138,8 @@ def paired_changes(
             and metric in entry.scores
         ]
         if deltas:
-            mean, low, high = bootstrap_mean(deltas, seed)
-            changes.append(Change(metric, len(deltas), mean, low, high))
+            mean, low, high = bootstrap_mean(deltas, seed, confidence=confidence)
+            changes.append(Change(metric, len(deltas), mean, low, high, confidence))
     return changes
 
 
@@ -177,7 +187,7 @@ def evaluate(
         checks.append(
             SuiteCheck(
                 f"{change.metric} vs baseline",
-                f"{change.mean:+.3f} [95% CI {change.low:+.3f}, {change.high:+.3f}]",
+                f"{change.mean:+.3f} [{change.level:.0%} CI {change.low:+.3f}, {change.high:+.3f}]",
                 f"CI not all below {-allowed:+.3f}",
                 enough and change.high < -allowed,
                 f"paired over {change.cases} cases"
