@@ -1,4 +1,5 @@
-"""The faithfulness scorer with the real default model: reasons, evidence, the seed row."""
+"""The faithfulness scorer with the real default model: reasons, decisive findings, evidence,
+the seed row."""
 
 from __future__ import annotations
 
@@ -19,7 +20,14 @@ ARTICLE = (
     "NATO head Anders Fogh Rasmussen said Russia 'has broken the rules and eroded the trust'. "
     "Residents of Slavyansk have had no electricity or running water for a week."
 )
+LIBRARY = (
+    "The Riverside library will not charge late fees from March, Mayor Helen Ortega said on "
+    "Saturday. Maria Lopez, the head librarian, organised the book fair in 2019. Tom Baker, "
+    "the caretaker, did not attend the opening. The fair raised 2,000 dollars for 40 new "
+    "computers. Activists supporting Moscow in the Lugansk district criticised the plan."
+)
 THRESHOLD = default_weights().threshold
+pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +98,71 @@ def test_invented_quote(scorer: FaithfulnessScorer) -> None:
 
 def test_negation_is_named(scorer: FaithfulnessScorer) -> None:
     metric = faithfulness(scorer, "Komoyedov said the week-long ceasefire was holding.")
-    assert '"holding" is negated in one text only' in evidence(metric)
+    assert 'the article negates "holding", the summary does not' in evidence(metric)
+
+
+@pytest.mark.parametrize(
+    ("summary", "reason"),
+    [
+        (
+            "The Riverside library will charge late fees from March.",
+            'negation flipped: the article negates "charge", the summary does not',
+        ),
+        (
+            "Tom Baker, the caretaker, attended the opening.",
+            'negation flipped: the article negates "attended", the summary does not',
+        ),
+        (
+            "The fair raised 20,000 dollars for 40 new computers.",
+            "number 20,000 is not in the article (2,000 is)",
+        ),
+        (
+            "Maria Lopez, the head librarian, organised the book fair in 2017.",
+            "date 2017 is not in the article (2019 is)",
+        ),
+        (
+            "The Riverside library will not charge late fees, Mayor Helen Ortega said on Sunday.",
+            "date Sunday is not in the article (Saturday is)",
+        ),
+    ],
+)
+def test_a_decisive_finding_fails_the_case_whatever_the_score(
+    scorer: FaithfulnessScorer, summary: str, reason: str
+) -> None:
+    metric = faithfulness(scorer, summary, LIBRARY)
+    assert metric.value == 0.0
+    assert metric.decisive == (reason,)
+    assert metric.evidence[0] == f'unsupported (decisive): "{summary}"'
+    assert metric.evidence[1].startswith(f"  {reason} [decisive]; closest source: ")
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "Maria Lopez, the head librarian, organised the book fair in 2019.",
+        "maria lopez , the head librarian , organised the book fair in 2019 .",
+        "The library will not charge late fees, Mayor Helen Ortega said. Tom Baker stayed away "
+        "from the opening. The fair raised two thousand dollars for forty new computers.",
+        "Pro-Moscow activists in Luhansk criticised the plan of Ortega.",
+    ],
+)
+def test_a_faithful_summary_has_no_decisive_finding(
+    scorer: FaithfulnessScorer, summary: str
+) -> None:
+    metric = faithfulness(scorer, summary, LIBRARY)
+    assert metric.decisive == ()
+    assert "decisive" not in evidence(metric)
+    assert "is not in the article" not in evidence(metric)
+
+
+def test_a_copied_sentence_gets_no_reason(scorer: FaithfulnessScorer) -> None:
+    metric = faithfulness(scorer, "Tom Baker, the caretaker, did not attend the opening.", LIBRARY)
+    assert metric.evidence[1].startswith('  closest source: "Tom Baker, the caretaker')
+
+
+def test_another_person_of_the_article_in_the_role_is_named(scorer: FaithfulnessScorer) -> None:
+    metric = faithfulness(scorer, "Tom Baker, the head librarian, organised the fair.", LIBRARY)
+    assert "wrong name: the article says Maria Lopez here, not Tom Baker" in evidence(metric)
 
 
 def test_no_close_passage(scorer: FaithfulnessScorer) -> None:
@@ -112,11 +184,11 @@ def test_score_is_a_probability_and_evidence_is_short(scorer: FaithfulnessScorer
 def test_evidence_reads_sentence_then_reason_and_source(scorer: FaithfulnessScorer) -> None:
     metric = faithfulness(scorer, "A Ukrainian helicopter was downed and 45 people died.")
     sentence, reason = metric.evidence
-    assert sentence == (
-        f'unsupported ({value(metric):.2f}): "A Ukrainian helicopter was downed and 45 people '
-        'died."'
+    assert (
+        sentence
+        == 'unsupported (decisive): "A Ukrainian helicopter was downed and 45 people died."'
     )
-    assert reason.startswith("  number 45 is not in the article; closest source: ")
+    assert reason.startswith("  number 45 is not in the article (nine is) [decisive]; closest ")
     assert "killing nine" in reason
 
 
@@ -133,9 +205,13 @@ def test_seed_row() -> None:
         m["faithfulness"] for m in FaithfulnessScorer().score(docs, get_embedder())
     )
     assert value(highlights) >= THRESHOLD, evidence(highlights)
-    assert value(chatgpt) < THRESHOLD
-    # Both quotations ChatGPT invented for Rasmussen are named: the first as the weakest
-    # sentence, the second on the line that lists what the sentences not shown invent.
-    assert "quote \"Russia's illegal annexation of Crimea" in evidence(chatgpt)
-    assert 'quote "The situation in Ukraine remains deeply concerning' in evidence(chatgpt)
+    assert value(chatgpt) == 0.0
+    # Both quotations ChatGPT invented for Rasmussen are decisive reasons, beside the year and
+    # the names it brings in; the evidence shows the first two decisive sentences and a line
+    # for the rest.
+    decisive = "\n".join(chatgpt.decisive)
+    assert "quote \"Russia's illegal annexation of Crimea" in decisive
+    assert 'quote "The situation in Ukraine remains deeply concerning' in decisive
+    assert "date 2014 is not in the article" in decisive
+    assert chatgpt.evidence[0].startswith('unsupported (decisive): "')
     assert len(chatgpt.evidence) <= 5

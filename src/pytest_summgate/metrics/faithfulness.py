@@ -43,7 +43,7 @@ FEATURES = (
 # Below this cosine no article sentence is about the same thing.
 NO_CLOSE_PASSAGE = 0.45
 # Reasons that name something the summary invents (shown even past the two weakest).
-_INVENTED = ("quote ", "number ", "date ", "name ")
+_INVENTED = ("quote", "number", "date", "name")
 _PASSAGES = 3
 
 
@@ -56,6 +56,7 @@ class SentenceCheck:
     features: tuple[float, ...]
     closest: str
     findings: tuple[claims.Finding, ...]
+    notes: tuple[str, ...] = ()  # true remarks shown after the findings, never a finding
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -140,12 +141,11 @@ def _check_document(doc: Document, index: SentenceIndex, article: Article) -> li
         if passages:
             order = sims[row].argsort()[::-1][:_PASSAGES]
             support = max(float(sims[row, order[0]]), 0.0)
-            closest_tokens = passages[int(order[0])]
             closest = doc.article_sentences[int(order[0])]
             near = frozenset().union(*(article.stems[int(i)] for i in order))
         else:
-            support, closest_tokens, closest, near = 0.0, [], "", frozenset()
-        checks.append(_check_sentence(sentence, article, support, closest, closest_tokens, near))
+            support, closest, near = 0.0, "", frozenset()
+        checks.append(_check_sentence(sentence, article, support, closest, near))
     return checks
 
 
@@ -154,7 +154,6 @@ def _check_sentence(
     article: Article,
     support: float,
     closest: str,
-    closest_tokens: list[str],
     near_stems: frozenset[str],
 ) -> SentenceCheck:
     source = article.source
@@ -164,51 +163,39 @@ def _check_sentence(
     novel = claims.novel_words(toks, source)
     pairs = list(pairwise(toks))
     stem_pairs = claims.bigrams(claims.content_stems(toks))
-    numbers = claims.unseen_numbers(sentence, source)
-    names = claims.unseen_names(sentence, source) if claims.is_mixed_case(sentence) else []
-    quotes = claims.unsupported_quotes(sentence, source)
-    flipped = claims.negation_flip(toks, closest_tokens)
-    swapped = claims.swapped_names(sentence, closest) if claims.is_mixed_case(sentence) else None
+    found = claims.check(sentence, source, closest)
     features = (
         support,
         in_near / len(content) if content else 1.0,
         len(novel) / len(content) if content else 0.0,
         sum(p not in source.bigrams for p in pairs) / len(pairs) if pairs else 0.0,
         sum(p not in source.content_bigrams for p in stem_pairs) / max(len(stem_pairs), 1),
-        float(min(len(numbers), 2)),
-        float(min(len(names), 2)),
-        float(min(len(quotes), 1)),
-        float(bool(flipped)),
-        float(swapped is not None),
+        float(min(found.unseen_numbers, 2)),
+        float(min(found.unseen_names, 2)),
+        float(min(found.unsupported_quotes, 1)),
+        float(found.negation_flip),
+        float(found.swapped_names),
         math.log1p(len(content)),
     )
-    finding = claims.finding
-    found = [
-        finding("quote", f'quote "{text.clip(q, 60)}" is not in the article') for q in quotes[:1]
-    ]
-    found += [
-        finding(
-            "date" if n in claims.DATE_WORDS else "number",
-            f"{'date' if n in claims.DATE_WORDS else 'number'} {n} is not in the article",
-        )
-        for n in numbers[:2]
-    ]
-    found += [finding("name", f"name {n} is not in the article") for n in names[:2]]
-    if flipped:
-        found.append(
-            finding("negation", f'negation differs: "{flipped}" is negated in one text only')
-        )
-    if swapped:
-        found.append(
-            finding("swap", f"roles swapped: the article names {swapped[1]} before {swapped[0]}")
-        )
-    if support < NO_CLOSE_PASSAGE:
-        found.append(
-            finding(
-                "off_topic", f"no article passage is close to it (best similarity {support:.2f})"
-            )
-        )
-    return SentenceCheck(sentence, features, closest, tuple(found))
+    findings = list(found.findings)
+    if support < NO_CLOSE_PASSAGE and not source.copied(toks):
+        reason = f"no article passage is close to it (best similarity {support:.2f})"
+        findings.append(claims.finding("off_topic", reason))
+    return SentenceCheck(sentence, features, closest, *shown(findings, found))
+
+
+def shown(
+    findings: list[claims.Finding], found: claims.Claims
+) -> tuple[tuple[claims.Finding, ...], tuple[str, ...]]:
+    """The findings, decisive ones first, and the notes to show after them: the spellings
+    read as the article's names when something is reported, else the words the article
+    never uses."""
+    ordered = tuple(sorted(findings, key=lambda f: not f.decisive))
+    if ordered:
+        return ordered, found.variants[:1]
+    if found.novel:
+        return ordered, (f"words not in the article: {', '.join(found.novel[:4])}",)
+    return ordered, ()
 
 
 def probability(weights: Weights, check: SentenceCheck) -> float:
@@ -216,29 +203,44 @@ def probability(weights: Weights, check: SentenceCheck) -> float:
     return 0.0 if check.decisive else weights.probability(check.features)
 
 
+def evidence_lines(label: str, strength: str, check: SentenceCheck, closest: str) -> list[str]:
+    """A sentence's two evidence lines: the sentence, then its findings (the decisive ones
+    marked), any note, and the closest article passage."""
+    why = [f"{f.text} [decisive]" if f.decisive else f.text for f in check.findings[:2]]
+    why += check.notes
+    if closest:
+        why.append(closest)
+    return [f'{label} ({strength}): "{text.clip(check.sentence, 160)}"', "  " + "; ".join(why)]
+
+
+def also_line(rest: Sequence[SentenceCheck]) -> list[str]:
+    """One line for the unsupported sentences not shown: their first decisive finding, or
+    else the first thing they invent (a quote, a number, a date, a name)."""
+    found = [f for c in rest for f in c.findings]
+    decisive = [f for f in found if f.decisive]
+    invented = sorted(
+        (f for f in found if f.kind in _INVENTED), key=lambda f: _INVENTED.index(f.kind)
+    )
+    shown = decisive or invented
+    if not shown:
+        return []
+    mark = " [decisive]" if shown[0].decisive else ""
+    return [f"also {shown[0].text}{mark} ({len(rest)} more unsupported sentences)"]
+
+
 def _evidence(scored: list[tuple[float, SentenceCheck]], threshold: float) -> tuple[str, ...]:
     """Two lines for each of the (at most two) weakest sentences: the sentence, then why and
-    the closest article passage. A fifth line names the first quote, number or name that an
-    unsupported sentence not shown invents."""
+    the closest article passage. A fifth line names the first decisive finding, or the first
+    quote, number, date or name, of an unsupported sentence not shown."""
     lines: list[str] = []
     for rank, (probability, check) in enumerate(scored[:2]):
         if rank > 0 and probability >= threshold:
             break
         label = "unsupported" if probability < threshold else "least supported"
         strength = "decisive" if check.decisive else f"{probability:.2f}"
-        lines.append(f'{label} ({strength}): "{text.clip(check.sentence, 160)}"')
-        why = "; ".join(
-            f"{f.text} [decisive]" if f.decisive else f.text for f in check.findings[:2]
-        )
-        source = f'closest source: "{text.clip(check.closest, 90)}"' if check.closest else ""
-        lines.append("  " + "; ".join(part for part in (why, source) if part))
-    rest = [c for p, c in scored[2:] if p < threshold]
-    invented = sorted(
-        (r for c in rest for r in c.reasons if r.startswith(_INVENTED)),
-        key=lambda r: _INVENTED.index(r.split(" ", 1)[0] + " "),
-    )
-    if invented:
-        lines.append(f"also {invented[0]} ({len(rest)} more unsupported sentences)")
+        closest = f'closest source: "{text.clip(check.closest, 90)}"' if check.closest else ""
+        lines += evidence_lines(label, strength, check, closest)
+    lines += also_line([c for p, c in scored[2:] if p < threshold])
     return tuple(lines)
 
 

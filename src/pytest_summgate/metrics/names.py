@@ -1,0 +1,250 @@
+"""Names in a summary sentence: found by their capitals, matched with the article's forms.
+
+A title is not part of a name (``Mayor Helen Ortega`` is ``Helen Ortega``), a prefix is not
+(``Pro-Moscow`` is ``Moscow``), a demonym is its place (``Ukrainian`` / ``Ukraine``), a
+surname alone is the person, and a transliteration (``Luhansk`` / ``Lugansk``) is the same
+place. Names are only looked for in mixed-case text, where capitals mean something.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from .. import text
+from .lexicon import STOPWORDS, stem, tokens, word_list
+from .numbers import DATE_WORDS
+
+# Titles and honorifics before a name: not part of it.
+TITLES = frozenset(
+    word_list(
+        """
+        mr mrs ms miss mx dr doctor prof professor sir dame lord lady madam president vice
+        prime minister chancellor secretary senator sen rep representative congressman
+        congresswoman governor gov mayor judge justice chief general gen colonel col major maj
+        captain capt lieutenant lt sergeant sgt corporal cpl private officer detective det
+        inspector constable commissioner sheriff marshal admiral adm commander cmdr king queen
+        prince princess duke duchess earl count baron baroness emperor empress pope cardinal
+        archbishop bishop reverend rev father pastor rabbi imam sheikh ayatollah coach
+        chairman chairwoman ceo director ambassador councillor councilman councilwoman
+        alderman speaker deputy dean principal agent trooper st saint
+        """
+    )
+)
+# Prefixes joined to a name by a hyphen (Pro-Moscow, Anti-Putin): not part of the name.
+AFFIXES = frozenset(
+    word_list("pro anti non ex post pre neo mid pan co semi trans ultra far all inter")
+)
+# Endings of a demonym or adjective (Ukrainian, British, Iraqi) and of the place name it
+# comes from (Ukraine, Britain, Iraq): one name written two ways.
+_ADJECTIVE_ENDINGS = frozenset(
+    word_list("n an ian ean ese i is ish ic ite er ers ern erner erners ns ans ians eans ist ists")
+)
+_PLACE_ENDINGS = frozenset(word_list("a e o y ia ain land istan s es ey"))
+# Between two words of one name there is only a space, a full stop (U.K.), an apostrophe or
+# a hyphen.
+_NAME_GAP = re.compile(r"[\s.'’-]*")
+# A word (starting with a letter) that does not open a sentence: not after a full stop, an
+# opening bracket, or a closing quotation mark after a full stop.
+_INNER_WORD = re.compile(r"(?<![.!?(\s])(?<![.!?][\"'”’])\s+[\"'“‘(]*([^\W\d_]\w*)")
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name as written in a sentence (titles and prefixes left out) and where it is."""
+
+    text: str
+    words: tuple[str, ...]  # its lowercase tokens
+    span: tuple[int, int]
+
+
+def is_mixed_case(passage: str) -> bool:
+    """True when capitals mark names: words that do not open a sentence are capitalized."""
+    inner = 0
+    capital = 0
+    for match in _INNER_WORD.finditer(passage):
+        inner += 1
+        capital += match.group(1)[0].isupper()
+    return inner > 0 and capital / inner >= 0.02
+
+
+def find_names(sentence: str, initial: bool = False) -> list[Name]:
+    """Runs of capitalized words (``Angela Merkel``, ``NATO``) in a mixed-case sentence.
+
+    The sentence's first word counts only as part of a longer run (any word is capitalized
+    there) unless ``initial``. Months and weekdays are left to the date check; titles and
+    hyphenated prefixes are dropped from the run.
+    """
+    runs: list[list[tuple[int, int]]] = []  # the (start, end) of each word of each run
+    openers: list[bool] = []  # whether each run starts with the sentence's first word
+    last = -2
+    end = 0
+    for position, word in enumerate(text.words(sentence)):
+        start = sentence.find(word, end)
+        joined = bool(runs) and last == position - 1
+        joined = joined and _NAME_GAP.fullmatch(sentence[end:start]) is not None
+        end = start + len(word)
+        lower = word.lower()
+        if not word[0].isupper() or lower in STOPWORDS or lower in DATE_WORDS:
+            continue
+        if joined:
+            runs[-1].append((start, end))
+        else:
+            runs.append([(start, end)])
+            openers.append(position == 0)
+        last = position
+    found = []
+    for run, opens in zip(runs, openers, strict=True):
+        core = [
+            (s, e)
+            for s, e in run
+            if not (sentence[s:e].lower() in AFFIXES and sentence[e : e + 1] == "-")
+        ]
+        while len(core) > 1 and sentence[core[0][0] : core[0][1]].lower() in TITLES:
+            core.pop(0)
+        if not core or (opens and len(run) == 1 and not initial):
+            continue
+        start, stop = core[0][0], core[-1][1]
+        words = tuple(tokens(sentence[start:stop]))
+        if words:
+            found.append(Name(sentence[start:stop], words, (start, stop)))
+    return found
+
+
+def names(sentence: str, initial: bool = False) -> list[str]:
+    """The names of a mixed-case sentence as written (see :func:`find_names`)."""
+    return [n.text for n in find_names(sentence, initial)]
+
+
+_DETERMINERS = frozenset(word_list("the a an former ex his her their its"))
+_QUOTE_MARKS = "\"'“”‘’`"
+
+
+def standalone(sentence: str, name: Name) -> bool:
+    """The name stands for someone or something, not a title in quotation marks (``"Roots"``)
+    or a modifier of a noun (``the Tottenham striker``, ``the Swedish model``)."""
+    start, end = name.span
+    before, after = sentence[max(start - 3, 0) : start].strip(), sentence[end : end + 3].strip()
+    if before[-1:] in tuple(_QUOTE_MARKS) and after[:1] in tuple(_QUOTE_MARKS):
+        return False
+    preceding = tokens(sentence[max(start - 30, 0) : start])[-2:]
+    following = text.words(sentence[end : end + 30])[:1]
+    modifies = bool(following) and following[0][0].islower() and following[0] not in STOPWORDS
+    return not (modifies and _DETERMINERS.intersection(preceding))
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment): ``Lugansk`` / ``Luhansk`` 1."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def spelling_variant(a: str, b: str) -> bool:
+    """Two spellings of one name: close in edit distance for their length (1 edit from 5
+    letters, 2 from 7, 3 from 11), never for names of 4 letters or less."""
+    shortest = min(len(a), len(b))
+    if shortest < 5 or abs(len(a) - len(b)) > 2:
+        return False
+    return edit_distance(a, b) <= (shortest + 1) // 4
+
+
+def same_family(a: str, b: str) -> bool:
+    """One name in two forms: a longer form (``Russia`` / ``Russian``), or a demonym and its
+    place (``Ukrainian`` / ``Ukraine``, ``British`` / ``Britain``)."""
+    if len(a) >= 5 and len(b) >= 5 and (a.startswith(b) or b.startswith(a)):
+        return True
+    common = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        common += 1
+    if common < 4:
+        return False
+    rest_a, rest_b = a[common:], b[common:]
+    return (rest_a in _ADJECTIVE_ENDINGS | {""} and rest_b in _PLACE_ENDINGS | {""}) or (
+        rest_b in _ADJECTIVE_ENDINGS | {""} and rest_a in _PLACE_ENDINGS | {""}
+    )
+
+
+class NameIndex:
+    """An article's words for name look-ups, read once: every token, its stems, the words it
+    capitalizes, and the acronyms of its names."""
+
+    def __init__(self, article: str, article_tokens: Sequence[str]) -> None:
+        self.article = article
+        self.tokens = frozenset(article_tokens)
+        self.stems = frozenset(stem(t) for t in self.tokens)
+        self.by_prefix: dict[str, list[str]] = defaultdict(list)
+        for token in self.tokens:
+            if len(token) >= 4:
+                self.by_prefix[token[:4]].append(token)
+
+    @cached_property
+    def capitalized(self) -> frozenset[str]:
+        """Words the article writes as (part of) a name, away from a sentence's start."""
+        if not is_mixed_case(self.article):
+            return frozenset(t for t in self.tokens if len(t) >= 4)
+        return frozenset(w for n in find_names(self.article) for w in n.words)
+
+    @cached_property
+    def sorted_capitalized(self) -> list[str]:
+        return sorted(self.capitalized)
+
+    @cached_property
+    def acronyms(self) -> frozenset[str]:
+        """``us`` for ``United States`` or ``U.S.``, ``nhs`` for ``National Health Service``."""
+        found = set()
+        for name in find_names(self.article, initial=True):
+            if len(name.words) > 1:
+                found.add("".join(w[0] for w in name.words))
+        return frozenset(found)
+
+    def known(self, word: str) -> bool:
+        """The article uses this name word: as is, inflected, or as a longer form or demonym."""
+        if word in self.tokens or stem(word) in self.stems:
+            return True
+        return len(word) >= 4 and any(same_family(word, t) for t in self.by_prefix[word[:4]])
+
+    def variant(self, word: str) -> str:
+        """The article's spelling of this name word, when it writes it another way; or ''."""
+        if len(word) > 30:
+            return ""
+        for other in self.sorted_capitalized:
+            if spelling_variant(word, other):
+                return other
+        return ""
+
+    def missing(self, name: Name) -> tuple[list[str], dict[str, str]]:
+        """The words of the name the article does not use in any form, and the words it
+        spells another way (word to the article's spelling)."""
+        words = list(name.words)
+        if all(len(w) == 1 for w in words) or (len(words) == 1 and name.text.isupper()):
+            acronym = "".join(words)
+            if acronym in self.tokens or acronym in self.acronyms:
+                return [], {}
+        unknown, variants = [], {}
+        for word in words:
+            if not word.isalpha() or len(set(word)) == 1:
+                continue  # "U17s", "XXXX": a code or a placeholder, not a name
+            if len(word) == 1:  # an initial: the article has a name word with that letter
+                if not any(w.startswith(word) for w in self.capitalized):
+                    unknown.append(word)
+            elif not self.known(word):
+                other = self.variant(word)
+                if other:
+                    variants[word] = other
+                else:
+                    unknown.append(word)
+        return unknown, variants

@@ -1,0 +1,177 @@
+"""Polarity against the supporting passage: a negation inserted or removed, and a direction
+word turned into its opposite (rose / fell, more / fewer, won / lost, before / after).
+
+Both compare one word of the summary sentence with the same word (or its antonym) in the
+article passage that supports it, said with the same context: a content word next to it in
+the sentence is next to it in the passage. A negation kept in other words (``did not
+attend`` / ``stayed away``, ``refused to pay`` / ``did not pay``) is not a flip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .lexicon import context, is_content, stem, word_list
+
+# Negations that reverse the next content word ("will not charge", "never attended").
+_STRONG = frozenset(["not", "never", "cannot"])
+# Negations whose reach is unclear ("nobody was hurt", "without paying", "refused to pay"):
+# they keep a negation ("did not pay" / "refused to pay") but never make a flip on their own.
+_WEAK = frozenset(word_list("no nobody nothing none neither nor without"))
+# Likewise for what is only intended, expected or possible ("intended to stand", "would
+# attend"): not an assertion that the thing happened.
+_WEAK_VERBS = frozenset(
+    stem(w)
+    for w in word_list(
+        """
+        refuse deny fail decline reject avoid intend plan expect hope want wish consider
+        threaten propose seek try would could might may should
+        """
+    )
+)
+# Not a negation: "not only", "not just", "no doubt", "no matter".
+_NOT_NEGATING = frozenset(word_list("only just doubt matter less more"))
+# Words a negation reaches past to the word it negates.
+_PAST = frozenset(
+    word_list(
+        """
+        longer yet even always necessarily ever really immediately directly fully entirely
+        quite exactly currently officially publicly actually been be being
+        """
+    )
+)
+_REACH = 4
+
+# Antonym pairs of direction and comparison words, as word forms.
+_DIRECTIONS = [
+    (
+        "rise rises rising rose risen increase increases increased increasing grow grows "
+        "grew grown growing climb climbs climbed climbing soar soared surge surged",
+        "fall falls falling fell fallen decrease decreases decreased decreasing decline "
+        "declines declined declining shrink shrinks shrank shrunk shrinking drop drops "
+        "dropped dropping plunge plunged slump slumped",
+    ),
+    ("win wins won winning winner winners victory", "lose loses lost losing loser losers defeat"),
+    ("more", "fewer less"),
+    ("most", "fewest least"),
+    ("higher", "lower"),
+    ("highest", "lowest"),
+    ("larger bigger greater", "smaller"),
+    ("largest biggest greatest", "smallest"),
+    ("above", "below"),
+    ("before", "after"),
+    ("earlier", "later"),
+    ("earliest", "latest"),
+    ("maximum", "minimum"),
+    ("better", "worse"),
+    ("best", "worst"),
+    ("majority", "minority"),
+    ("profit profits", "loss losses"),
+    ("buy buys bought buying", "sell sells sold selling"),
+    ("import imports imported", "export exports exported"),
+    ("strengthen strengthens strengthened", "weaken weakens weakened"),
+    ("accept accepts accepted approve approves approved", "reject rejects rejected"),
+    ("support supports supported", "oppose opposes opposed"),
+    ("positive", "negative"),
+    ("inside", "outside"),
+    ("older oldest", "younger youngest"),
+    ("longer longest", "shorter shortest"),
+    ("faster fastest", "slower slowest"),
+    ("richer richest", "poorer poorest"),
+]
+# Each form to (pair number, side).
+DIRECTION = {
+    form: (number, side)
+    for number, sides in enumerate(_DIRECTIONS)
+    for side, forms in enumerate(sides)
+    for form in forms.split()
+}
+
+
+@dataclass(frozen=True)
+class Word:
+    """A token of a clause, with its stem, whether it is negated, and its context."""
+
+    token: str
+    stem: str
+    polarity: str  # "negated" (not, never), "weak" (no, refused to...) or ""
+    context: frozenset[str]
+    window: tuple[str, ...]  # the tokens around it: a phrase copied from the article or not
+
+
+def read(clauses: Sequence[Sequence[str]]) -> list[Word]:
+    """Every content word of the clauses, with its polarity and context."""
+    words = []
+    for toks in clauses:
+        polarity = [""] * len(toks)
+        first = len(toks)  # the first negation of the clause
+        for i, token in enumerate(toks):
+            strong = token in _STRONG
+            if not (strong or token in _WEAK or stem(token) in _WEAK_VERBS):
+                continue
+            if i + 1 < len(toks) and toks[i + 1] in _NOT_NEGATING:
+                continue
+            for j in range(i + 1, min(i + 1 + _REACH, len(toks))):
+                if is_content(toks[j]) and toks[j] not in _PAST:
+                    # "no" negates a noun right after it ("no injuries"); further it is weak.
+                    sure = strong or (token == "no" and j == i + 1)
+                    polarity[j] = "negated" if sure else "weak"
+                    break
+            first = min(first, i)
+        # The rest of the clause may be in a negation's reach ("not fit enough to play"): it
+        # keeps a negation but makes no flip.
+        for j in range(first + 1, len(toks)):
+            polarity[j] = polarity[j] or "weak"
+        for i, token in enumerate(toks):
+            if is_content(token) or token in DIRECTION:
+                near = context(toks, i, i + 1) - {stem(token)}
+                window = tuple(toks[max(i - 3, 0) : i + 2])
+                words.append(Word(token, stem(token), polarity[i], frozenset(near), window))
+    return words
+
+
+def negation_flip(
+    sentence: Sequence[Word], passage: Sequence[Word], copied: Callable[[Sequence[str]], bool]
+) -> tuple[str, str]:
+    """A word negated in one text and plainly asserted in the other, said with the same
+    context, in a phrase of the sentence that is not copied from the article: (the word as
+    the sentence has it, "summary" or "article": which one negates it); ("", "") when none."""
+    for ours, theirs, negator in ((sentence, passage, "summary"), (passage, sentence, "article")):
+        by_stem: dict[str, list[Word]] = {}
+        for w in theirs:
+            by_stem.setdefault(w.stem, []).append(w)
+        for word in ours:
+            if word.polarity != "negated":
+                continue
+            same = by_stem.get(word.stem, [])
+            if not same or any(w.polarity for w in same):
+                continue
+            for other in same:
+                said = word if negator == "summary" else other
+                if other.context & word.context and not copied(said.window):
+                    return said.token, negator
+    return "", ""
+
+
+def direction_flip(
+    sentence: Sequence[Word], passage: Sequence[Word], copied: Callable[[Sequence[str]], bool]
+) -> tuple[str, str]:
+    """A direction word of the passage turned into its opposite in the sentence, said with
+    the same context, in a phrase not copied from the article: (the sentence's word, the
+    passage's word); ("", "") when none."""
+    ours = {DIRECTION[w.token] for w in sentence if w.token in DIRECTION}
+    theirs: dict[tuple[int, int], list[Word]] = {}
+    for w in passage:
+        if w.token in DIRECTION:
+            theirs.setdefault(DIRECTION[w.token], []).append(w)
+    for word in sentence:
+        if word.token not in DIRECTION or word.polarity or copied(word.window):
+            continue
+        pair, side = DIRECTION[word.token]
+        if (pair, 1 - side) in ours or (pair, side) in theirs:
+            continue
+        for other in theirs.get((pair, 1 - side), []):
+            if not other.polarity and word.context & other.context:
+                return word.token, other.token
+    return "", ""

@@ -1,0 +1,133 @@
+"""Numbers and dates: one amount written several ways is one claim; a number or date the
+article does not state is reported, with the article's own where it says something else."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_summgate.metrics import claims
+from pytest_summgate.metrics.numbers import NumberIndex, quantities
+
+ARTICLE = (
+    "The Riverside fair raised 2,000 dollars on Saturday for 40 new computers. "
+    "The library opened in 2019 and now lends 2,634 books a week. "
+    "Half of its visitors are children, and a dozen volunteers run the reading club. "
+    "The council spent 2,600,000 dollars on the building, and 4 in 10 residents have a card. "
+    "On Sunday the library hosted a chess day."
+)
+PASSAGE = "The Riverside fair raised 2,000 dollars on Saturday for 40 new computers."
+
+
+@pytest.fixture(scope="module")
+def source() -> claims.Source:
+    return claims.Source(ARTICLE)
+
+
+def reasons(sentence: str, source: claims.Source, passage: str = PASSAGE) -> list[str]:
+    return [f.text for f in claims.check(sentence, source, passage).findings]
+
+
+def values(sentence: str) -> list[float]:
+    return [q.value for q in quantities(sentence)]
+
+
+def test_quantities_in_digits_words_units_shares_and_percentages() -> None:
+    assert values("45 people died") == [45]
+    assert values("nine died, twenty-five were hurt") == [9, 25]
+    assert values("$ 2.6 million and 2,600,000 and £5m") == [2.6e6, 2.6e6, 5e6]
+    assert values("two hundred and fifty, one of them 84-year-old") == [250, 84]
+    assert values("up 45% or 45 per cent") == [45, 45]
+    assert values("4 in 10 voters, one in five") == [40, 20]
+    assert values("one of the players said") == []  # a lone "one" is a pronoun
+
+
+def test_years_and_seasons_are_dates() -> None:
+    assert [(q.text, q.kind) for q in quantities("in 2019, and in the 2010-11 season")] == [
+        ("2019", "year"),
+        ("2010", "year"),
+    ]
+    assert [q.kind for q in quantities("2,019 people")] == ["number"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The fair raised two thousand dollars for forty new computers.",
+        "The fair raised $2,000 for forty computers.",
+        "Fifty percent of the visitors are children.",  # half
+        "Twelve volunteers run the reading club.",  # a dozen
+        "The building cost 2.6 million dollars.",
+        "Forty percent of residents have a library card.",  # 4 in 10
+        "The library lends about 2,600 books a week.",  # rounded from 2,634
+    ],
+)
+def test_one_amount_written_another_way_is_the_same_claim(
+    source: claims.Source, sentence: str
+) -> None:
+    assert reasons(sentence, source, ARTICLE) == []
+    assert "forty" not in claims.check(sentence, source, ARTICLE).novel
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        (
+            "The fair raised 20,000 dollars for 40 new computers.",
+            "number 20,000 is not in the article (2,000 is)",
+        ),
+        (
+            "The fair raised 2,000 dollars for 45 computers.",
+            "number 45 is not in the article (40 is)",
+        ),
+        (
+            "The library lends about 2,900 books a week.",
+            "number 2,900 is not in the article (2,634 is)",
+        ),
+        ("Its 45 volunteers came.", "number 45 is not in the article"),  # no figure said alike
+        ("The building cost 2.6 billion dollars.", "number 2.6 billion is not in the article"),
+    ],
+)
+def test_a_number_the_article_does_not_state(
+    source: claims.Source, sentence: str, reason: str
+) -> None:
+    assert reasons(sentence, source, ARTICLE) == [reason]
+    checked = claims.check(sentence, source, ARTICLE)
+    assert checked.findings[0].decisive == ("number" in claims.DECISIVE_KINDS)
+    assert checked.unseen_numbers == 1
+
+
+def test_a_wrong_year_is_a_date_finding(source: claims.Source) -> None:
+    passage = "The library opened in 2019 and now lends 2,634 books a week."
+    assert reasons("The library opened in 2017.", source, passage) == [
+        "date 2017 is not in the article (2019 is)"
+    ]
+    assert reasons("The library opened in 2019.", source, passage) == []
+
+
+def test_a_weekday_not_in_the_article(source: claims.Source) -> None:
+    assert reasons("The fair raised 2,000 dollars on Friday.", source) == [
+        "date Friday is not in the article (Saturday is)"
+    ]
+
+
+def test_a_weekday_of_the_article_in_the_place_of_another(source: claims.Source) -> None:
+    # Sunday is in the article, but this claim happened on Saturday.
+    assert reasons("The Riverside fair raised 2,000 dollars on Sunday.", source) == [
+        "wrong date: the article says Saturday here, not Sunday"
+    ]
+    assert reasons("On Sunday the library hosted a chess day.", source) == []
+
+
+def test_a_month_name_that_is_a_word_is_no_date() -> None:
+    source = claims.Source("The council met in June. Members may march to the hall.")
+    assert reasons("Members may march to the hall in June.", source, ARTICLE) == []
+    assert reasons("The council met in March.", source, "The council met in June.") == [
+        "date March is not in the article (June is)"
+    ]
+
+
+def test_the_article_index_reads_ordinals_and_fractions() -> None:
+    index = NumberIndex("On the twenty-first, a third of the staff and a dozen guests.")
+    said = quantities("On the 21st, 33% of the staff and 12 guests came.")
+    assert all(index.has(q) for q in said)
+    assert not any(index.has(q) for q in quantities("On the 22nd, 11 guests came."))
