@@ -12,7 +12,8 @@ import pytest
 
 from pytest_summgate import score
 from pytest_summgate.errors import ModelUnavailable
-from pytest_summgate.metrics.nli import windows
+from pytest_summgate.metrics import Document
+from pytest_summgate.metrics.nli import NLIFaithfulnessScorer, windows
 from pytest_summgate.models import NLIModel, packaged_model_dir
 
 ARTICLE = (
@@ -141,3 +142,24 @@ def test_missing_nli_model_is_one_clear_error(pytester: pytest.Pytester) -> None
         ["*model unavailable: model path './no/such/model' does not exist*"]
     )
     assert "Traceback" not in result.stdout.str()
+
+
+def test_a_decisive_finding_is_reported_by_the_nli_backend(tiny_nli: Path) -> None:
+    summary = "A Ukrainian military helicopter was downed and 45 people died."
+    result = score(ARTICLE, summary, faithfulness_model=str(tiny_nli))
+    assert result.scores["faithfulness"] == 0.0  # whatever the random model says
+    sentence, reason = result.evidence["faithfulness"]
+    assert sentence == f'unsupported (decisive): "{summary}"'
+    assert reason.startswith("  number 45 is not in the article (nine is) [decisive]; ")
+    assert "best article window (entailment " in reason
+    metric = NLIFaithfulnessScorer(NLIModel(str(tiny_nli))).score(
+        [Document(ARTICLE, summary)], None
+    )[0]["faithfulness"]
+    assert metric.decisive == ("number 45 is not in the article (nine is)",)
+
+
+def test_a_faithful_sentence_has_no_decisive_finding_in_the_nli_backend(tiny_nli: Path) -> None:
+    summary = "A Ukrainian military helicopter was downed and nine people died."
+    result = score(ARTICLE, summary, faithfulness_model=str(tiny_nli))
+    assert result.scores["faithfulness"] != 0.0
+    assert result.evidence["faithfulness"][0].startswith("least entailed:")

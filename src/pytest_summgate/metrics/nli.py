@@ -5,15 +5,20 @@ each summary sentence is checked for entailment against windows of the article, 
 is the highest entailment probability over the windows, and the case's score is its weakest
 sentence's support. Articles longer than the model's input are split into overlapping windows
 of whole sentences that fit it.
+
+The claim checks of :mod:`.claims` run here too, against each sentence's best-entailed window:
+a sentence with a decisive finding (a number the article does not state, say) scores 0.0
+whatever the model says, and the evidence names the finding.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import text
-from . import Document, Metric
+from . import Document, Metric, claims
 
 if TYPE_CHECKING:
     from ..models import Embedder, NLIModel
@@ -83,23 +88,55 @@ class NLIFaithfulnessScorer:
             for window in wins
         ]
         probs = self.model.entailment(pairs).tolist()
+        sources: dict[str, claims.Source] = {}
         results = []
         at = 0
         for doc, wins in zip(docs, per_doc, strict=True):
             if not doc.summary_sentences or not wins:
                 results.append({"faithfulness": Metric(None, skipped="nothing to compare")})
                 continue
-            support = []
-            for _ in doc.summary_sentences:
+            if doc.article not in sources:  # summaries of one article share its reading
+                sources[doc.article] = claims.Source(doc.article)
+            source = sources[doc.article]
+            checked = []
+            for sentence in doc.summary_sentences:
                 row = probs[at : at + len(wins)]
                 at += len(wins)
                 best = max(range(len(wins)), key=row.__getitem__)
-                support.append((row[best], best))
-            weakest = min(range(len(support)), key=lambda i: support[i][0])
-            value, window = support[weakest]
-            evidence = (
-                f'least entailed: "{text.clip(doc.summary_sentences[weakest], 160)}"',
-                f'  best article window (entailment {value:.2f}): "{text.clip(wins[window], 90)}"',
-            )
-            results.append({"faithfulness": Metric(float(value), evidence)})
+                found = claims.check(sentence, source, wins[best])
+                checked.append(Entailed(sentence, row[best], wins[best], found.findings))
+            results.append({"faithfulness": _metric(checked)})
         return results
+
+
+@dataclass(frozen=True)
+class Entailed:
+    """One summary sentence: its best entailment, that window, and its claim findings."""
+
+    sentence: str
+    entailment: float
+    window: str
+    findings: tuple[claims.Finding, ...]
+
+    @property
+    def decisive(self) -> tuple[str, ...]:
+        return tuple(f.text for f in self.findings if f.decisive)
+
+    @property
+    def support(self) -> float:
+        """The entailment, or 0.0 with a decisive finding."""
+        return 0.0 if self.decisive else self.entailment
+
+
+def _metric(checked: list[Entailed]) -> Metric:
+    """The weakest sentence's support, with two evidence lines: the sentence, then its
+    findings (decisive ones first and marked) and its best article window."""
+    weakest = min(checked, key=lambda c: c.support)
+    findings = sorted(weakest.findings, key=lambda f: not f.decisive)
+    why = [f"{f.text} [decisive]" if f.decisive else f.text for f in findings[:2]]
+    clip = text.clip(weakest.window, 90)
+    why.append(f'best article window (entailment {weakest.entailment:.2f}): "{clip}"')
+    label = "unsupported (decisive)" if weakest.decisive else "least entailed"
+    evidence = (f'{label}: "{text.clip(weakest.sentence, 160)}"', "  " + "; ".join(why))
+    decisive = tuple(dict.fromkeys(d for c in checked for d in c.decisive))
+    return Metric(float(weakest.support), evidence, decisive=decisive)
