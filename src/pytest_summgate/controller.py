@@ -24,6 +24,10 @@ from .settings import Settings
 SUITE_NODEID = "summgate::suite-gates"
 
 
+def _cases(count: int) -> str:
+    return f"{count} case" if count == 1 else f"{count} cases"
+
+
 def is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
@@ -473,15 +477,12 @@ class RunController:
         if drops:
             cases_dropped = len({nodeid for nodeid, _ in drops})
             nodeid, worst = drops[0]
-            how = (
-                "failing"
-                if self.settings.case_regressions == "fail"
-                else "listed, not blocking"
-            )
+            how = "failing" if self.settings.case_regressions == "fail" else "listed, not blocking"
             lines.append(
-                f"drops against the baseline ({how}): {cases_dropped} cases; largest "
+                f"drops against the baseline ({how}): {_cases(cases_dropped)}; largest "
                 f"{self._display_nodeid(nodeid)} {worst['metric']} {worst['baseline']:.3f} -> "
-                f"{worst['now']:.3f} ({worst['delta']:+.3f})" + ("" if verbose else "; -v lists all")
+                f"{worst['now']:.3f} ({worst['delta']:+.3f})"
+                + ("" if verbose else "; -v lists all")
             )
             if verbose:
                 lines += [

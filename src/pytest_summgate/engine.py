@@ -66,8 +66,6 @@ class Engine:
         )
         # Scores by scorer and texts (the plugin sets the run's model cache; None: no caching).
         self.cache: ModelCache | None = None
-        # Set by the plugin when stored scores judge the run: built-in score bars then advise.
-        self.baseline_in_force = False
 
     def load_model(self) -> None:
         """Check the models can be had (raises ModelUnavailable with a one-line fix). The
@@ -83,8 +81,11 @@ class Engine:
         self.load_model()
         return score_documents(docs, self.scorers, self.embedder, self.cache)
 
-    def check(self, cases: Sequence[Case]) -> list[CaseResult]:
-        """Score cases that have their summaries (generated or joined before this)."""
+    def check(self, cases: Sequence[Case], baseline_in_force: bool = False) -> list[CaseResult]:
+        """Score cases that have their summaries (generated or joined before this).
+
+        ``baseline_in_force``: stored scores judge this run, so built-in score bars advise
+        (``gate.advisory``)."""
         docs = []
         for case in cases:
             if case.summary is None:
@@ -95,6 +96,6 @@ class Engine:
             skipped = {name: m.skipped for name, m in metrics.items() if m.value is None}
             scores = {name: m.value for name, m in metrics.items()}
             rules = self.settings.rules_for(case)
-            checks = evaluate(rules, scores, skipped, self.baseline_in_force)
+            checks = evaluate(rules, scores, skipped, baseline_in_force)
             results.append(CaseResult(case, metrics, tuple(checks)))
         return results

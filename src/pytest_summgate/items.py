@@ -189,8 +189,11 @@ class BatchScorer:
         if item.nodeid not in self._results:
             batch = self._batch(item)
             engine = self.config.stash[ENGINE_KEY]
+            contract = self.config.stash.get(CONTRACT_KEY, None)
+            settings = self.config.stash[SETTINGS_KEY]
+            in_force = settings.update_baseline or (contract is not None and contract.in_force)
             try:
-                scored = engine.check([case for _, case in batch])
+                scored = engine.check([case for _, case in batch], in_force)
             except Exception:
                 if len(batch) == 1:
                     raise
@@ -338,8 +341,7 @@ class CaseItem(pytest.Item):
         failing = result.failing()
         self.summgate_failing = failing
         self.summgate_failed = [check.rule.metric for check in result.failed]
-        if result.hard_evidence:
-            self.summgate_failed.append("decisive")
+        self.summgate_failed += [f"{metric} (decisive)" for metric in result.hard_evidence]
         if blocking:
             self.summgate_failed += [f"{r.metric} (regressed)" for r in regressed]
         failed = bool(self.summgate_failed)

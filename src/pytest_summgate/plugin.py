@@ -318,7 +318,6 @@ def pytest_configure(config: pytest.Config) -> None:
     from .metrics import default_scorers
 
     engine = Engine(settings, [*default_scorers(settings.faithfulness_model), *custom])
-    engine.baseline_in_force = contract.in_force or settings.update_baseline
     config.stash[ENGINE_KEY] = engine
     workerinput = getattr(config, "workerinput", None)
     workers = int(workerinput.get("workercount") or 1) if workerinput is not None else 1

@@ -175,8 +175,7 @@ class RunSummary:
                 values = self._values(metric)
                 # A case counts once per metric, whether it broke the rule or regressed.
                 failed = sum(
-                    any(m.removesuffix(" (regressed)") == metric for m in f)
-                    for f in self.failures.values()
+                    any(m.split(" (")[0] == metric for m in f) for f in self.failures.values()
                 )
                 rows.append(
                     (

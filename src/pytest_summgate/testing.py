@@ -7,6 +7,7 @@ tests use it; so can a model repo that tests its conftest hooks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -30,11 +31,16 @@ class LexicalScorer:
     """``faithfulness`` and ``coverage`` from word overlap instead of embeddings.
 
     A summary sentence's support is the share of its words found in the article; a highlight
-    is covered when at least half of its words are in the summary.
+    is covered when at least half of its words are in the summary. With ``decisive_numbers``
+    a number in digits that the article lacks is hard evidence (``Metric.decisive``), as in
+    the real claim checks.
     """
 
     names: tuple[str, ...] = ("faithfulness", "coverage")
     needs_model = False
+
+    def __init__(self, decisive_numbers: bool = False) -> None:
+        self.decisive_numbers = decisive_numbers
 
     def score(self, docs: Sequence[Document], embedder: Embedder | None) -> list[dict[str, Metric]]:
         results = []
@@ -43,7 +49,17 @@ class LexicalScorer:
             summary = {w.lower() for w in text.words(doc.summary)}
             support = [(_overlap(s, article), s) for s in doc.summary_sentences]
             value, weakest = min(support) if support else (0.0, "")
-            scored = {"faithfulness": Metric(value, (f'least supported: "{weakest}"',))}
+            invented = [
+                n
+                for n in re.findall(r"\d+", doc.summary)
+                if self.decisive_numbers and n not in re.findall(r"\d+", doc.article)
+            ]
+            decisive = tuple(f"number {n} is not in the article" for n in invented[:1])
+            scored = {
+                "faithfulness": Metric(
+                    value, (*decisive, f'least supported: "{weakest}"'), decisive=decisive
+                )
+            }
             if doc.highlights:
                 missed = [h for h in doc.highlights if _overlap(h, summary) < 0.5]
                 share = 1 - len(missed) / len(doc.highlights)
@@ -55,7 +71,9 @@ class LexicalScorer:
         return results
 
 
-def lexical_engine(settings: Settings, replacing: Engine | None = None) -> Engine:
+def lexical_engine(
+    settings: Settings, replacing: Engine | None = None, decisive_numbers: bool = False
+) -> Engine:
     """An Engine with the lexical stand-in scorers and the real ROUGE and length scorers.
 
     Given the engine it replaces, it keeps that engine's custom scorers (a conftest's or an
@@ -66,4 +84,5 @@ def lexical_engine(settings: Settings, replacing: Engine | None = None) -> Engin
         for scorer in (replacing.scorers if replacing is not None else [])
         if not type(scorer).__module__.startswith("pytest_summgate.")
     ]
-    return Engine(settings, scorers=[LexicalScorer(), RougeScorer(), LengthScorer(), *custom])
+    scorers = [LexicalScorer(decisive_numbers), RougeScorer(), LengthScorer(), *custom]
+    return Engine(settings, scorers=scorers)
