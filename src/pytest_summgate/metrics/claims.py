@@ -27,7 +27,6 @@ from .lexicon import (
     clauses,
     content_stems,
     content_words,
-    overlap,
     stem,
     tokens,
 )
@@ -100,6 +99,9 @@ def finding(kind: str, reason: str, sure: bool = True) -> Finding:
     return Finding(kind, reason, sure and kind in DECISIVE_KINDS)
 
 
+# Names, numbers and dates of one sentence or passage compared (a sentence of hundreds is
+# no prose; the bound keeps the checks linear in its length).
+_NAMES = 24
 # Endings of a people or a group (the Italians, the Chinese), which can stand for a name.
 _GROUPS = ("ans", "ese", "ish")
 
@@ -191,7 +193,7 @@ def check(sentence: str, source: Source, passage: str) -> Claims:
     if not toks or source.copied(toks):
         return Claims()
     passage_tokens = tokens(passage)
-    claim_overlap = overlap(toks, frozenset(stem(t) for t in passage_tokens))
+    claim_overlap = polarity.overlap(toks, passage_tokens)
     found, numbers_missing = _numbers(sentence, source, passage, claim_overlap)
     quoted = [
         q for q in find_quotes(sentence) if not supported(q.text, source.token_set, source.bigrams)
@@ -204,39 +206,48 @@ def check(sentence: str, source: Source, passage: str) -> Claims:
         )
         for q in quoted[:1]
     ]
-    variants: list[str] = []
+    spelled: dict[str, str] = {}
     names_missing = 0
-    swapped = False
     if is_mixed_case(sentence):
-        named, names_missing, variants = _names(sentence, source, passage, claim_overlap)
+        named, names_missing, spelled = _names(sentence, source, passage, claim_overlap)
         found += named
-        swapped = any(f.kind == "swap" for f in named)
-    ours = polarity.read(clauses(sentence))
-    theirs = polarity.read(clauses(passage))
-    word, negator = polarity.negation_flip(ours, theirs, source.copied)
-    if word and claim_overlap >= roles.SAME_CLAIM:
-        other = "article" if negator == "summary" else "summary"
-        found.append(
-            finding(
-                "negation",
-                f'negation flipped: the {negator} negates "{word}", the {other} does not',
-            )
-        )
-    said, theirs_said = polarity.direction_flip(ours, theirs, source.copied)
-    if said and claim_overlap >= roles.SAME_CLAIM:
-        reason = f'direction flipped: "{said}" where the article says "{theirs_said}"'
-        found.append(finding("direction", reason))
-    novel = [w for w in content_words(toks) if w not in NUMBER_WORDS and not source.has_word(w)]
+    flips = _polarity(sentence, source, passage) if claim_overlap >= roles.SAME_CLAIM else []
+    found += flips
+    novel = [
+        w
+        for w in content_words(toks)
+        if w not in NUMBER_WORDS and w not in spelled and not source.has_word(w)
+    ]
     return Claims(
         tuple(found),
-        tuple(variants),
+        tuple(
+            f"{a.capitalize()} read as the article's {b.capitalize()}" for a, b in spelled.items()
+        ),
         tuple(novel),
         numbers_missing,
         names_missing,
         len(quoted),
-        bool(word),
-        swapped,
+        any(f.kind == "negation" for f in flips),
+        any(f.kind == "swap" for f in found),
     )
+
+
+def _polarity(sentence: str, source: Source, passage: str) -> list[Finding]:
+    """A negation or a direction word flipped against the passage that supports the
+    sentence."""
+    found = []
+    ours = polarity.read(clauses(sentence))
+    theirs = polarity.read(clauses(passage))
+    word, negator = polarity.negation_flip(ours, theirs, source.copied)
+    if word:
+        other = "article" if negator == "summary" else "summary"
+        reason = f'negation flipped: the {negator} negates "{word}", the {other} does not'
+        found.append(finding("negation", reason))
+    said, theirs_said = polarity.direction_flip(ours, theirs, source.copied)
+    if said:
+        reason = f'direction flipped: "{said}" where the article says "{theirs_said}"'
+        found.append(finding("direction", reason))
+    return found
 
 
 def _number_items(quantities_: Sequence[Quantity]) -> list[roles.Item]:
@@ -254,6 +265,7 @@ def _numbers(
     ours = _number_items(qs) + [roles.Item(d.text, d.key, d.kind, d.span) for d in ds]
     theirs = _number_items(quantities(passage))
     theirs += [roles.Item(d.text, d.key, d.kind, d.span) for d in dates(passage, mixed)]
+    ours, theirs = ours[:_NAMES], theirs[:_NAMES]
     missing = {q.span for q in qs if not source.numbers.has(q)}
     missing |= {d.span for d in ds if d.key not in source.numbers.date_words}
 
@@ -263,9 +275,11 @@ def _numbers(
     lacking = [i for i in ours if not any(same(i, t) for t in theirs)]
     candidates = [t for t in theirs if not any(same(i, t) for i in ours)]
     slots = dict(roles.slot_swaps(sentence, lacking, passage, candidates, same, claim_overlap))
-    found = []
+    found: list[Finding] = []
     for item in ours:
         kind = "number" if item.sort == "number" else "date"
+        if len(found) == 2:  # two are shown, and the score counts two at most
+            break
         if item.span in missing:
             other = slots.get(item)
             hint = f" ({other.text} is)" if other else ""
@@ -281,27 +295,26 @@ def _numbers(
 
 def _names(
     sentence: str, source: Source, passage: str, claim_overlap: float
-) -> tuple[list[Finding], int, list[str]]:
+) -> tuple[list[Finding], int, dict[str, str]]:
     """Names the article never uses, quotations given to another speaker, names of the
     article in the place of another of the passage, swapped roles; with the count of the
-    first and the spelling variants read as the article's names."""
+    first and the words read as the article's names spelled another way (to its spelling)."""
     found: list[Finding] = []
-    variants: list[str] = []
+    variants: dict[str, str] = {}
     missing = 0
-    for name in find_names(sentence):
+    for name in find_names(sentence)[:_NAMES]:
         unknown, spelled = source.names.missing(name)
-        variants += [
-            f"{a.capitalize()} read as the article's {b.capitalize()}" for a, b in spelled.items()
-        ]
+        variants.update(spelled)
         if unknown:
             missing += 1
-            if missing <= 2:
-                found.append(finding("name", f"name {name.text} is not in the article"))
+            if missing > 2:  # two are shown, and the score counts two at most
+                break
+            found.append(finding("name", f"name {name.text} is not in the article"))
     # The article's own names (a sentence's first word too, when the article capitalizes it).
     capitalized = source.names.capitalized
     ours = [
         n
-        for n in find_names(sentence, initial=True)
+        for n in find_names(sentence, initial=True)[:_NAMES]
         if not source.names.missing(n)[0] and any(w in capitalized for w in n.words)
     ]
     speakers = set()
@@ -323,9 +336,13 @@ def _roles(
     roles swapped."""
     capitalized = source.names.capitalized
     sentence_tokens, passage_tokens = tokens(sentence), tokens(passage)
+    vocabulary = {
+        id(sentence_tokens): NameIndex(sentence, sentence_tokens),
+        id(passage_tokens): NameIndex(passage, passage_tokens),
+    }
 
     def present(name: Name, toks: Sequence[str]) -> bool:
-        return any(source.related(w, t) for w in name.words for t in toks if t[:1] == w[:1])
+        return any(vocabulary[id(toks)].known(w) for w in name.words)
 
     def same(a: roles.Item, b: roles.Item) -> bool:
         return any(source.related(x, y) for x in a.key.split() for y in b.key.split())
@@ -338,12 +355,12 @@ def _roles(
     # sentence lacks: neither a sentence's opening word, a modifier or a group's demonym.
     lacking = [
         item(n)
-        for n in find_names(sentence)
+        for n in find_names(sentence)[:_NAMES]
         if n in ours and standalone(sentence, n) and not present(n, passage_tokens)
     ]
     candidates = [
         item(n)
-        for n in find_names(passage)
+        for n in find_names(passage)[:_NAMES]
         if any(w in capitalized for w in n.words)
         and standalone(passage, n)
         and not n.words[-1].endswith(_GROUPS)
@@ -355,7 +372,7 @@ def _roles(
             sentence, lacking, passage, candidates, same, claim_overlap
         )
     ]
-    shared = [(n.text, n.words) for n in ours if present(n, passage_tokens)]
+    shared = [(n.text, n.words) for n in ours[:_NAMES] if present(n, passage_tokens)]
     swap = roles.swapped(sentence_tokens, passage_tokens, shared)
     if swap:
         a, b, verb = swap

@@ -118,9 +118,3 @@ def find(toks: Sequence[str], part: Sequence[str], start: int = 0) -> int:
         if toks[i] == first and list(toks[i : i + len(part)]) == list(part):
             return i
     return -1
-
-
-def overlap(toks: Sequence[str], other_stems: set[str] | frozenset[str]) -> float:
-    """The share of the content words of ``toks`` whose stem is in ``other_stems``."""
-    stems = content_stems(toks)
-    return sum(s in other_stems for s in stems) / len(stems) if stems else 0.0

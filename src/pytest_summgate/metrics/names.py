@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import islice
 
 from .. import text
 from .lexicon import STOPWORDS, stem, tokens, word_list
@@ -47,6 +48,12 @@ _PLACE_ENDINGS = frozenset(word_list("a e o y ia ain land istan s es ey"))
 # Between two words of one name there is only a space, a full stop (U.K.), an apostrophe or
 # a hyphen.
 _NAME_GAP = re.compile(r"[\s.'’-]*")
+# A run of more capitalized words than this is a title-case headline, not a name.
+_LONGEST_NAME = 6
+# Look-ups for the article's form of one word: enough for any real article, and a bound on
+# the work a sentence of thousands of made-up names can cause.
+_LOOKUPS = 64
+_VARIANTS = 400
 # A word (starting with a letter) that does not open a sentence: not after a full stop, an
 # opening bracket, or a closing quotation mark after a full stop.
 _INNER_WORD = re.compile(r"(?<![.!?(\s])(?<![.!?][\"'”’])\s+[\"'“‘(]*([^\W\d_]\w*)")
@@ -105,7 +112,7 @@ def find_names(sentence: str, initial: bool = False) -> list[Name]:
         ]
         while len(core) > 1 and sentence[core[0][0] : core[0][1]].lower() in TITLES:
             core.pop(0)
-        if not core or (opens and len(run) == 1 and not initial):
+        if not core or (opens and len(run) == 1 and not initial) or len(core) > _LONGEST_NAME:
             continue
         start, stop = core[0][0], core[-1][1]
         words = tuple(tokens(sentence[start:stop]))
@@ -190,6 +197,8 @@ class NameIndex:
         for token in self.tokens:
             if len(token) >= 4:
                 self.by_prefix[token[:4]].append(token)
+        self._known: dict[str, bool] = {}
+        self._variants: dict[str, str] = {}
 
     @cached_property
     def capitalized(self) -> frozenset[str]:
@@ -199,8 +208,16 @@ class NameIndex:
         return frozenset(w for n in find_names(self.article) for w in n.words)
 
     @cached_property
-    def sorted_capitalized(self) -> list[str]:
-        return sorted(self.capitalized)
+    def by_length(self) -> dict[int, list[str]]:
+        """The capitalized words by their length (a spelling variant is about as long)."""
+        found: dict[int, list[str]] = defaultdict(list)
+        for word in sorted(self.capitalized):
+            found[len(word)].append(word)
+        return found
+
+    @cached_property
+    def initials(self) -> frozenset[str]:
+        return frozenset(w[0] for w in self.capitalized)
 
     @cached_property
     def acronyms(self) -> frozenset[str]:
@@ -213,18 +230,23 @@ class NameIndex:
 
     def known(self, word: str) -> bool:
         """The article uses this name word: as is, inflected, or as a longer form or demonym."""
-        if word in self.tokens or stem(word) in self.stems:
-            return True
-        return len(word) >= 4 and any(same_family(word, t) for t in self.by_prefix[word[:4]])
+        if word not in self._known:
+            bucket = islice(self.by_prefix.get(word[:4], ()), _LOOKUPS)
+            self._known[word] = (
+                word in self.tokens
+                or stem(word) in self.stems
+                or (len(word) >= 4 and any(same_family(word, t) for t in bucket))
+            )
+        return self._known[word]
 
     def variant(self, word: str) -> str:
         """The article's spelling of this name word, when it writes it another way; or ''."""
-        if len(word) > 30:
-            return ""
-        for other in self.sorted_capitalized:
-            if spelling_variant(word, other):
-                return other
-        return ""
+        if word not in self._variants:
+            lengths = range(len(word) - 2, len(word) + 3)
+            near = (w for n in lengths for w in self.by_length.get(n, ()))
+            candidates = islice(near, _VARIANTS) if len(word) <= 30 else iter(())
+            self._variants[word] = next((w for w in candidates if spelling_variant(word, w)), "")
+        return self._variants[word]
 
     def missing(self, name: Name) -> tuple[list[str], dict[str, str]]:
         """The words of the name the article does not use in any form, and the words it
@@ -239,7 +261,7 @@ class NameIndex:
             if not word.isalpha() or len(set(word)) == 1:
                 continue  # "U17s", "XXXX": a code or a placeholder, not a name
             if len(word) == 1:  # an initial: the article has a name word with that letter
-                if not any(w.startswith(word) for w in self.capitalized):
+                if word not in self.initials:
                     unknown.append(word)
             elif not self.known(word):
                 other = self.variant(word)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 
 from .. import text
 from .lexicon import word_list
@@ -303,4 +304,5 @@ class NumberIndex:
         value, digits = quantity.value, significant(quantity)
         low = bisect.bisect_left(self.sorted_values, value / 1.1)
         high = bisect.bisect_right(self.sorted_values, value * 1.1)
-        return any(_rounds_to(a, value, digits) for a in self.sorted_values[low:high])
+        near = islice(self.sorted_values, low, min(high, low + 64))
+        return any(_rounds_to(a, value, digits) for a in near)

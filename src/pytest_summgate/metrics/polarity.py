@@ -30,6 +30,8 @@ _WEAK_VERBS = frozenset(
         """
     )
 )
+# Every negation word: not content, whatever the polarity of the clause.
+NEGATIONS = _STRONG | _WEAK
 # Not a negation: "not only", "not just", "no doubt", "no matter".
 _NOT_NEGATING = frozenset(word_list("only just doubt matter less more"))
 # Words a negation reaches past to the word it negates.
@@ -42,6 +44,7 @@ _PAST = frozenset(
     )
 )
 _REACH = 4
+_SAME = 8  # occurrences of one word compared (the bound keeps the checks linear)
 
 # Antonym pairs of direction and comparison words, as word forms.
 _DIRECTIONS = [
@@ -89,12 +92,20 @@ DIRECTION = {
 }
 
 
+def lemma(token: str) -> str:
+    """The word's stem; one key for every form of a direction word ("rose" is "rise")."""
+    if token in DIRECTION:
+        pair, side = DIRECTION[token]
+        return f"{pair}:{side}"
+    return stem(token)
+
+
 @dataclass(frozen=True)
 class Word:
     """A token of a clause, with its stem, whether it is negated, and its context."""
 
     token: str
-    stem: str
+    stem: str  # what the forms of one word share
     polarity: str  # "negated" (not, never), "weak" (no, refused to...) or ""
     context: frozenset[str]
     window: tuple[str, ...]  # the tokens around it: a phrase copied from the article or not
@@ -124,10 +135,10 @@ def read(clauses: Sequence[Sequence[str]]) -> list[Word]:
         for j in range(first + 1, len(toks)):
             polarity[j] = polarity[j] or "weak"
         for i, token in enumerate(toks):
-            if is_content(token) or token in DIRECTION:
-                near = context(toks, i, i + 1) - {stem(token)}
+            if (is_content(token) and token not in NEGATIONS) or token in DIRECTION:
+                near = context(toks, i, i + 1) - {stem(token)} - NEGATIONS
                 window = tuple(toks[max(i - 3, 0) : i + 2])
-                words.append(Word(token, stem(token), polarity[i], frozenset(near), window))
+                words.append(Word(token, lemma(token), polarity[i], frozenset(near), window))
     return words
 
 
@@ -147,7 +158,7 @@ def negation_flip(
             same = by_stem.get(word.stem, [])
             if not same or any(w.polarity for w in same):
                 continue
-            for other in same:
+            for other in same[:_SAME]:
                 said = word if negator == "summary" else other
                 if other.context & word.context and not copied(said.window):
                     return said.token, negator
@@ -171,7 +182,15 @@ def direction_flip(
         pair, side = DIRECTION[word.token]
         if (pair, 1 - side) in ours or (pair, side) in theirs:
             continue
-        for other in theirs.get((pair, 1 - side), []):
+        for other in theirs.get((pair, 1 - side), [])[:_SAME]:
             if not other.polarity and word.context & other.context:
                 return word.token, other.token
     return "", ""
+
+
+def overlap(sentence: Sequence[str], passage: Sequence[str]) -> float:
+    """The share of the sentence's content words (negations left out) that the passage has
+    in some form: how far the two make the same claim, whatever its polarity."""
+    ours = [lemma(t) for t in sentence if is_content(t) and t not in NEGATIONS]
+    theirs = {lemma(t) for t in passage}
+    return sum(w in theirs for w in ours) / len(ours) if ours else 0.0

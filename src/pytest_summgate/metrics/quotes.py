@@ -23,6 +23,7 @@ _QUOTE = re.compile(
     # Single quotes, and CNN/DM's tokenized "` ... '"; "'re" and "'s" open no quotation.
     rf"|(?<![\w'’`])['‘`](?!(?:s|re|ve|ll|d|m|t)\b)\s*([^\n]{{1,{_LONGEST}}}?)\s*['’](?![\w'’])"
 )
+_QUOTES = 4  # quotations of one sentence looked up in the article
 _MARKS = "\"'“”‘’`"
 # Verbs that attribute words to a speaker.
 SPEECH = frozenset(
@@ -119,7 +120,7 @@ def misattributed(
     has it (a pronoun there decides nothing); the sentence's speaker must be absent there.
     """
     found = []
-    for quote in find_quotes(sentence):
+    for quote in find_quotes(sentence)[:_QUOTES]:
         said_by = speaker(sentence, quote, names)
         words = tokens(quote.text)[:6]
         if said_by is None or len(words) < 2:

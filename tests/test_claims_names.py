@@ -1,0 +1,140 @@
+"""Names: a name the article never uses is reported; the article's names written another way
+(a title, a prefix, a demonym, a possessive, a surname, a transliteration) are not; a name of
+the article in another's place, and two roles swapped, are."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_summgate.metrics import claims
+from pytest_summgate.metrics.names import edit_distance, names, spelling_variant
+
+ARTICLE = (
+    "Mayor Helen Ortega opened the Riverside library on Saturday. Maria Lopez, the head "
+    "librarian, organised the book fair. Tom Baker, the caretaker, fixed the roof. "
+    "Activists supporting Moscow in the Lugansk district criticised the plan. "
+    "A delegation from Ukraine and the United States visited, with Colonel Muammar Gaddafi's "
+    "former translator. Chelsea beat Arsenal in the charity match. "
+    "The Tottenham striker is nominated for the town's sports award."
+)
+
+
+@pytest.fixture(scope="module")
+def source() -> claims.Source:
+    return claims.Source(ARTICLE)
+
+
+def reasons(sentence: str, source: claims.Source, passage: str = ARTICLE) -> list[str]:
+    return [f.text for f in claims.check(sentence, source, passage).findings]
+
+
+def test_names_are_runs_of_capitals_in_mixed_case_text() -> None:
+    assert names("Angela Merkel met NATO leaders in Brussels.") == [
+        "Angela Merkel",
+        "NATO",
+        "Brussels",
+    ]
+    assert names("Later, Mike asks Ann about the milk.") == ["Mike", "Ann"]
+    assert names("In Ukraine, U.K. activists met.") == ["Ukraine", "U.K"]
+    assert names("Merkel said so.") == []  # a sentence's first word is capitalized anyway
+    assert names("Merkel said so.", initial=True) == ["Merkel"]
+    assert claims.is_mixed_case('"Books are for everyone," Ortega said.')
+    assert not claims.is_mixed_case("paul merson 's dog bit players . but he said so .")
+
+
+def test_a_title_or_a_prefix_is_not_part_of_the_name() -> None:
+    assert names("Then Mayor Helen Ortega and Dr. Tom Baker spoke.") == [
+        "Helen Ortega",
+        "Tom Baker",
+    ]
+    assert names("The Pro-Moscow, Russian-backed and US-led groups met.") == [
+        "Moscow",
+        "Russian",
+        "US",
+    ]
+
+
+def test_a_name_not_in_the_article(source: claims.Source) -> None:
+    assert reasons("Angela Merkel opened the Riverside library.", source) == [
+        "name Angela Merkel is not in the article"
+    ]
+    assert reasons("The plan was criticised by Estonian activists.", source) == [
+        "name Estonian is not in the article"
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Then Mayor Helen Ortega opened the library.",  # the title is the article's too
+        "Then President Helen Ortega opened the library.",  # a title is not checked
+        "The Pro-Moscow activists criticised the plan.",
+        "The plan was criticised by activists in Luhansk.",  # a transliteration
+        "A delegation of Ukrainian officials visited.",  # the demonym of the article's place
+        "A delegation from the U.S. visited.",  # the initials of the United States
+        "The plan of Ortega was criticised.",  # a surname alone
+        "It was Helen Ortega's library.",  # a possessive
+        "The book fair of Ms Lopez was a success.",
+        "Colonel Qadhafi's former translator visited.",  # Gaddafi spelled another way
+    ],
+)
+def test_the_articles_names_written_another_way(source: claims.Source, sentence: str) -> None:
+    assert reasons(sentence, source) == []
+
+
+def test_a_spelling_variant_is_a_note_not_a_finding(source: claims.Source) -> None:
+    checked = claims.check("The plan was criticised by activists in Luhansk.", source, ARTICLE)
+    assert checked.variants == ("Luhansk read as the article's Lugansk",)
+    assert "luhansk" not in checked.novel
+
+
+def test_spelling_variants_need_a_close_spelling_for_their_length() -> None:
+    assert edit_distance("lugansk", "luhansk") == 1
+    assert edit_distance("gaddafi", "qadhafi") == 2
+    assert edit_distance("abcd", "abdc") == 1  # a transposition is one edit
+    assert spelling_variant("lugansk", "luhansk")
+    assert spelling_variant("gaddafi", "qadhafi")
+    assert not spelling_variant("baker", "baxter")
+    assert not spelling_variant("tom", "tim")  # short names must match exactly
+    assert not spelling_variant("harris", "morris")
+
+
+def test_names_are_not_checked_in_lowercase_text(source: claims.Source) -> None:
+    assert reasons("angela merkel opened the riverside library .", source) == []
+
+
+def test_another_name_of_the_article_in_the_place_of_the_passages(
+    source: claims.Source,
+) -> None:
+    passage = "Maria Lopez, the head librarian, organised the book fair."
+    assert reasons("Tom Baker, the head librarian, organised the book fair.", source, passage) == [
+        "wrong name: the article says Maria Lopez here, not Tom Baker"
+    ]
+    assert reasons("Lopez, the head librarian, organised the fair.", source, passage) == []
+
+
+def test_a_name_modifying_a_noun_is_no_slot(source: claims.Source) -> None:
+    # "The Tottenham striker" names the player's club, not someone in his place.
+    passage = "The Tottenham striker is nominated for the town's sports award."
+    sentence = "The striker Tom Baker is nominated for the town's sports award."
+    assert reasons(sentence, source, passage) == []
+
+
+def test_roles_swapped_around_one_verb(source: claims.Source) -> None:
+    passage = "Chelsea beat Arsenal in the charity match."
+    assert reasons("Arsenal beat Chelsea in the charity match.", source, passage) == [
+        "roles swapped: the article has Chelsea beat Arsenal"
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Chelsea beat Arsenal in the charity match.",
+        "Arsenal were beaten by Chelsea in the charity match.",  # a passive: the same claim
+        "Arsenal and Chelsea played in the charity match, which Chelsea won.",  # no one verb
+    ],
+)
+def test_two_names_in_the_other_order_are_no_swap(source: claims.Source, sentence: str) -> None:
+    passage = "Chelsea beat Arsenal in the charity match."
+    assert [f.kind for f in claims.check(sentence, source, passage).findings] == []

@@ -1,0 +1,101 @@
+"""Negation and direction against the supporting passage: a flip is reported on the word it
+is about; a negation kept in other words, or a phrase copied from the article, is not."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_summgate.metrics import claims
+from pytest_summgate.metrics.polarity import overlap
+from pytest_summgate.text import split_sentences
+
+ARTICLE = (
+    "The Riverside library will not charge late fees from March, the mayor said. "
+    "Tom Baker, the caretaker, did not attend the opening. "
+    "The council refused to pay for the new roof. "
+    "Visits rose by a third last year, and the library lent more books than ever. "
+    "The mayor had intended to stand for re-election. "
+    "The fire did not reach the reading room, but it damaged the roof."
+)
+
+
+@pytest.fixture(scope="module")
+def source() -> claims.Source:
+    return claims.Source(ARTICLE)
+
+
+def passage_of(sentence: str) -> str:
+    """The article sentence that makes most of the sentence's claim (the closest passage)."""
+    toks = claims.tokens(sentence)
+    return max(split_sentences(ARTICLE), key=lambda p: overlap(toks, claims.tokens(p)))
+
+
+def reasons(sentence: str, source: claims.Source) -> list[str]:
+    return [f.text for f in claims.check(sentence, source, passage_of(sentence)).findings]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        (
+            "The Riverside library will charge late fees from March.",
+            'negation flipped: the article negates "charge", the summary does not',
+        ),
+        (
+            "Tom Baker, the caretaker, attended the opening.",
+            'negation flipped: the article negates "attended", the summary does not',
+        ),
+        (
+            "Visits did not rise last year.",
+            'negation flipped: the summary negates "rise", the article does not',
+        ),
+        (
+            "The fire never damaged the roof.",
+            'negation flipped: the summary negates "damaged", the article does not',
+        ),
+    ],
+)
+def test_a_negation_inserted_or_removed_is_named_on_its_word(
+    source: claims.Source, sentence: str, reason: str
+) -> None:
+    assert reasons(sentence, source) == [reason]
+    finding = claims.check(sentence, source, passage_of(sentence)).findings[0]
+    assert finding.decisive == ("negation" in claims.DECISIVE_KINDS)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The Riverside library will not charge late fees, the mayor said.",
+        "Tom Baker, the caretaker, stayed away from the opening.",  # kept in other words
+        "Tom Baker, the caretaker, failed to attend the opening.",
+        "The council did not pay for the new roof.",  # "refused to pay"
+        "The mayor will not stand for re-election.",  # "had intended to": not an assertion
+        "Visits were not only up, the library lent more books than ever.",  # "not only"
+        "The fire did not reach the reading room, but it damaged the roof.",  # copied
+        "The fire damaged the roof but did not reach the reading room.",
+    ],
+)
+def test_a_negation_kept_is_no_flip(source: claims.Source, sentence: str) -> None:
+    assert reasons(sentence, source) == []
+
+
+def test_a_direction_word_turned_into_its_opposite(source: claims.Source) -> None:
+    assert reasons("Visits fell by a third last year.", source) == [
+        'direction flipped: "fell" where the article says "rose"'
+    ]
+    assert reasons("The library lent fewer books than ever.", source) == [
+        'direction flipped: "fewer" where the article says "more"'
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Visits increased by a third last year.",  # the same direction in other words
+        "Visits did not fall last year.",  # a negated opposite is no opposite
+        "Visits rose by a third last year.",
+    ],
+)
+def test_a_direction_kept_is_no_flip(source: claims.Source, sentence: str) -> None:
+    assert reasons(sentence, source) == []
