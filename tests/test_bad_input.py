@@ -337,6 +337,7 @@ TOPICS = ["road repairs", "school meals", "water pipes", "library hours", "bus r
           "park lighting", "tax records", "housing permits"]  # fmt: skip
 
 
+@pytest.mark.model
 def test_a_100000_word_article_is_read_to_its_end_in_bounded_time_and_memory(
     engine: Any, tmp_path: Path
 ) -> None:
@@ -398,6 +399,7 @@ OTHER_SCRIPTS = {
 }
 
 
+@pytest.mark.model
 def test_summaries_in_russian_chinese_and_arabic_score_no_silent_zero(
     engine: Any, tmp_path: Path
 ) -> None:

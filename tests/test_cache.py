@@ -112,6 +112,7 @@ def run_examples(tmp_path: Path, name: str, *args: str) -> dict[str, dict[str, f
     return report_scores(report)
 
 
+@pytest.mark.model
 def test_scores_are_the_same_with_the_cache_cold_warm_and_off(tmp_path: Path) -> None:
     cache = tmp_path / "models.sqlite"
     cold = run_examples(tmp_path, "cold", f"--summgate-cache={cache}")

@@ -64,12 +64,14 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Scores]:
     }  # fmt: skip
 
 
+@pytest.mark.model
 def test_the_examples_score_the_same_in_two_runs(examples: dict[str, Scores]) -> None:
     assert len(examples["cold"]) == 4
     assert all(scores for scores in examples["cold"].values())
     assert_same(examples["cold"], examples["warm"])
 
 
+@pytest.mark.model
 def test_the_examples_score_the_same_with_two_workers(examples: dict[str, Scores]) -> None:
     assert_same(examples["cold"], examples["n2"])
 

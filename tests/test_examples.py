@@ -16,6 +16,9 @@ import pytest
 
 from conftest import REPO
 
+# Every test here loads the real embedding model.
+pytestmark = pytest.mark.model
+
 EXAMPLES = REPO / "examples"
 SEED_ID = json.loads((EXAMPLES / "cnn_dm_chatgpt_row.jsonl").read_text())["id"]
 

@@ -17,6 +17,9 @@ from pytest_summgate.cases import Case, load
 from pytest_summgate.engine import CaseResult, Engine
 from pytest_summgate.settings import Settings
 
+# Every test here loads the real embedding model.
+pytestmark = pytest.mark.model
+
 
 @pytest.fixture(scope="module")
 def engine() -> Engine:

@@ -488,6 +488,7 @@ def drop_vectors(path: Path) -> int:
     return kept
 
 
+@pytest.mark.model
 def test_a_warm_run_of_the_examples_needs_no_model_and_reports_the_same_cases(
     tmp_path: Path,
 ) -> None:
