@@ -138,3 +138,29 @@ def test_roles_swapped_around_one_verb(source: claims.Source) -> None:
 def test_two_names_in_the_other_order_are_no_swap(source: claims.Source, sentence: str) -> None:
     passage = "Chelsea beat Arsenal in the charity match."
     assert [f.kind for f in claims.check(sentence, source, passage).findings] == []
+
+
+def test_codes_placeholders_and_acronyms_are_compared_as_written() -> None:
+    source = claims.Source(
+        "Client: It costs $XXX a month, said the agent of BestInsuranceXYZ in London. "
+        "Revenue rose in Q2, the United States office said."
+    )
+    unseen = [
+        ("It costs $XXXX a month, said the agent of BestInsuranceXYZ.", []),
+        ("It costs $YYY a month, said the agent of BestInsuranceXYZ.", ["YYY"]),
+        ("The agent of BestInsuranceABC called.", ["BestInsuranceABC"]),
+        ("Revenue rose in Q2, said the US office.", []),
+        ("Revenue rose in Q3, said the office.", ["Q3"]),
+        ("Revenue rose, the U.K. office said.", ["U.K"]),
+    ]
+    for sentence, names_ in unseen:
+        assert claims.unseen_names(sentence, source) == names_, sentence
+
+
+def test_an_acronym_the_article_does_not_spell_out_is_not_decisive() -> None:
+    source = claims.Source("Activists in London protested. The council met.")
+    sentence = "The protest of the U.K. activists went on."
+    found = claims.check(sentence, source, "Activists in London protested.")
+    assert [(f.text, f.decisive) for f in found.findings] == [
+        ("name U.K is not in the article", False)
+    ]

@@ -131,3 +131,17 @@ def test_the_article_index_reads_ordinals_and_fractions() -> None:
     said = quantities("On the 21st, 33% of the staff and 12 guests came.")
     assert all(index.has(q) for q in said)
     assert not any(index.has(q) for q in quantities("On the 22nd, 11 guests came."))
+
+
+def test_a_small_count_is_exact_and_an_ordinal_is_no_count() -> None:
+    source = claims.Source("The 11 volunteers met for the second time, and 4.9% came back.")
+    assert claims.unseen_numbers("The 10 volunteers met.", source) == ["10"]
+    assert claims.unseen_numbers("The 2 volunteers met.", source) == ["2"]
+    assert claims.unseen_numbers("They met for the 2nd time.", source) == []
+    assert claims.unseen_numbers("About 5% came back.", source) == []
+
+
+def test_the_number_of_a_code_is_the_articles() -> None:
+    source = claims.Source("The F1 season opens as the G20 meets.")
+    assert claims.unseen_numbers("The Formula 1 season opens.", source) == []
+    assert claims.unseen_numbers("The Formula 2 season opens.", source) == ["2"]

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from .. import text
 from . import polarity, roles
 from .lexicon import (
     STOPWORDS,
     bigrams,
-    clauses,
     content_stems,
     content_words,
     stem,
@@ -236,8 +235,8 @@ def _polarity(sentence: str, source: Source, passage: str) -> list[Finding]:
     """A negation or a direction word flipped against the passage that supports the
     sentence."""
     found = []
-    ours = polarity.read(clauses(sentence))
-    theirs = polarity.read(clauses(passage))
+    ours = polarity.read_text(sentence)
+    theirs = polarity.read_text(passage)
     word, negator = polarity.negation_flip(ours, theirs, source.copied)
     if word:
         other = "article" if negator == "summary" else "summary"
@@ -309,7 +308,11 @@ def _names(
             missing += 1
             if missing > 2:  # two are shown, and the score counts two at most
                 break
-            found.append(finding("name", f"name {name.text} is not in the article"))
+            # An acronym the article does not spell out is often its name abbreviated with
+            # world knowledge (U.K. for London's): reported, not decisive.
+            acronym = name.text.replace(".", "").isupper()
+            reason = f"name {name.text} is not in the article"
+            found.append(finding("name", reason, sure=not acronym))
     # The article's own names (a sentence's first word too, when the article capitalizes it).
     capitalized = source.names.capitalized
     ours = [
@@ -329,6 +332,11 @@ def _names(
     return found, missing, variants
 
 
+@lru_cache(maxsize=1024)  # an article's passages are read for each summary of it
+def _vocabulary(passage: str) -> NameIndex:
+    return NameIndex(passage, tokens(passage))
+
+
 def _roles(
     sentence: str, ours: Sequence[Name], source: Source, passage: str, claim_overlap: float
 ) -> list[Finding]:
@@ -337,8 +345,8 @@ def _roles(
     capitalized = source.names.capitalized
     sentence_tokens, passage_tokens = tokens(sentence), tokens(passage)
     vocabulary = {
-        id(sentence_tokens): NameIndex(sentence, sentence_tokens),
-        id(passage_tokens): NameIndex(passage, passage_tokens),
+        id(sentence_tokens): _vocabulary(sentence),
+        id(passage_tokens): _vocabulary(passage),
     }
 
     def present(name: Name, toks: Sequence[str]) -> bool:

@@ -50,22 +50,33 @@ CLAUSE_BREAK = re.compile(r"[,;:.!?()\[\]\"“”]|--|\s-\s")
 def tokens(sentence: str) -> list[str]:
     """Lowercase word tokens with clitics normalized: ``Merson 's`` and ``Merson's`` both
     give ``merson``; ``don't`` and ``do n't`` both give ``do not``."""
+    # An article's passages are read for each sentence of each of its summaries: once is
+    # enough. A whole article is read once anyway, and would crowd the cache out.
+    return list(_cached_tokens(sentence) if len(sentence) < 2000 else _tokens(sentence))
+
+
+def _tokens(sentence: str) -> tuple[str, ...]:
     result: list[str] = []
-    sentence = _SPACED_CLITIC.sub(
-        lambda m: "'" + (m.group(1) or m.group(2)), sentence.replace("’", "'")
-    )
-    sentence = _DETACHED_CLITIC.sub(r"\1", sentence)
+    sentence = sentence.replace("’", "'")
+    if "'" in sentence:
+        sentence = _SPACED_CLITIC.sub(lambda m: "'" + (m.group(1) or m.group(2)), sentence)
+        sentence = _DETACHED_CLITIC.sub(r"\1", sentence)
     for token in text.words(sentence):
         token = token.lower()
-        if token.endswith("n't"):
+        if "'" not in token:
+            result.append(token)
+        elif token.endswith("n't"):
             result.extend(t for t in (token[:-3], "not") if t)
-            continue
-        for clitic in _CLITICS:
-            if token.endswith(clitic) and len(token) > len(clitic):
-                token = token[: -len(clitic)]
-                break
-        result.append(token)
-    return result
+        else:
+            for clitic in _CLITICS:
+                if token.endswith(clitic) and len(token) > len(clitic):
+                    token = token[: -len(clitic)]
+                    break
+            result.append(token)
+    return tuple(result)
+
+
+_cached_tokens = lru_cache(maxsize=4096)(_tokens)
 
 
 def clauses(sentence: str) -> list[list[str]]:

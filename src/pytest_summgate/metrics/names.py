@@ -160,11 +160,12 @@ def edit_distance(a: str, b: str) -> int:
 
 def spelling_variant(a: str, b: str) -> bool:
     """Two spellings of one name: close in edit distance for their length (1 edit from 5
-    letters, 2 from 7, 3 from 11), never for names of 4 letters or less."""
+    letters, 2 from 7), never for names of 4 letters or less; never 3 edits apart
+    (``BestInsuranceABC`` is not ``BestInsuranceXYZ``)."""
     shortest = min(len(a), len(b))
     if shortest < 5 or abs(len(a) - len(b)) > 2:
         return False
-    return edit_distance(a, b) <= (shortest + 1) // 4
+    return edit_distance(a, b) <= min((shortest + 1) // 4, 2)
 
 
 def same_family(a: str, b: str) -> bool:
@@ -252,16 +253,20 @@ class NameIndex:
         """The words of the name the article does not use in any form, and the words it
         spells another way (word to the article's spelling)."""
         words = list(name.words)
-        if all(len(w) == 1 for w in words) or (len(words) == 1 and name.text.isupper()):
+        if len(words) > 1 and all(len(w) == 1 for w in words):  # U.K., U.S.
             acronym = "".join(words)
-            if acronym in self.tokens or acronym in self.acronyms:
-                return [], {}
+            known = acronym in self.tokens or acronym in self.acronyms
+            return ([] if known else [acronym]), {}
+        if len(words) == 1 and name.text.isupper() and words[0] in self.acronyms:
+            return [], {}
         unknown, variants = [], {}
         for word in words:
-            if not word.isalpha() or len(set(word)) == 1:
-                continue  # "U17s", "XXXX": a code or a placeholder, not a name
             if len(word) == 1:  # an initial: the article has a name word with that letter
                 if word not in self.initials:
+                    unknown.append(word)
+            elif not word.isalpha() or _placeholder(word):
+                # A code ("Q3") or a placeholder ("XXXX", as long as the article's "XXX").
+                if _placeholder(word) not in self.placeholders and word not in self.tokens:
                     unknown.append(word)
             elif not self.known(word):
                 other = self.variant(word)
@@ -270,3 +275,12 @@ class NameIndex:
                 else:
                     unknown.append(word)
         return unknown, variants
+
+    @cached_property
+    def placeholders(self) -> frozenset[str]:
+        return frozenset(p for t in self.tokens if (p := _placeholder(t)))
+
+
+def _placeholder(word: str) -> str:
+    """``xxx`` for ``XXXX``: one letter repeated, as anonymized text writes a name; or ''."""
+    return word[0] * 3 if len(word) > 2 and len(set(word)) == 1 else ""

@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import islice
 
 from .. import text
@@ -87,6 +87,8 @@ _ORDINAL = re.compile(
     rf"\b(?:({'|'.join(_TENS)})[\s-]+)?({'|'.join(sorted(_ORDINALS, key=len, reverse=True))})\b",
     re.IGNORECASE,
 )
+_CODE = re.compile(r"\b[^\W\d_]+(\d{1,4})\b")
+_ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
 # A season or a span of years: "2010-11", "1939/45".
 _SEASON = re.compile(r"\b((?:18|19|20)\d\d)[-–/](\d\d)\b(?![-–/.,]\d)")
 _DATE = re.compile(r"\b(?:" + "|".join(sorted(DATE_WORDS)) + r")\b", re.IGNORECASE)
@@ -99,7 +101,8 @@ class Quantity:
 
     ``bare`` is the value without its scale word (2.6 for ``2.6 million``); ``also`` holds
     other ways to state the same amount (0.4 for 40%); ``parts`` are the two counts of a
-    share (4 and 10 for ``4 in 10``). ``kind`` is ``year`` for a year, else ``number``.
+    share (4 and 10 for ``4 in 10``). ``kind`` is ``year`` for a year, else ``number``;
+    ``ordinal`` marks ``21st``, which the article may spell (``twenty-first``).
     """
 
     text: str
@@ -110,6 +113,7 @@ class Quantity:
     also: tuple[float, ...] = ()
     parts: tuple[float, ...] = ()
     span: tuple[int, int] = (0, 0)
+    ordinal: bool = False  # "21st"
 
 
 def _number(raw: str) -> float:
@@ -149,6 +153,11 @@ def quantities(sentence: str) -> list[Quantity]:
     """Numbers in digits (``45``, ``2,600``, ``45%``, ``£5m``, ``84-year-old``), in words
     (``nine``, ``twenty-five``, ``three million``) and shares (``4 in 10``). A lone ``one``
     is a pronoun, not a count; a 4-digit whole number from 1800 to 2100 is a year."""
+    return list(_quantities(sentence))
+
+
+@lru_cache(maxsize=4096)  # an article's passages are read for each summary of it
+def _quantities(sentence: str) -> tuple[Quantity, ...]:
     found: list[Quantity] = []
     for match in _RATIO.finditer(sentence):
         a, b = _number(match.group(1)), _number(match.group(2))
@@ -180,7 +189,17 @@ def quantities(sentence: str) -> list[Quantity]:
         year = not unit and raw.isdigit() and len(raw) == 4 and _YEARS[0] <= bare <= _YEARS[1]
         kind = "year" if year else "number"
         found.append(
-            Quantity(match.group(0), bare * scale, bare, scale != 1.0, kind, also, (), match.span())
+            Quantity(
+                match.group(0),
+                bare * scale,
+                bare,
+                scale != 1.0,
+                kind,
+                also,
+                (),
+                match.span(),
+                _ORDINAL_SUFFIX.match(rest, match.end()) is not None,
+            )
         )
     for match in _SPELLED.finditer(rest):
         words = text.words(match.group(0).lower())
@@ -190,7 +209,7 @@ def quantities(sentence: str) -> list[Quantity]:
         value = _spelled_value(words)
         found.append(Quantity(match.group(0), value, value, False, span=match.span()))
     found.sort(key=lambda q: q.span)
-    return found
+    return tuple(found)
 
 
 def _fractions(article: str) -> list[float]:
@@ -267,15 +286,20 @@ class NumberIndex:
     article: str
     mixed_case: bool = True
     values: frozenset[float] = field(init=False)
+    ordinals: frozenset[float] = field(init=False)
 
     def __post_init__(self) -> None:
         found = quantities(self.article)
         values = [v for q in found for v in (q.value, q.bare, *q.also, *q.parts)]
         values += _fractions(self.article)
-        for match in _ORDINAL.finditer(self.article):  # "twenty-first" for a summary's "21st"
-            tens = _TENS.get((match.group(1) or "").lower(), 0)
-            values.append(float(tens + _ORDINALS[match.group(2).lower()]))
+        # The number of a code ("F1", "G20") for a summary that spells it out ("Formula 1").
+        values += [float(m.group(1)) for m in _CODE.finditer(self.article)]
         self.values = frozenset(values)
+        # "twenty-first" for a summary's "21st" (and only for an ordinal: "second" is no 2).
+        self.ordinals = frozenset(
+            float(_TENS.get((m.group(1) or "").lower(), 0) + _ORDINALS[m.group(2).lower()])
+            for m in _ORDINAL.finditer(self.article)
+        )
 
     @cached_property
     def lower(self) -> str:
@@ -296,13 +320,16 @@ class NumberIndex:
         )
         if any(v in self.values for v in candidates):
             return True
+        if quantity.ordinal and quantity.value in self.ordinals:
+            return True
         if quantity.parts and all(p in self.values for p in quantity.parts):
             return True
         if quantity.kind == "year":
             return False
-        # A rounded figure of the article's (2,600 for 2,634; 2.6 million for 2,634,000).
+        # A rounded figure of the article's: 2,600 for 2,634, 2.6 million for 2,634,000, 5%
+        # for 4.9%; not 10 for 11 (a small count is exact).
         value, digits = quantity.value, significant(quantity)
         low = bisect.bisect_left(self.sorted_values, value / 1.1)
         high = bisect.bisect_right(self.sorted_values, value * 1.1)
         near = islice(self.sorted_values, low, min(high, low + 64))
-        return any(_rounds_to(a, value, digits) for a in near)
+        return any(_rounds_to(a, value, digits) and (value >= 100 or a != int(a)) for a in near)

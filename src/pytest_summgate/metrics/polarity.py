@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from .lexicon import context, is_content, stem, word_list
+from .lexicon import clauses, context, is_content, stem, word_list
 
 # Negations that reverse the next content word ("will not charge", "never attended").
 _STRONG = frozenset(["not", "never", "cannot"])
@@ -109,6 +110,12 @@ class Word:
     polarity: str  # "negated" (not, never), "weak" (no, refused to...) or ""
     context: frozenset[str]
     window: tuple[str, ...]  # the tokens around it: a phrase copied from the article or not
+
+
+@lru_cache(maxsize=4096)  # an article's passages are read for each summary of it
+def read_text(passage: str) -> tuple[Word, ...]:
+    """Every content word of the text, with its polarity and context."""
+    return tuple(read(clauses(passage)))
 
 
 def read(clauses: Sequence[Sequence[str]]) -> list[Word]:
