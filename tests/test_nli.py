@@ -12,7 +12,7 @@ import pytest
 
 from pytest_summgate import score
 from pytest_summgate.errors import ModelUnavailable
-from pytest_summgate.metrics import Document
+from pytest_summgate.metrics import Document, Metric
 from pytest_summgate.metrics.nli import NLIFaithfulnessScorer, windows
 from pytest_summgate.models import NLIModel, packaged_model_dir
 
@@ -70,6 +70,7 @@ def test_windows_cut_a_sentence_longer_than_the_budget() -> None:
     assert "w99" in " ".join(result)
 
 
+@pytest.mark.model  # score() and --summgate load the embedding model too
 def test_score_uses_the_nli_model(tiny_nli: Path) -> None:
     result = score(
         ARTICLE,
@@ -82,6 +83,7 @@ def test_score_uses_the_nli_model(tiny_nli: Path) -> None:
     assert result.evidence["faithfulness"][0].startswith("least entailed:")
 
 
+@pytest.mark.model  # score() and --summgate load the embedding model too
 def test_long_article_is_split_into_windows_that_fit(tiny_nli: Path) -> None:
     model = NLIModel(str(tiny_nli))
     assert model.max_tokens == 128
@@ -101,6 +103,7 @@ def test_a_model_without_an_entailment_label_is_refused(
         model.entailment_index()
 
 
+@pytest.mark.model  # score() and --summgate load the embedding model too
 def test_option_switches_faithfulness_to_nli(pytester: pytest.Pytester, tiny_nli: Path) -> None:
     pytester.makefile(
         ".yaml",
@@ -126,6 +129,7 @@ def test_option_switches_faithfulness_to_nli(pytester: pytest.Pytester, tiny_nli
     assert "Traceback" not in result.stdout.str()
 
 
+@pytest.mark.model  # score() and --summgate load the embedding model too
 def test_missing_nli_model_is_one_clear_error(pytester: pytest.Pytester) -> None:
     pytester.makefile(
         ".yaml",
@@ -144,22 +148,27 @@ def test_missing_nli_model_is_one_clear_error(pytester: pytest.Pytester) -> None
     assert "Traceback" not in result.stdout.str()
 
 
+def nli_faithfulness(path: Path, summary: str) -> Metric:
+    """The NLI scorer alone (no embedding model: these tests need no ``model`` marker)."""
+    scorer = NLIFaithfulnessScorer(NLIModel(str(path)))
+    return scorer.score([Document(ARTICLE, summary)], None)[0]["faithfulness"]
+
+
 def test_a_decisive_finding_is_reported_by_the_nli_backend(tiny_nli: Path) -> None:
     summary = "A Ukrainian military helicopter was downed and 45 people died."
-    result = score(ARTICLE, summary, faithfulness_model=str(tiny_nli))
-    assert result.scores["faithfulness"] == 0.0  # whatever the random model says
-    sentence, reason = result.evidence["faithfulness"]
+    metric = nli_faithfulness(tiny_nli, summary)
+    assert metric.value == 0.0  # whatever the random model says
+    assert metric.decisive == ("number 45 is not in the article (nine is)",)
+    sentence, reason = metric.evidence
     assert sentence == f'unsupported (decisive): "{summary}"'
     assert reason.startswith("  number 45 is not in the article (nine is) [decisive]; ")
     assert "best article window (entailment " in reason
-    metric = NLIFaithfulnessScorer(NLIModel(str(tiny_nli))).score(
-        [Document(ARTICLE, summary)], None
-    )[0]["faithfulness"]
-    assert metric.decisive == ("number 45 is not in the article (nine is)",)
 
 
 def test_a_faithful_sentence_has_no_decisive_finding_in_the_nli_backend(tiny_nli: Path) -> None:
-    summary = "A Ukrainian military helicopter was downed and nine people died."
-    result = score(ARTICLE, summary, faithfulness_model=str(tiny_nli))
-    assert result.scores["faithfulness"] != 0.0
-    assert result.evidence["faithfulness"][0].startswith("least entailed:")
+    metric = nli_faithfulness(
+        tiny_nli, "A Ukrainian military helicopter was downed and nine people died."
+    )
+    assert metric.value != 0.0
+    assert metric.decisive == ()
+    assert metric.evidence[0].startswith("least entailed:")
