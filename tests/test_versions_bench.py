@@ -1,9 +1,9 @@
-"""bench/versions.py: the experts' label of a version pair and the gate's blocking maths, on
-small synthetic data (no model)."""
+"""bench/versions.py and bench/versions_maths.py: the experts' label of a version pair, the
+gate's blocking maths and the rule that picks the defaults, on small synthetic data (no
+model)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -15,36 +15,27 @@ import pytest
 from pytest_summgate import suite
 from pytest_summgate.metrics import Document, claims
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "versions.py"
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+sys.path.insert(0, str(BENCH))
 
-
-def _load() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_versions", BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their own module up
-    spec.loader.exec_module(module)
-    return module
-
-
-versions = _load()
+import versions  # noqa: E402
+import versions_maths as maths  # noqa: E402
 
 
 @pytest.mark.parametrize(
     ("deltas", "expected"),
     [
-        ([-0.5] * 20 + [-0.3] * 20, versions.WORSE),
-        ([-0.2] * 30, versions.WORSE),  # exactly the margin counts
-        ([0.0] * 40, versions.NOT_WORSE),
-        ([1.0, -1.0] * 20, versions.NOT_WORSE),
-        ([-1e-12] * 10, versions.NOT_WORSE),  # equal means that differ by rounding only
+        ([-0.5] * 20 + [-0.3] * 20, maths.WORSE),
+        ([-0.2] * 30, maths.WORSE),  # exactly the margin counts
+        ([0.0] * 40, maths.NOT_WORSE),
+        ([1.0, -1.0] * 20, maths.NOT_WORSE),
+        ([-1e-12] * 10, maths.NOT_WORSE),  # equal means that differ by rounding only
         ([-0.1] * 40, ""),  # lower, but by less than the margin
         ([-3.0, 2.6] * 20, ""),  # lower by the margin, but the interval reaches 0
     ],
 )
 def test_expert_label(deltas: list[float], expected: str) -> None:
-    assert versions.expert_label(deltas, margin=0.2) == expected
+    assert maths.expert_label(deltas, margin=0.2) == expected
 
 
 def test_gate_deltas_round_like_the_baseline_and_sort_like_node_ids() -> None:
@@ -54,38 +45,38 @@ def test_gate_deltas_round_like_the_baseline_and_sort_like_node_ids() -> None:
         "c": {"faithfulness": 0.1},
     }
     candidate = {"a": {"faithfulness": 0.8}, "b": {"faithfulness": 0.50001}, "d": {"x": 1.0}}
-    assert versions.gate_deltas(baseline, candidate, "faithfulness") == pytest.approx([-0.1, 0.0])
-    assert versions.gate_deltas(baseline, candidate, "faithfulness")[1] == 0.0
-    assert versions.gate_deltas(baseline, candidate, "coverage") == []
+    assert maths.gate_deltas(baseline, candidate, "faithfulness") == pytest.approx([-0.1, 0.0])
+    assert maths.gate_deltas(baseline, candidate, "faithfulness")[1] == 0.0
+    assert maths.gate_deltas(baseline, candidate, "coverage") == []
 
 
 def test_interval_high_is_the_gates_interval() -> None:
     deltas = list(np.random.default_rng(1).normal(-0.01, 0.05, 40))
-    highs = [versions.interval_high(deltas, c) for c in versions.CONFIDENCES]
-    for conf, high in zip(versions.CONFIDENCES, highs, strict=True):
+    highs = [maths.interval_high(deltas, c) for c in maths.CONFIDENCES]
+    for conf, high in zip(maths.CONFIDENCES, highs, strict=True):
         assert high == suite.bootstrap_mean(deltas, suite.DEFAULT_SEED, confidence=conf)[2]
     assert highs == sorted(highs)  # a higher confidence reaches higher
-    assert versions.interval_high([-0.5] * (suite.MIN_PAIRED_CASES - 1), 0.95) == float("inf")
+    assert maths.interval_high([-0.5] * (suite.MIN_PAIRED_CASES - 1), 0.95) == float("inf")
 
 
 def _pair(dataset: str, labels: dict[str, str], **deltas: list[float]) -> Any:
-    filled = {m: deltas.get(m, [0.0] * 10) for m in (*versions.GATE_METRICS, *versions.BASELINES)}
-    return versions.Pair(dataset, "A", "B", 10, labels, filled, 0)
+    filled = {m: deltas.get(m, [0.0] * 10) for m in (*maths.GATE_METRICS, *maths.BASELINES)}
+    return maths.Pair(dataset, "A", "B", 10, labels, filled, 0)
 
 
 def test_blocked_needs_the_whole_interval_below_the_drop() -> None:
-    worse = {"consistency": versions.WORSE}
-    blocks = versions.Blocks([_pair("x", worse, faithfulness=[-0.02] * 10)])
+    worse = {"consistency": maths.WORSE}
+    blocks = maths.Blocks([_pair("x", worse, faithfulness=[-0.02] * 10)])
     assert blocks.blocked(0.95, {"faithfulness": 0.01}).tolist() == [True]
     assert blocks.blocked(0.95, {"faithfulness": 0.02}).tolist() == [False]  # not below
     assert blocks.blocked(0.95, {"coverage": 0.0, "faithfulness": None}).tolist() == [False]
-    few = versions.Blocks([_pair("x", worse, faithfulness=[-0.5] * 4)])
+    few = maths.Blocks([_pair("x", worse, faithfulness=[-0.5] * 4)])
     assert few.blocked(0.95, {"faithfulness": 0.0}).tolist() == [False]
 
 
 def test_figures_and_the_selection_rule() -> None:
-    worse = {"consistency": versions.WORSE, "relevance": versions.NOT_WORSE}
-    good = {"consistency": versions.NOT_WORSE, "relevance": versions.NOT_WORSE}
+    worse = {"consistency": maths.WORSE, "relevance": maths.NOT_WORSE}
+    good = {"consistency": maths.NOT_WORSE, "relevance": maths.NOT_WORSE}
     pairs = [
         _pair("x", worse, faithfulness=[-0.1] * 10),
         _pair("x", worse, faithfulness=[-0.1] * 10, coverage=[-0.2] * 10),
@@ -93,41 +84,114 @@ def test_figures_and_the_selection_rule() -> None:
         _pair("y", good),
         _pair("y", {"consistency": ""}, faithfulness=[-0.5] * 10),  # ignored
     ]
-    blocks = versions.Blocks(pairs)
+    blocks = maths.Blocks(pairs)
     f = blocks.figures(blocks.blocked(0.95, {"faithfulness": 0.0}))
     assert (f["consistency"], f["good"], f["good_max"]) == (1.0, 0.5, 1.0)
     assert np.isnan(f["relevance"])  # no relevance-worse pair
-    best = next(s for s in versions.search(blocks) if versions.within(s))
+    best = maths.search(blocks).best()
+    assert best is not None
     # Every worse pair blocked and no good one: faithfulness alone suffices, at the widest
     # drop and the highest confidence that still block -0.1.
     assert best.figures["consistency"] == 1.0
     assert best.figures["good_max"] == 0.0
     assert best.confidence == 0.99
-    assert best.drops == {"faithfulness": 0.05, **dict.fromkeys(versions.GATE_METRICS[1:])}
+    assert best.drops == {"faithfulness": 0.05, **dict.fromkeys(maths.GATE_METRICS[1:])}
+
+
+GOOD = {"consistency": maths.NOT_WORSE}
+WORSE = {"consistency": maths.WORSE}
+
+
+def _rule_pairs() -> list[Any]:
+    """A small dataset of 10 not-worse pairs (coverage drops on one), a large one of 25 (rouge1
+    drops on 3) and another large one of 40; one worse pair that only coverage sees and one
+    that only rouge1 sees."""
+    drop = [-0.2] * 10
+    pairs = [_pair("small", GOOD, coverage=drop)] + [_pair("small", GOOD) for _ in range(9)]
+    pairs += [_pair("big", GOOD, rouge1=drop) for _ in range(3)]
+    pairs += [_pair("big", GOOD) for _ in range(22)]
+    pairs += [_pair("other", GOOD) for _ in range(40)]
+    return [*pairs, _pair("small", WORSE, coverage=drop), _pair("big", WORSE, rouge1=drop)]
+
+
+@pytest.fixture(scope="module")
+def rule_blocks() -> Any:
+    return maths.Blocks(_rule_pairs())
+
+
+def test_the_rule_allows_one_of_ten_on_a_small_dataset(rule_blocks: Any) -> None:
+    assert rule_blocks.large == ["big", "other"]
+    f = rule_blocks.setting(0.95, {"coverage": 0.01}).figures
+    assert f["good small"] == pytest.approx(0.1)
+    assert f["good"] == pytest.approx(1 / 75)
+    assert f["good_large_max"] == 0.0
+    assert maths.within(f)
+    assert not maths.within(f, "good_max", 0.05)  # the rule of every dataset would refuse it
+
+
+def test_the_rule_refuses_twelve_percent_on_a_large_dataset(rule_blocks: Any) -> None:
+    f = rule_blocks.setting(0.95, {"rouge1": 0.01}).figures
+    assert f["good big"] == pytest.approx(0.12)
+    assert f["good"] == pytest.approx(3 / 75)
+    assert maths.within(f, "good", maths.MAX_GOOD_BLOCKED)  # pooled alone would allow it
+    assert not maths.within(f)
+
+
+def test_the_search_picks_the_allowed_gate_and_agrees_with_blocks(rule_blocks: Any) -> None:
+    grid = maths.search(rule_blocks)
+    assert len(grid) == len(maths.CONFIDENCES) * ((len(maths.DROPS) + 1) ** 5 - 1)
+    best = grid.best()
+    assert best is not None
+    assert best.metrics == ("coverage",)  # rouge1 would block the other worse pair, but
+    assert best.figures["consistency"] == 0.5  # at 12% of the large dataset's good pairs
+    assert (best.drops["coverage"], best.confidence) == (0.05, 0.99)  # widest, surest
+    # The search's vectorized figures are those of the one setting, computed alone.
+    for i in (int(grid.order[0]), int(grid.order[-1]), 12345):
+        setting = grid.setting(i)
+        alone = rule_blocks.setting(setting.confidence, setting.drops).figures
+        assert setting.figures == pytest.approx(alone, nan_ok=True)
+    ranked = grid.ranked()
+    assert len(ranked) < len(grid)
+    assert all(maths.within(grid.setting(i).figures) for i in ranked[:50])
+
+
+@pytest.mark.parametrize(
+    ("blocked", "bound", "at_least", "expected"),
+    [
+        (1, 0.05, False, "1/10 = 10%: NOT met, 5.0 pts short"),
+        (0, 0.05, False, "0/10 = 0%: met, 5.0 pts to spare"),
+        (9, 0.85, True, "9/10 = 90%: met, 5.0 pts to spare"),
+        (8, 0.85, True, "8/10 = 80%: NOT met, 5.0 pts short"),
+    ],
+)
+def test_target_cell_says_met_and_by_how_much(
+    blocked: int, bound: float, at_least: bool, expected: str
+) -> None:
+    values = np.arange(10) < blocked
+    group = np.ones(10, dtype=bool)
+    assert versions.target_cell(values, group, bound, at_least) == expected
 
 
 def test_judged_counts_only_faithfulness_where_relevance_was_not_judged() -> None:
-    consistency_only = {"consistency": versions.NOT_WORSE}
-    both = {"consistency": versions.NOT_WORSE, "relevance": versions.NOT_WORSE}
+    consistency_only = {"consistency": maths.NOT_WORSE}
+    both = {"consistency": maths.NOT_WORSE, "relevance": maths.NOT_WORSE}
     pairs = [
         _pair("frank", consistency_only, coverage=[-0.2] * 10),
         _pair("summeval", both, coverage=[-0.2] * 10),
         _pair("summeval", both),
     ]
-    blocks = versions.Blocks(pairs)
+    blocks = maths.Blocks(pairs)
     f = blocks.setting(0.95, {"coverage": 0.01}).figures
     assert (f["good frank"], f["good summeval"], f["good_max"]) == (1.0, 0.5, 1.0)
     assert f["good_judged_max"] == 0.5  # the summeval block counts, the frank one does not
     f = blocks.setting(0.95, {"coverage": 0.01, "faithfulness": 0.0}).figures
     assert f["good_judged_max"] == 0.5
-    frank_faithfulness = versions.Blocks(
-        [_pair("frank", consistency_only, faithfulness=[-0.2] * 10)]
-    )
+    frank_faithfulness = maths.Blocks([_pair("frank", consistency_only, faithfulness=[-0.2] * 10)])
     assert frank_faithfulness.setting(0.95, {"faithfulness": 0.0}).figures["good_judged_max"] == 1.0
 
 
 def _row(system: str, doc: str, consistency: float, faithfulness: float, hard: bool) -> Any:
-    row = versions.Row(system, doc, Document("a", "s"), {"consistency": consistency})
+    row = maths.Row(system, doc, Document("a", "s"), {"consistency": consistency})
     row.scores = {"faithfulness": faithfulness}
     row.hard = hard
     return row
@@ -136,12 +200,12 @@ def _row(system: str, doc: str, consistency: float, faithfulness: float, hard: b
 def test_make_pairs_over_shared_articles() -> None:
     rows = [_row("new", f"d{i}", 3.0, 0.4, hard=i < 3) for i in range(7)]
     rows += [_row("old", f"d{i}", 5.0, 0.8, hard=i == 0) for i in range(8)]
-    new_old, old_new = sorted(versions.make_pairs("x", rows, 0.2), key=lambda p: p.baseline)
+    new_old, old_new = sorted(maths.make_pairs("x", rows, 0.2), key=lambda p: p.baseline)
     assert (old_new.baseline, old_new.candidate, old_new.cases) == ("old", "new", 7)
-    assert old_new.labels == {"consistency": versions.WORSE}
+    assert old_new.labels == {"consistency": maths.WORSE}
     assert old_new.deltas["faithfulness"] == pytest.approx([-0.4] * 7)
     assert (old_new.hard, old_new.hard_new) == (3, 2)  # d0 had hard evidence before
-    assert new_old.labels == {"consistency": versions.NOT_WORSE}
+    assert new_old.labels == {"consistency": maths.NOT_WORSE}
     assert new_old.good
     assert (new_old.hard, new_old.hard_new) == (1, 0)  # d0: the baseline had it too
 
