@@ -1,0 +1,426 @@
+"""The perturbation rules of bench/perturb.py on hand-written sentences (no model).
+
+Each unfaithful rule must make exactly its one error, each control must keep the meaning,
+a rule that cannot apply must return None, and the same row must give the same variant on
+every run.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+sys.path.insert(0, str(BENCH))
+
+import perturb  # noqa: E402
+import perturb_controls as controls  # noqa: E402
+import perturb_errors as errors  # noqa: E402
+from perturbations import (  # noqa: E402
+    NUMBER_WORDS,
+    Context,
+    Pool,
+    mentions,
+    numbers,
+    rng_for,
+    spelled_numbers,
+)
+
+from pytest_summgate import text  # noqa: E402
+
+ARTICLE = (
+    "On Sunday, Chelsea beat Arsenal 2-1 at Stamford Bridge. "
+    "Manager Jose Mourinho said the win was deserved. "
+    '"We played with great courage and we deserved the points," Mourinho said. '
+    "Arsenal manager Arsene Wenger said his team had not played well. "
+    '"It was a difficult afternoon for us, and we must improve," Wenger told reporters. '
+    "The club spent 45 million pounds on new players in 2014. "
+    "Mourinho, 52, arrived in London from Madrid two years ago. "
+    "Ticket prices rose 5% last season, according to the club. "
+    "Dr Sarah Jones, the club doctor, said three players were injured. "
+    "On Monday, Jones did not attend the meeting."
+)
+OTHER = (
+    "Floods hit the village of Upper Ambleford in Kentshire on Tuesday. "
+    '"The water came up so fast that nobody could save their furniture," Margaret Ellery said.'
+)
+INVENTED = "The water came up so fast that nobody could save their furniture"
+
+
+def context(article: str = ARTICLE) -> Context:
+    """The article's context, with a pool lent by one other article."""
+    pool = Pool()
+    other = Context(OTHER, text.split_sentences(OTHER), "other", pool)
+    pool.entities += [("other", e) for e in other.entities]
+    pool.quotes.append(("other", INVENTED))
+    return Context(article, text.split_sentences(article), "this", pool)
+
+
+def apply(
+    rule: perturb.Rule, sentence: str, ctx: Context | None = None, seed: int = 7
+) -> str | None:
+    """The rule's variant of the sentence, or None."""
+    variant = rule(sentence, ctx or context(), random.Random(seed))
+    return None if variant is None else variant.text
+
+
+def variants(rule: perturb.Rule, sentence: str, seeds: int = 30) -> set[str | None]:
+    """Every variant the rule writes of the sentence over some seeds."""
+    ctx = context()
+    return {apply(rule, sentence, ctx, seed) for seed in range(seeds)}
+
+
+def changed(old: str, new: str) -> tuple[str, str]:
+    """The differing middle of two strings (common prefix and suffix removed)."""
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    return old[start : len(old) - end], new[start : len(new) - end]
+
+
+def values(sentence: str) -> list[float]:
+    found = [n.value for n in numbers(sentence)] + [v for _, _, v in spelled_numbers(sentence)]
+    return sorted(float(v) for v in found)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def test_numbers_read_digits_scales_percent_and_currency() -> None:
+    found = {n.text: n.value for n in numbers("He paid $ 2.6 million, 45% more, for 2,600 cars.")}
+    assert found == {"$ 2.6 million": 2.6e6, "45%": 45.0, "2,600": 2600.0}
+    years = [n.is_year for n in numbers("In 2014 they sold 2014 units for £5m.")]
+    assert years == [True, True, False]
+    assert [v for _, _, v in spelled_numbers("Forty-two of the twenty people")] == [42, 20]
+
+
+def test_entities_group_a_name_and_its_surname_and_type_them() -> None:
+    entities = context().entities
+    kinds = {e.longest: e.kind for e in entities}
+    assert kinds["Jose Mourinho"] == "person"  # full name, surname alone, speaks
+    assert kinds["Arsene Wenger"] == "person"
+    assert kinds["Sarah Jones"] == "person"  # a title
+    assert kinds["London"] == "place"  # "in London"
+    assert "Manager Jose Mourinho" not in kinds  # "manager" is a word of the article
+    assert [set(e.names) for e in entities if "Mourinho" in e.names] == [
+        {"Mourinho", "Jose Mourinho"}
+    ]
+    # "Arsenal" and "Arsene" share a Porter stem, not a word: two entities.
+    assert not [e for e in entities if {"arsenal", "arsene"} <= e.tokens]
+
+
+def test_a_month_that_is_a_surname_stays_in_the_name() -> None:
+    found = [m.text for m in mentions("Yesterday Theresa May met the King on 4 May.")]
+    assert found == ["Yesterday Theresa May", "King"]
+
+
+def test_name_rules_skip_a_sentence_that_lowercases_the_names() -> None:
+    # Only the first word keeps its capital: "Jose" alone is not the whole name.
+    sentence = "Jose mourinho said the win was deserved."
+    for rule in (errors.same_article_entity, errors.outside_name, controls.rewrite_name):
+        assert apply(rule, sentence) is None
+    assert apply(errors.same_article_entity, "Jose Mourinho said the win was deserved.")
+
+
+def test_name_rules_do_not_apply_to_lowercased_text() -> None:
+    ctx = context(ARTICLE.lower())
+    assert ctx.entities == []
+    sentence = "mourinho said the win was deserved."
+    for rule in (errors.same_article_entity, errors.outside_name, controls.rewrite_name):
+        assert apply(rule, sentence, ctx) is None
+
+
+# --- unfaithful rules ---------------------------------------------------------------------
+
+
+def test_number_changes_one_value_to_one_the_article_does_not_state() -> None:
+    ctx = context()
+    sentence = "The club spent 45 million pounds on new players in 2014."
+    for seed in range(10):
+        variant = apply(errors.change_number, sentence, ctx, seed)
+        assert variant is not None
+        _, new = changed(sentence, variant)
+        assert re.fullmatch(r"\d+", new), new
+        after = [v for v in values(variant) if v != 2014]
+        assert len(after) == 1
+        assert after[0] not in ctx.values  # a new value, not one of the article's
+        assert "2014" in variant  # a year is a date, not a count
+
+
+def test_number_changes_a_spelled_number_to_another_word() -> None:
+    for variant in variants(errors.change_number, "Three players were injured."):
+        assert variant is not None
+        word = variant.split()[0]
+        assert word != "Three"
+        assert word[0].isupper()
+        assert word.lower() in NUMBER_WORDS
+
+
+def test_number_needs_a_count() -> None:
+    assert apply(errors.change_number, "Mourinho said the win was deserved.") is None
+    assert apply(errors.change_number, "They met in 2014.") is None
+    assert apply(errors.change_number, "They met on 4 May.") is None  # a date
+
+
+def test_date_changes_a_weekday_to_one_the_article_does_not_name() -> None:
+    for variant in variants(errors.change_date, "Jones missed the meeting on Monday."):
+        assert variant is not None
+        assert variant.startswith("Jones missed the meeting on ")
+        # Not Monday, nor Sunday, which the article names.
+        assert variant.split()[-1] in (
+            "Tuesday.",
+            "Wednesday.",
+            "Thursday.",
+            "Friday.",
+            "Saturday.",
+        )
+
+
+def test_date_shifts_a_year_or_a_day_and_leaves_a_surname_alone() -> None:
+    for variant in variants(errors.change_date, "The club spent heavily in 2014."):
+        assert variant is not None
+        year = int(re.findall(r"\d{4}", variant)[0])
+        assert 0 < abs(year - 2014) <= 5
+    for variant in variants(errors.change_date, "They met on 4 May."):
+        assert variant is not None
+        assert re.fullmatch(r"They met on (\d+) May\.", variant)
+        assert variant != "They met on 4 May."
+    assert apply(errors.change_date, "Theresa May said the talks went well.") is None
+
+
+def test_entity_puts_another_person_of_the_article_never_a_form_of_the_same() -> None:
+    sentence = "Mourinho said the win was deserved."
+    found = variants(errors.same_article_entity, sentence)
+    # A surname for a surname, a person for a person; never "Jose" or another Mourinho.
+    assert found == {"Wenger said the win was deserved.", "Jones said the win was deserved."}
+
+
+def test_entity_puts_a_place_for_a_place() -> None:
+    found = variants(errors.same_article_entity, "Mourinho was seen in London.", seeds=40)
+    assert found == {
+        "Mourinho was seen in Stamford Bridge.",
+        "Mourinho was seen in Madrid.",
+        "Wenger was seen in London.",
+        "Jones was seen in London.",
+    }
+
+
+def test_entity_needs_a_second_entity_of_the_kind() -> None:
+    article = "Mourinho said the win was deserved. Later Jose Mourinho left the ground."
+    assert apply(errors.same_article_entity, "Mourinho left.", context(article)) is None
+
+
+def test_outside_name_comes_from_another_article_and_is_unknown_here() -> None:
+    ctx = context()
+    for seed in range(10):
+        variant = errors.outside_name("Mourinho was seen in London.", ctx, random.Random(seed))
+        if variant is None:
+            continue  # no name of the same kind in the pool
+        new = variant.detail.split(" -> ")[1]
+        assert new in OTHER
+        assert not any(w.lower() in ctx.words for w in new.split())
+
+
+def test_negation_is_removed_or_inserted_once() -> None:
+    assert apply(errors.flip_negation, "Jones did not attend.") == "Jones did attend."
+    assert apply(errors.flip_negation, "Jones did n't attend .") == "Jones did attend ."
+    assert apply(errors.flip_negation, "They can't win.") == "They can win."
+    inserted = apply(errors.flip_negation, "Three players were injured on Sunday.")
+    assert inserted == "Three players were not injured on Sunday."
+    assert apply(errors.flip_negation, "Chelsea beat Arsenal on Sunday.") is None
+    # "has" with an object is not an auxiliary: "has not two children" is not English.
+    assert apply(errors.flip_negation, "Wenger has two children.") is None
+
+
+def test_swap_exchanges_the_two_sides_of_one_verb() -> None:
+    assert apply(errors.swap_roles, "Chelsea beat Arsenal.") == "Arsenal beat Chelsea."
+    nouns = apply(errors.swap_roles, "The police arrested the man on Sunday.")
+    assert nouns == "The man arrested the police on Sunday."
+
+
+def test_swap_leaves_symmetric_verbs_and_appositions_alone() -> None:
+    assert apply(errors.swap_roles, "Mourinho met Wenger on Sunday.") is None
+    assert apply(errors.swap_roles, "Arsenal manager Arsene Wenger spoke.") is None
+    assert apply(errors.swap_roles, "The police were told about the man.") is None
+    # The object is "Wenger's assistant", not Wenger: swapping the names says something else.
+    assert apply(errors.swap_roles, "Mourinho told Wenger's assistant to leave.") is None
+
+
+def test_invented_quote_replaces_the_words_and_keeps_the_attribution() -> None:
+    sentence = '"We played with great courage and we deserved the points," Mourinho said.'
+    assert apply(errors.invent_quote, sentence) == f'"{INVENTED}," Mourinho said.'
+    # Scare quotes with no speech verb are not a quotation to invent.
+    assert apply(errors.invent_quote, 'It was "a difficult afternoon for us" indeed.') is None
+
+
+def test_misattributed_quote_goes_to_another_speaker_of_the_article() -> None:
+    sentence = '"It was a difficult afternoon for us, and we must improve," Wenger told reporters.'
+    for variant in variants(errors.misattribute, sentence):
+        assert variant is not None
+        assert changed(sentence, variant)[0] == "Wenger"
+        assert changed(sentence, variant)[1] in ("Mourinho", "Jones")
+    # A quotation the article does not have cannot be misattributed.
+    assert apply(errors.misattribute, '"We will win the league," Wenger told reporters.') is None
+
+
+def test_direction_flips_one_word_and_its_article() -> None:
+    rose = apply(errors.flip_direction, "Ticket prices rose 5% last season.")
+    assert rose == "Ticket prices fell 5% last season."
+    decrease = apply(errors.flip_direction, "The club reported a decrease in sales.")
+    assert decrease == "The club reported an increase in sales."
+    assert apply(errors.flip_direction, "Mourinho fell ill on Sunday.") is None
+    assert apply(errors.flip_direction, "They set up a fund.") is None
+    assert apply(errors.flip_direction, "Fans stood inside and outside the ground.") is None
+
+
+# --- controls -----------------------------------------------------------------------------
+
+
+def test_reorder_moves_a_clause_and_keeps_every_word() -> None:
+    moved = apply(controls.reorder, "After the match, the manager praised his players.")
+    assert moved == "The manager praised his players after the match."
+    trailing = apply(controls.reorder, "The club sold the stadium last week.")
+    assert trailing == "Last week, the club sold the stadium."
+    according = apply(controls.reorder, "Ticket prices rose by a fifth, according to the club.")
+    assert according == "According to the club, ticket prices rose by a fifth."
+    names = apply(controls.reorder, "New Zealand's bank raised its rates on Wednesday.")
+    assert names == "On Wednesday, New Zealand's bank raised its rates."
+    # A second verb could take the moved phrase: not reordered.
+    assert apply(controls.reorder, "After the match, he said they had lost.") is None
+    assert apply(controls.reorder, "He failed to stop her fleeing last year.") is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "written"),
+    [
+        ("They sold 40 tickets.", "They sold forty tickets."),
+        ("Forty people came.", "40 people came."),
+        ("Prices rose by 40%.", "Prices rose by 40 per cent."),
+        ("The club spent £5m on players.", "The club spent £5 million on players."),
+        ("It cost 2,600,000 dollars.", "It cost 2.6 million dollars."),
+    ],
+)
+def test_number_format_keeps_the_value(sentence: str, written: str) -> None:
+    assert apply(controls.rewrite_number, sentence) == written
+    assert values(written) == values(sentence)
+
+
+def test_number_format_writes_a_share_in_tens_and_leaves_names_alone() -> None:
+    found = variants(controls.rewrite_number, "Some 40% of fans agreed.")
+    assert found == {"Some 40 per cent of fans agreed.", "Some 4 in 10 fans agreed."}
+    assert apply(controls.rewrite_number, "He took the 6 train.") is None  # a line's name
+    assert apply(controls.rewrite_number, "The tower is 53m tall.") is None  # metres?
+    assert apply(controls.rewrite_number, "Tickets go on sale on April 19.") is None  # a date
+
+
+def test_name_variant_writes_the_same_person_another_way() -> None:
+    found = variants(controls.rewrite_name, "Dr Sarah Jones said three players were hurt.")
+    names = {v.split(" said")[0] for v in found if v is not None}
+    assert {"Dr Jones", "Sarah Jones"} <= names  # surname alone, title dropped
+    spellings = names - {"Dr Jones", "Sarah Jones"}
+    assert spellings  # one letter of the surname, as transliterations differ
+    assert all(re.fullmatch(r"Dr Sarah J\w{3,5}", s) for s in spellings), spellings
+    added = variants(controls.rewrite_name, "Jones said three players were hurt.")
+    assert "Dr Jones said three players were hurt." in added  # the article's own title
+
+
+def test_name_variant_needs_a_known_person() -> None:
+    assert apply(controls.rewrite_name, "The club sold the stadium.") is None
+    assert apply(controls.rewrite_name, "Fans in London cheered.") is None  # a place
+
+
+def test_adjectival_forms_keep_the_place() -> None:
+    ctx = context("Troops from Russia reached the border. A firm based in London won the contract.")
+    assert (
+        apply(controls.adjectival, "Russia's army is large.", ctx) == "The Russian army is large."
+    )
+    based = apply(controls.adjectival, "A London-based firm said it had won.", ctx)
+    assert based == "A firm based in London said it had won."
+    # "London-based property firm": the word after the compound may not be its noun.
+    assert apply(controls.adjectival, "A London-based property firm won.", ctx) is None
+    assert apply(controls.adjectival, "The army is large.", ctx) is None
+    # "Islamist" names no person or place of the article: no "insurgency led by Islamist".
+    assert apply(controls.adjectival, "They fought an Islamist-led insurgency.", ctx) is None
+
+
+def test_quote_short_keeps_a_verbatim_first_part() -> None:
+    sentence = '"It was a difficult afternoon for us, and we must improve," Wenger told reporters.'
+    short = apply(controls.shorten_quote, sentence)
+    assert short == '"It was a difficult afternoon for us," Wenger told reporters.'
+    # No clause break inside: cutting would change what it says.
+    assert apply(controls.shorten_quote, '"There is no magic bullet here at all," he said.') is None
+
+
+def test_negation_paraphrase_keeps_the_polarity() -> None:
+    attend = apply(controls.paraphrase_negation, "Jones did not attend the meeting.")
+    assert attend == "Jones stayed away from the meeting."
+    assert apply(controls.paraphrase_negation, "He was not aware of it.") == "He was unaware of it."
+    refused = apply(controls.paraphrase_negation, "The club refused to comment.")
+    assert refused == "The club would not comment."
+    assert apply(controls.paraphrase_negation, "The club has refused to comment.") is None
+
+
+def test_unchanged_is_the_sentence() -> None:
+    assert apply(controls.unchanged, "Chelsea beat Arsenal.") == "Chelsea beat Arsenal."
+
+
+# --- determinism and the benchmark loop -----------------------------------------------------
+
+
+def test_rng_for_gives_the_same_draws_for_the_same_key() -> None:
+    first = [rng_for("row:number").random() for _ in range(3)]
+    assert first == [rng_for("row:number").random() for _ in range(3)]
+    assert rng_for("row:number").random() != rng_for("row:date").random()
+
+
+def split_data() -> perturb.SplitData:
+    data = perturb.SplitData()
+    for doc, article in (("d:1", ARTICLE), ("d:2", OTHER)):
+        data.articles[doc] = article
+        for i, s in enumerate(text.split_sentences(article)):
+            if perturb.usable(s):
+                data.sources.append(perturb.Source(f"{doc}/a{i}", "d", "dev", doc, "article", s))
+    return data
+
+
+def test_generate_gives_the_same_cases_on_every_run() -> None:
+    first = perturb.generate(split_data(), per_type=5)
+    assert first == perturb.generate(split_data(), per_type=5)
+    types = {c.type for c in first}
+    assert {"number", "date", "negation", "swap", "direction", "unchanged"} <= types
+    for case in first:
+        assert case.faithful == (case.type in perturb.CONTROLS)
+        assert (case.summary == case.original) == (case.type == "unchanged")
+        assert text.split_sentences(case.summary) == [case.summary]
+
+
+def test_generate_caps_each_type() -> None:
+    counts: dict[str, int] = {}
+    for case in perturb.generate(split_data(), per_type=1):
+        counts[case.type] = counts.get(case.type, 0) + 1
+    assert counts
+    assert set(counts.values()) == {1}
+
+
+def test_usable_skips_headings_and_fragments() -> None:
+    assert perturb.usable("Chelsea beat Arsenal 2-1 at Stamford Bridge on Sunday.")
+    assert not perturb.usable("Man Utd Beat Chelsea In The Cup Final At Wembley On Sunday.")
+    assert not perturb.usable('It was great," said Cook, who made 105 runs in the match.')
+    assert not perturb.usable("Short one.")
+
+
+def test_missing_benchmarks_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert perturb.main(["--benchmarks", str(tmp_path / "nowhere")]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "nowhere" in err
