@@ -44,6 +44,9 @@ def gate(gate: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytes
     conftest = LEXICAL_CONFTEST.replace("stash[ENGINE_KEY]\n", "stash[ENGINE_KEY], True\n")
     assert conftest != LEXICAL_CONFTEST
     gate.makeconftest(conftest)
+    # These cases have no highlights, so the built-in gates (coverage and ROUGE) have
+    # nothing to judge: a team gating on faithfulness says so.
+    gate.makeini("[pytest]\nsummgate_suite = max_mean_drop_faithfulness=0.01\n")
     return gate
 
 

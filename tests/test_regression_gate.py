@@ -48,9 +48,18 @@ def gate(gate: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytes
     for name in ("CI", "BUILD_NUMBER", "GITHUB_ACTIONS", "PYTEST_XDIST_WORKER"):
         monkeypatch.delenv(name, raising=False)
     # This file tests the per-case rule (tolerances, directions, the remedy), which fails a
-    # case only when asked to; test_decision.py tests the default, where drops are listed.
-    addopts = os.environ.get("PYTEST_ADDOPTS", "")
-    monkeypatch.setenv("PYTEST_ADDOPTS", f"{addopts} --summgate-case-regressions=fail")
+    # case only when asked to, and the paired faithfulness gate, which is off by default
+    # (these cases have no highlights for the default gates); test_decision.py tests the
+    # defaults.
+    addopts = " ".join(
+        [
+            os.environ.get("PYTEST_ADDOPTS", ""),
+            "--summgate-case-regressions=fail",
+            "--summgate-suite=max_mean_drop_faithfulness=0.01",
+            "--summgate-suite=confidence=0.95",
+        ]
+    )
+    monkeypatch.setenv("PYTEST_ADDOPTS", addopts)
     return gate
 
 

@@ -166,6 +166,8 @@ def test_baseline_and_suite_gates_in_the_report_and_the_job_summary(
         "report.json",
         "--summgate-suite",
         "pass_rate=0.9",
+        "--summgate-suite",
+        "max_mean_drop_faithfulness=0.01",
         "--summgate-case-regressions=fail",
     )
     result.assert_outcomes(passed=2, failed=2)  # a regressed, and the suite gate
