@@ -56,7 +56,12 @@ def test_evidence_is_capped() -> None:
     metrics = {"faithfulness": Metric(0.1, tuple(f"line {i}" for i in range(10)))}
     block = report.failure_block([check("faithfulness", 0.5, 0.1)], metrics, "f.yaml:1")
     lines = block.splitlines()
-    assert lines[-8:] == [*(f"  line {i}" for i in range(6)), "  ... and 4 more", "  f.yaml:1"]
+    cut = "  ... and 4 more lines (-v shows all)"
+    assert lines[-8:] == [*(f"  line {i}" for i in range(6)), cut, "  f.yaml:1"]
+    verbose = report.failure_block(
+        [check("faithfulness", 0.5, 0.1)], metrics, "f.yaml:1", verbose=True
+    )
+    assert verbose.splitlines()[-11:] == [*(f"  line {i}" for i in range(10)), "  f.yaml:1"]
 
 
 def test_verdict_when_everything_passed() -> None:

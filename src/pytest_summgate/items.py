@@ -108,6 +108,7 @@ class CaseFailed(Exception):
         remedy: str,
         blocking: bool = True,
         note: str = "",
+        verbose: bool = False,
     ) -> None:
         super().__init__(result.case.id)
         self.result = result
@@ -115,6 +116,7 @@ class CaseFailed(Exception):
         self.remedy = remedy
         self.blocking = blocking  # whether the drops fail the case or are only listed
         self.note = note
+        self.verbose = verbose  # every evidence line (-v), not the first few
 
     def text(self) -> str:
         """The failure block the user reads."""
@@ -126,6 +128,7 @@ class CaseFailed(Exception):
             self.remedy,
             self.result.hard_evidence,
             self.blocking,
+            self.verbose,
         )
         return f"{block}\n  {self.note}" if self.note else block
 
@@ -352,9 +355,8 @@ class CaseItem(pytest.Item):
         elif known is not None:
             note = f"known failure: {known.reason}" if known.reason else "known failure"
         failure_type = KnownFailure if note else CaseFailed
-        failure = failure_type(
-            result, regressed, self.config.stash.get(REMEDY_KEY, ""), blocking, note
-        )
+        remedy = self.config.stash.get(REMEDY_KEY, "")
+        failure = failure_type(result, regressed, remedy, blocking, note)
         self.summgate_record = outputs.case_record(
             self.nodeid,
             case,
@@ -371,6 +373,7 @@ class CaseItem(pytest.Item):
             return
         if settings.update_baseline:
             pytest.xfail(note)
+        failure.verbose = self.config.get_verbosity() > 0  # the record keeps every line
         raise failure
 
     def _known(self, case: cases.Case, failing: list[str]) -> baseline.KnownFailure | None:

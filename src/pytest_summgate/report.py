@@ -112,6 +112,7 @@ def failure_block(
     remedy: str = "",
     hard_evidence: Mapping[str, Sequence[str]] = {},
     blocking: bool = True,
+    verbose: bool = False,
 ) -> str:
     """The text pytest shows for a failing case: verdict, checks, evidence, place, remedy.
 
@@ -131,9 +132,9 @@ def failure_block(
     failing += [*hard_evidence, *(r.metric for r in regressed)]
     for metric in dict.fromkeys(failing):
         evidence.extend(metrics[metric].evidence if metric in metrics else ())
-    if len(evidence) > MAX_EVIDENCE_LINES:
+    if len(evidence) > MAX_EVIDENCE_LINES and not verbose:
         hidden = len(evidence) - MAX_EVIDENCE_LINES
-        evidence = [*evidence[:MAX_EVIDENCE_LINES], f"... and {hidden} more"]
+        evidence = [*evidence[:MAX_EVIDENCE_LINES], f"... and {hidden} more lines (-v shows all)"]
     lines.extend(f"  {line}" for line in evidence)
     lines.append(f"  {location}")
     if regressed and blocking and remedy:

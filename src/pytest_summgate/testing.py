@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from . import text
 from .engine import Engine
-from .metrics import Document, Metric
+from .metrics import Document, Metric, Scorer
 from .metrics.coverage import RougeScorer
 from .metrics.length import LengthScorer
 from .settings import Settings
@@ -84,5 +84,6 @@ def lexical_engine(
         for scorer in (replacing.scorers if replacing is not None else [])
         if not type(scorer).__module__.startswith("pytest_summgate.")
     ]
-    scorers = [LexicalScorer(decisive_numbers), RougeScorer(), LengthScorer(), *custom]
+    scorers: list[Scorer] = [LexicalScorer(decisive_numbers), RougeScorer(), LengthScorer()]
+    scorers += custom
     return Engine(settings, scorers=scorers)
