@@ -74,6 +74,7 @@ def test_a_negation_inserted_or_removed_is_named_on_its_word(
         "Visits were not only up, the library lent more books than ever.",  # "not only"
         "The fire did not reach the reading room, but it damaged the roof.",  # copied
         "The fire damaged the roof but did not reach the reading room.",
+        "The council is unlikely to pay for the new roof.",  # "refused to pay"
     ],
 )
 def test_a_negation_kept_is_no_flip(source: claims.Source, sentence: str) -> None:
@@ -99,3 +100,11 @@ def test_a_direction_word_turned_into_its_opposite(source: claims.Source) -> Non
 )
 def test_a_direction_kept_is_no_flip(source: claims.Source, sentence: str) -> None:
     assert reasons(sentence, source) == []
+
+
+def test_not_likely_is_unlikely() -> None:
+    source = claims.Source("The council is unlikely to pay for the roof, the mayor said.")
+    sentence = "The council is not likely to pay for the roof."
+    assert claims.check(sentence, source, source.article).findings == ()
+    flipped = claims.check("The council will pay for the roof.", source, source.article)
+    assert [f.kind for f in flipped.findings] == []  # "unlikely" keeps it open: no flip

@@ -114,10 +114,11 @@ def bigrams(toks: Sequence[str]) -> set[tuple[str, str]]:
 
 
 def context(toks: Sequence[str], start: int, end: int, width: int = 3) -> set[str]:
-    """Stems of the content words within ``width`` tokens before ``start`` and after
-    ``end``: what a word or name of ``toks[start:end]`` is said with."""
-    around = [*toks[max(start - width, 0) : start], *toks[end : end + width]]
-    return {stem(t) for t in around if is_content(t)}
+    """Stems of the ``width`` nearest content words before ``start`` and after ``end`` (within
+    ten tokens): what a word or name of ``toks[start:end]`` is said with."""
+    before = [t for t in toks[max(start - 10, 0) : start] if is_content(t)][-width:]
+    after = [t for t in toks[end : end + 10] if is_content(t)][:width]
+    return {stem(t) for t in [*before, *after]}
 
 
 def find(toks: Sequence[str], part: Sequence[str], start: int = 0) -> int:

@@ -45,6 +45,7 @@ _ADJECTIVE_ENDINGS = frozenset(
     word_list("n an ian ean ese i is ish ic ite er ers ern erner erners ns ans ians eans ist ists")
 )
 _PLACE_ENDINGS = frozenset(word_list("a e o y ia ain land istan s es ey"))
+_OPENER = re.compile(r"[.!?][\"'”’)]*\s+$")
 # Between two words of one name there is only a space, a full stop (U.K.), an apostrophe or
 # a hyphen.
 _NAME_GAP = re.compile(r"[\s.'’-]*")
@@ -86,7 +87,7 @@ def find_names(sentence: str, initial: bool = False) -> list[Name]:
     hyphenated prefixes are dropped from the run.
     """
     runs: list[list[tuple[int, int]]] = []  # the (start, end) of each word of each run
-    openers: list[bool] = []  # whether each run starts with the sentence's first word
+    openers: list[bool] = []  # whether each run starts a sentence (its first word is capital)
     last = -2
     end = 0
     for position, word in enumerate(text.words(sentence)):
@@ -101,7 +102,9 @@ def find_names(sentence: str, initial: bool = False) -> list[Name]:
             runs[-1].append((start, end))
         else:
             runs.append([(start, end)])
-            openers.append(position == 0)
+            openers.append(
+                position == 0 or bool(_OPENER.search(sentence[max(start - 4, 0) : start]))
+            )
         last = position
     found = []
     for run, opens in zip(runs, openers, strict=True):
@@ -158,14 +161,35 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
+# Letters that transliterations write in more than one way: "kh" / "k" (Mikhail, Mikail),
+# "ou" / "u" (Yousouf, Yusuf), "ks" / "x", "ph" / "f", a final "y" / "i" (Dmitry, Dmitri).
+_TRANSLITERATIONS = (
+    ("kh", "k"), ("ph", "f"), ("ck", "k"), ("cks", "x"), ("ks", "x"), ("ou", "u"), ("dh", "d"),
+)  # fmt: skip
+_DOUBLED = re.compile(r"([a-z])\1+")
+
+
+def spelling_key(word: str) -> str:
+    """The word with the letters transliterations disagree on made one, and doubled letters
+    single (Hassan, Hasan; Gaddafi, Gadafi)."""
+    for old, new in _TRANSLITERATIONS:
+        word = word.replace(old, new)
+    if word.endswith("y"):
+        word = word[:-1] + "i"
+    return _DOUBLED.sub(r"\1", word)
+
+
 def spelling_variant(a: str, b: str) -> bool:
-    """Two spellings of one name: close in edit distance for their length (1 edit from 5
-    letters, 2 from 7), never for names of 4 letters or less; never 3 edits apart
-    (``BestInsuranceABC`` is not ``BestInsuranceXYZ``)."""
+    """Two spellings of one name: the same but for letters transliterations disagree on or
+    a doubled letter (``Hasan`` / ``Hassan``), or close in edit distance for their length (1
+    edit from 5 letters, 2 from 7; never 3: ``BestInsuranceABC`` is not
+    ``BestInsuranceXYZ``)."""
     shortest = min(len(a), len(b))
-    if shortest < 5 or abs(len(a) - len(b)) > 2:
+    if shortest < 3 or abs(len(a) - len(b)) > 2:
         return False
-    return edit_distance(a, b) <= min((shortest + 1) // 4, 2)
+    if spelling_key(a) == spelling_key(b):
+        return True
+    return shortest >= 5 and edit_distance(a, b) <= min((shortest + 1) // 4, 2)
 
 
 def same_family(a: str, b: str) -> bool:
@@ -203,10 +227,14 @@ class NameIndex:
 
     @cached_property
     def capitalized(self) -> frozenset[str]:
-        """Words the article writes as (part of) a name, away from a sentence's start."""
+        """Words the article writes as (part of) a name: away from a sentence's start, or
+        there but never in lowercase (``Chelsea`` opening a sentence; not ``Officials``)."""
         if not is_mixed_case(self.article):
             return frozenset(t for t in self.tokens if len(t) >= 4)
-        return frozenset(w for n in find_names(self.article) for w in n.words)
+        inner = {w for n in find_names(self.article) for w in n.words}
+        lowercase = {w for w in text.words(self.article) if w[0].islower()}
+        opening = {w for n in find_names(self.article, initial=True) for w in n.words}
+        return frozenset(inner | (opening - lowercase))
 
     @cached_property
     def by_length(self) -> dict[int, list[str]]:

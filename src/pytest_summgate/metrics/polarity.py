@@ -39,8 +39,7 @@ _NOT_NEGATING = frozenset(word_list("only just doubt matter less more"))
 _PAST = frozenset(
     word_list(
         """
-        longer yet even always necessarily ever really immediately directly fully entirely
-        quite exactly currently officially publicly actually been be being
+        longer yet even always ever quite been be being later again anymore
         """
     )
 )
@@ -126,12 +125,15 @@ def read(clauses: Sequence[Sequence[str]]) -> list[Word]:
         first = len(toks)  # the first negation of the clause
         for i, token in enumerate(toks):
             strong = token in _STRONG
-            if not (strong or token in _WEAK or stem(token) in _WEAK_VERBS):
+            # "unlikely to take", "unable to pay": a negation in a word.
+            prefixed = token.startswith("un") and len(token) > 5
+            if not (strong or prefixed or token in _WEAK or stem(token) in _WEAK_VERBS):
                 continue
             if i + 1 < len(toks) and toks[i + 1] in _NOT_NEGATING:
                 continue
             for j in range(i + 1, min(i + 1 + _REACH, len(toks))):
-                if is_content(toks[j]) and toks[j] not in _PAST:
+                # Past an adverb too: "not reportedly called" negates "called".
+                if is_content(toks[j]) and toks[j] not in _PAST and not toks[j].endswith("ly"):
                     # "no" negates a noun right after it ("no injuries"); further it is weak.
                     sure = strong or (token == "no" and j == i + 1)
                     polarity[j] = "negated" if sure else "weak"
