@@ -250,8 +250,13 @@ def demonym(place: str) -> str | None:
 
 # A capitalised run that does not open with a function word ("A London-based firm").
 _OPENING_WORDS = "|".join(sorted(w.capitalize() for w in FUNCTION_WORDS))
-_NAME = rf"(?!(?:{_OPENING_WORDS})\b)[A-Z][\w.]*(?: [A-Z][\w.]*)*"
+_NAME = rf"(?!(?:{_OPENING_WORDS})\b)[A-Z]\w*(?: [A-Z]\w*)?"  # one or two words
 _PREPOSITION = {"based": "in", "born": "in"}  # the others are "by": backed, led, owned...
+
+
+def _person_or_place(name: str, ctx: Context) -> bool:
+    """The whole name is a person or place of the article."""
+    return any(name in e.names and e.kind in ("person", "place") for e in ctx.entities)
 
 
 def adjectival(sentence: str, ctx: Context, rng: random.Random) -> Variant | None:
@@ -262,9 +267,13 @@ def adjectival(sentence: str, ctx: Context, rng: random.Random) -> Variant | Non
     by_demonym = {demonym(n): n for e in places.values() for n in e.names}
     options: list[tuple[int, int, str]] = []
     for m, entity in name_mentions(sentence, ctx):
-        owner = re.match(r" ?'s (?=[a-z])", sentence[m.end :])
+        # "Kenya's army", not "Kenya's only terrorist" or "India's largest bank".
+        owner = re.match(r" ?'s (?=[a-z])(?!only|own|first|\w+est\b)", sentence[m.end :])
         adjective = demonym(m.name) if len(m.tokens) == 1 else None
-        if entity.kind == "place" and owner and adjective:
+        known = adjective is not None and (
+            adjective in ctx.pool.capitalised or adjective in ctx.article
+        )
+        if entity.kind == "place" and owner and adjective and known:
             the = "The" if m.start == 0 else "the"
             options.append((m.start, m.end + owner.end(), f"{the} {adjective} "))
     parts = "based|born|backed|led|owned|funded|run"
@@ -272,14 +281,15 @@ def adjectival(sentence: str, ctx: Context, rng: random.Random) -> Variant | Non
         rf"\b(?P<x>{_NAME})-(?P<part>{parts}) (?P<noun>[a-z]+){_HEAD_ENDS}", sentence
     ):
         name = by_demonym.get(c["x"], c["x"])
-        known = next((e for e in ctx.entities if name in e.names), None)
-        if known is not None and known.kind != "modifier":  # "Islamist-led": no name
+        if _person_or_place(name, ctx):  # not "Islamist-led"
             where = _PREPOSITION.get(c["part"], "by")
             options.append((c.start(), c.end(), f"{c['noun']} {c['part']} {where} {name}"))
+    # "photographer based in Malmo, Sweden": the place goes on after a comma.
+    ends = _HEAD_ENDS.replace("[,.;:]", "[.;:]")
     for c in re.finditer(
-        rf"\b(?P<noun>[a-z]+) (?P<part>{parts}) (?:in|by) (?P<x>{_NAME}){_HEAD_ENDS}", sentence
+        rf"\b(?P<noun>[a-z]+) (?P<part>{parts}) (?:in|by) (?P<x>{_NAME}){ends}", sentence
     ):
-        if c["noun"] not in FUNCTION_WORDS:
+        if c["noun"] not in FUNCTION_WORDS and _person_or_place(c["x"], ctx):
             options.append((c.start(), c.end(), f"{c['x']}-{c['part']} {c['noun']}"))
     for c in re.finditer(
         rf"\b(?P<who>supporters|supporter|fans|loyalists) of (?P<x>{_NAME}){_HEAD_ENDS}", sentence

@@ -471,10 +471,13 @@ def bigram_share(text: str, bigrams: set[tuple[str, str]]) -> float:
 
 @dataclass
 class Pool:
-    """What the other articles of a split lend: their entities and their quotations."""
+    """What the other articles of a split lend: their entities, their quotations, and the
+    capitalised words they write (a demonym formed by rule is used only if one of them
+    writes it: ``Kenyan`` is a word, ``Shibuyan`` is not)."""
 
     entities: list[tuple[str, Entity]] = field(default_factory=list)  # (article key, entity)
     quotes: list[tuple[str, str]] = field(default_factory=list)  # (article key, quotation)
+    capitalised: set[str] = field(default_factory=set)
 
 
 @dataclass

@@ -46,7 +46,8 @@ ARTICLE = (
 )
 OTHER = (
     "Floods hit the village of Upper Ambleford in Kentshire on Tuesday. "
-    '"The water came up so fast that nobody could save their furniture," Margaret Ellery said.'
+    '"The water came up so fast that nobody could save their furniture," Margaret Ellery said. '
+    "A Russian crew helped."
 )
 INVENTED = "The water came up so fast that nobody could save their furniture"
 
@@ -57,6 +58,7 @@ def context(article: str = ARTICLE) -> Context:
     other = Context(OTHER, text.split_sentences(OTHER), "other", pool)
     pool.entities += [("other", e) for e in other.entities]
     pool.quotes.append(("other", INVENTED))
+    pool.capitalised.update(re.findall(r"\b[A-Z][a-z]+\b", OTHER))
     return Context(article, text.split_sentences(article), "this", pool)
 
 
@@ -346,6 +348,11 @@ def test_adjectival_forms_keep_the_place() -> None:
     # "London-based property firm": the word after the compound may not be its noun.
     assert apply(controls.adjectival, "A London-based property firm won.", ctx) is None
     assert apply(controls.adjectival, "The army is large.", ctx) is None
+    # Not "the Russian only border": a possessive before "only", "own", "-est" stays.
+    assert apply(controls.adjectival, "Russia's only army is large.", ctx) is None
+    # A demonym no article writes ("Londonian") is not made up; London has no rule anyway.
+    shibuya = context("Officials from Shibuya met. Shibuya's ward office opened.")
+    assert apply(controls.adjectival, "Shibuya's ward office opened.", shibuya) is None
     # "Islamist" names no person or place of the article: no "insurgency led by Islamist".
     assert apply(controls.adjectival, "They fought an Islamist-led insurgency.", ctx) is None
 
