@@ -24,6 +24,7 @@ from . import polarity, roles
 from .lexicon import (
     STOPWORDS,
     bigrams,
+    clauses,
     content_stems,
     content_words,
     stem,
@@ -212,6 +213,12 @@ def check(sentence: str, source: Source, passage: str) -> Claims:
         found += named
     flips = _polarity(sentence, source, passage) if claim_overlap >= roles.SAME_CLAIM else []
     found += flips
+    if claim_overlap >= roles.SAME_CLAIM and not any(f.kind == "swap" for f in found):
+        swap = roles.swapped_heads(clauses(sentence), clauses(passage))
+        if swap:
+            a, b, verb = swap
+            reason = f'roles swapped: the article has "{b}" before "{verb}" and "{a}" after it'
+            found.append(finding("swap", reason))
     novel = [
         w
         for w in content_words(toks)

@@ -48,7 +48,7 @@ _PLACE_ENDINGS = frozenset(word_list("a e o y ia ain land istan s es ey"))
 _OPENER = re.compile(r"[.!?][\"'”’)]*\s+$")
 # Between two words of one name there is only a space, a full stop (U.K.), an apostrophe or
 # a hyphen.
-_NAME_GAP = re.compile(r"[\s.'’-]*")
+_NAME_GAP = re.compile(r"[\s.-]*(?:['’][\s.-]*)?")
 # A run of more capitalized words than this is a title-case headline, not a name.
 _LONGEST_NAME = 6
 # Look-ups for the article's form of one word: enough for any real article, and a bound on

@@ -19,7 +19,7 @@ from .lexicon import clauses, context, is_content, stem, word_list
 _STRONG = frozenset(["not", "never", "cannot"])
 # Negations whose reach is unclear ("nobody was hurt", "without paying", "refused to pay"):
 # they keep a negation ("did not pay" / "refused to pay") but never make a flip on their own.
-_WEAK = frozenset(word_list("no nobody nothing none neither nor without"))
+_WEAK = frozenset(word_list("no nobody nothing none neither nor without unlikely unable unwilling"))
 # Likewise for what is only intended, expected or possible ("intended to stand", "would
 # attend"): not an assertion that the thing happened.
 _WEAK_VERBS = frozenset(
@@ -48,6 +48,13 @@ _SAME = 8  # occurrences of one word compared (the bound keeps the checks linear
 
 # Antonym pairs of direction and comparison words, as word forms.
 _DIRECTIONS = [
+    ("arrive arrives arrived arriving", "depart departs departed departing"),
+    (
+        "start starts started starting begin begins began begun beginning",
+        "end ends ended ending finish finishes finished finishing",
+    ),
+    ("east eastern", "west western"),
+    ("north northern", "south southern"),
     (
         "rise rises rising rose risen increase increases increased increasing grow grows "
         "grew grown growing climb climbs climbed climbing soar soared surge surged",
@@ -125,9 +132,7 @@ def read(clauses: Sequence[Sequence[str]]) -> list[Word]:
         first = len(toks)  # the first negation of the clause
         for i, token in enumerate(toks):
             strong = token in _STRONG
-            # "unlikely to take", "unable to pay": a negation in a word.
-            prefixed = token.startswith("un") and len(token) > 5
-            if not (strong or prefixed or token in _WEAK or stem(token) in _WEAK_VERBS):
+            if not (strong or token in _WEAK or stem(token) in _WEAK_VERBS):
                 continue
             if i + 1 < len(toks) and toks[i + 1] in _NOT_NEGATING:
                 continue

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .lexicon import find, is_content, stem, tokens
+from .lexicon import find, is_content, stem, tokens, word_list
 
 # Share of the sentence's content words that must be in the passage for the two to make the
 # same claim.
@@ -101,4 +101,75 @@ def swapped(
             shared = [t for t in theirs if is_content(t) and stem(t) in verbs]
             if shared and find(passage[a_there + len(a) :], b) < 0:
                 return a_text, b_text, shared[0]
+    return None
+
+
+_ARTICLES = frozenset(["a", "an", "the"])
+# Verbs whose subject and object can change places without changing the claim.
+_SYMMETRIC = frozenset(
+    stem(w)
+    for w in word_list(
+        """
+        meet met marry married face faced play played draw drew drawn tie tied fight fought
+        clash clashed battle battled date dated resemble resembled match matched join joined
+        """
+    )
+)
+
+
+def _head_before(toks: Sequence[str], i: int) -> int:
+    """The index of the last word of the noun phrase before ``toks[i]`` (an auxiliary or
+    two between), or -1."""
+    for j in range(i - 1, max(i - 4, -1), -1):
+        if is_content(toks[j]):
+            return j
+    return -1
+
+
+def _head_after(toks: Sequence[str], i: int) -> int:
+    """The index of the last word of the noun phrase after ``toks[i]`` (``the Belgian
+    starlet``: starlet), or -1."""
+    j = i + 1
+    while j < len(toks) and j < i + 4 and not is_content(toks[j]):
+        j += 1
+    if j >= len(toks) or not is_content(toks[j]):
+        return -1
+    while j + 1 < len(toks) and j < i + 6 and is_content(toks[j + 1]):
+        j += 1
+    return j
+
+
+def _roles_of(
+    clauses: Sequence[Sequence[str]],
+) -> dict[str, list[tuple[str, str, frozenset[str]]]]:
+    """For each verb-like content word: the heads before and after it, and the function
+    words between it and the one after (``by`` of a passive, ``in`` of "based in")."""
+    found: dict[str, list[tuple[str, str, frozenset[str]]]] = {}
+    for toks in clauses:
+        for i, token in enumerate(toks):
+            if not is_content(token) or stem(token) in _SYMMETRIC:
+                continue
+            before, after = _head_before(toks, i), _head_after(toks, i)
+            if before >= 0 and after >= 0:
+                between = frozenset(t for t in toks[i + 1 : after] if not is_content(t))
+                between -= _ARTICLES
+                roles = (stem(toks[before]), stem(toks[after]), between)
+                found.setdefault(stem(token), []).append(roles)
+    return found
+
+
+def swapped_heads(
+    sentence: Sequence[Sequence[str]], passage: Sequence[Sequence[str]]
+) -> tuple[str, str, str] | None:
+    """The heads of the noun phrases on the two sides of one verb, in swapped places (``the
+    winds carried the smoke`` / ``the smoke carried the winds``): (the sentence's first
+    head, its second, the verb), or None. A passive or a preposition in one text only
+    (``beaten by``, ``X-based Y`` / ``Y based in X``) is the same claim."""
+    theirs = _roles_of(passage)
+    words = {stem(t): t for toks in sentence for t in toks}
+    for verb, ours in _roles_of(sentence).items():
+        for a, b, between in ours[:4]:
+            for c, d, their_between in theirs.get(verb, [])[:4]:
+                if a != b and (a, b) == (d, c) and between == their_between:
+                    return words.get(a, a), words.get(b, b), words.get(verb, verb)
     return None
