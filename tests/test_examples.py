@@ -66,7 +66,8 @@ def test_each_failing_example_fails_for_its_documented_reason(examples_run: Run)
         for line in examples_run.lines
         if line.startswith("FAILED ")
     }
-    assert ": faithfulness " in verdicts["examples/news.yaml::off-topic-sentence"]
+    # An invented name is hard evidence; a weak sentence breaks the bar: faithfulness either way.
+    assert "faithfulness" in verdicts["examples/news.yaml::off-topic-sentence"]
     assert ": coverage " in verdicts["examples/news.yaml::misses-the-story"]
     seed_block = examples_run.text.split(f"case: {SEED_ID}")[1]
     assert "length 470 words > 150" in seed_block.splitlines()[1]
@@ -123,10 +124,14 @@ def test_the_model_repo_example_generates_and_gates(tmp_path: Path) -> None:
         check=False,
     )  # fmt: skip
     lines = done.stdout.splitlines()
-    assert done.returncode == pytest.ExitCode.TESTS_FAILED, done.stdout[-3000:]
-    assert sorted(line.split(" - ")[0] for line in lines if line.startswith("FAILED ")) == [
-        "FAILED cases/news.jsonl::siberia-smoke"
-    ]
+    # Green: its committed baseline records lead-3's one known failure, which fails the same
+    # way again (an expected failure, shown with -rA), and the model is unchanged.
+    assert done.returncode == pytest.ExitCode.OK, done.stdout[-3000:]
+    assert not any(line.startswith("FAILED ") for line in lines)
+    xfail = [line for line in lines if line.startswith("XFAIL ")]
+    assert len(xfail) == 1, lines
+    assert xfail[0].startswith("XFAIL cases/news.jsonl::siberia-smoke - known failure: missed")
     assert sum(line.startswith("PASSED ") for line in lines) == 3
-    assert any(line.startswith("1 of 5 checks failed: coverage 0.15 < 0.25") for line in lines)
+    assert "decision: passed" in lines
+    assert "known failures: 1 failed as recorded (xfail)" in lines
     assert "  pass_rate   0.75       >= 0.75   ok  (3 of 4 cases passed)" in lines

@@ -136,7 +136,7 @@ def test_the_seed_row_with_one_option(pytester: pytest.Pytester) -> None:
         [
             f"*_ case: {row_id} _*",
             # faithfulness is the scorer's call; the length rules fail it whatever it says.
-            "* of 5 checks failed: *length 470 words > 150, compression 0.9* > 0.50",
+            "*length 470 words > 150, compression 0.9* > 0.50",
             "  seed.jsonl:1",
         ]
     )
