@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 
-from . import baseline, cases, decision, outputs, suite
+from . import baseline, cases, decision, files, outputs, suite
 from .cases import InvalidCase
-from .errors import CaseFileError
-from .report import RunSummary, write_atomic
+from .errors import CaseFileError, quote
+from .files import write_atomic
+from .report import RunSummary
 from .settings import Settings
 
 SUITE_NODEID = "summgate::suite-gates"
@@ -224,18 +225,30 @@ class RunController:
                 self.problems.append(f"cannot write {self._display(path)}: {error.strerror}")
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if self._on_github():
-            summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-            if summary_file:
-                text = outputs.step_summary(
-                    list(self.records.values()),
-                    self.suite_checks,
-                    self._baseline_counts(),
-                    self.decision_record(),
-                )
-                with open(summary_file, "a", encoding="utf-8") as handle:
-                    handle.write(text + "\n")
+            self._write_step_summary()
         if any(c.failed for c in self.suite_checks) and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _write_step_summary(self) -> None:
+        """Append to GitHub's job summary. A summary file that cannot be written (a
+        directory, a missing directory, a full disk) is one warning: the annotations and
+        the rest of the run's output still come, and the exit code is the run's."""
+        summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+        if not summary_file:
+            return
+        text = outputs.step_summary(
+            list(self.records.values()),
+            self.suite_checks,
+            self._baseline_counts(),
+            self.decision_record(),
+        )
+        try:
+            files.append_text(Path(summary_file), text + "\n")
+        except OSError as error:
+            self.warnings.append(
+                f"the job summary was not written to GITHUB_STEP_SUMMARY "
+                f"({quote(summary_file, 200)}): {error.strerror or error}"
+            )
 
     def _on_github(self) -> bool:
         mode = self.settings.github
@@ -260,7 +273,12 @@ class RunController:
             "compared": statuses.count(baseline.COMPARED),
             "new": statuses.count(baseline.NEW),
             "changed": statuses.count(baseline.CHANGED),
-            "regressed": sum(bool(r.get("regressions")) for r in self.records.values()),
+            # Drops that failed their case (summgate_case_regressions = fail); listed ones
+            # are in the report's "drops".
+            "regressed": sum(
+                any(d.get("blocking") for d in r.get("regressions", []))
+                for r in self.records.values()
+            ),
         }
 
     def _json_report(self) -> dict[str, Any]:
@@ -331,19 +349,27 @@ class RunController:
             )
             for nodeid, scores in self.summary.scores.items()
         }
-        keep = None
-        if self.settings.prune_baseline:
+
+        def keep(found: baseline.Baseline | None) -> set[str] | None:
+            if not self.settings.prune_baseline:
+                return None
             ran = set(self.summary.scores) | set(self.summary.errors)
-            stored = self.stored.entries if self.stored is not None else {}
-            keep = ran | {nodeid for nodeid in stored if self._case_exists(nodeid)}
-        updated = baseline.merge(self.stored, measured, self.settings.model, keep)
-        baseline.write(self.baseline_path, updated)
-        old = set(self.stored.entries) if self.stored is not None else set()
+            stored = found.entries if found is not None else {}
+            return ran | {nodeid for nodeid in stored if self._case_exists(nodeid)}
+
+        # Merged into the file as it is when written, under a lock: another run may have
+        # written it since this one read it.
+        found, updated = baseline.update(self.baseline_path, measured, self.settings.model, keep)
+        old = set(found.entries) if found is not None else set()
         pruned = len(old - set(updated.entries))
+        since = set(found.entries) if found is not None else set()
+        since -= set(self.stored.entries) if self.stored is not None else set()
+        since -= set(measured)
         self.written = (
             f"baseline written: {self._display(self.baseline_path)} now holds "
             f"{len(updated.entries)} cases ({len(measured)} measured in this run"
             + (f", {pruned} pruned" if self.settings.prune_baseline else "")
+            + (f", {len(since)} written by another run meanwhile" if since else "")
             + ")"
         )
 
@@ -359,7 +385,8 @@ class RunController:
     def _case_exists(self, nodeid: str) -> bool:
         """Whether a stored case is still in its case file, whether or not it ran (-k,
         --deselect, a subset of paths). A file that cannot be read now counts as there."""
-        path, _, case_id = nodeid.partition("::")
+        # At the last "::": a file name may hold "::", a case id never does (cases._case_id).
+        path, _, case_id = nodeid.rpartition("::")
         if path not in self._case_ids:
             file = self.config.rootpath / path
             try:
@@ -390,7 +417,7 @@ class RunController:
             lines.extend(self._decision_lines(self.config.get_verbosity() > 0))
         unmatched = self._unmatched_predictions()
         if unmatched:
-            shown = ", ".join(repr(i) for i in unmatched[:10])
+            shown = ", ".join(quote(i) for i in unmatched[:10])
             more = f" and {len(unmatched) - 10} more" if len(unmatched) > 10 else ""
             lines.append(f"{len(unmatched)} predictions match no case of this run: {shown}{more}")
         lines.extend(f"error: {problem}" for problem in self.problems)

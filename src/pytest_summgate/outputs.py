@@ -123,7 +123,8 @@ def step_summary(
         "",
     ]
     if decided is not None:
-        out += [f"> {_md(notice)}" for notice in decided.get("notices", [])]
+        for notice in decided.get("notices", []):
+            out += [f"> {_md(notice)}", ""]
         if not passed:
             out += [f"**Blocked by:** {_md('; '.join(decided['decision']['blocked_by']))}", ""]
     out += [
@@ -142,9 +143,9 @@ def step_summary(
         # A case counts once per metric, whether it broke the rule or regressed (as in the
         # terminal summary).
         failing = [c["metric"] for c in case.get("checks", []) if c["failed"]]
-        for metric in dict.fromkeys(
-            [*failing, *(r["metric"] for r in case.get("regressions", []))]
-        ):
+        failing += list(case.get("hard_evidence", {}))
+        blocking = [r["metric"] for r in case.get("regressions", []) if r.get("blocking", True)]
+        for metric in dict.fromkeys([*failing, *blocking]):
             failures[metric] = failures.get(metric, 0) + 1
     if metrics:
         out += ["| check | mean | min | failed |", "|---|---|---|---|"]
