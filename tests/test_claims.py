@@ -136,3 +136,54 @@ def test_a_quotation_given_to_another_speaker(source: claims.Source, sentence: s
 )
 def test_a_quotation_given_to_its_speaker(source: claims.Source, sentence: str) -> None:
     assert findings(sentence, source) == []
+
+
+# A page that lost the space after its full stops, with two speakers of one title.
+JOINED = (
+    "The tower burned on Monday.Fire Minister Nick Hurd said he was sure the inquiry would "
+    'find "every single cause of the fire".Former Fire Minister Ann Kerr visited the site '
+    'and said: "The residents deserve answers."'
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "theirs", "ours"),
+    [
+        # The speech verb right after the name, the quotation later in the sentence.
+        ('Ortega said she believed "books are for everyone".', "Lopez", "Ortega"),
+        ('Lopez told the council that "we need a new roof".', "Tom Baker", "Lopez"),
+        # An aside between the speaker and the verb, with a name in it that does not speak.
+        ('Ortega, the mayor of Riverside, said "books are for everyone".', "Lopez", "Ortega"),
+        ('Ortega later angrily remarked: "Books are for everyone."', "Lopez", "Ortega"),
+    ],
+)
+def test_a_reported_quotation_given_to_another_speaker(
+    source: claims.Source, sentence: str, theirs: str, ours: str
+) -> None:
+    assert findings(sentence, source) == ["misattributed"]
+    assert f"is said by {theirs} in the article, not by {ours}" in reasons(sentence, source)[0]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        'Lopez said she believed "books are for everyone".',
+        'Ortega met Lopez, who said she believed "books are for everyone".',
+        'Lopez, the head librarian of Riverside, said "books are for everyone".',
+        # A sentence between the name and the quotation: the name is not its speaker.
+        'Ortega spoke. She said the librarians believe "books are for everyone".',
+    ],
+)
+def test_a_reported_quotation_given_to_its_speaker(source: claims.Source, sentence: str) -> None:
+    assert findings(sentence, source) == []
+
+
+def test_the_speaker_is_the_name_after_a_title_in_joined_sentences() -> None:
+    source = claims.Source(JOINED)
+    wrong = 'Fire Minister Ann Kerr said the inquiry would find "every single cause of the fire".'
+    assert findings(wrong, source, JOINED) == ["misattributed"]
+    reason = reasons(wrong, source, JOINED)[0]
+    assert "said by Fire Minister Nick Hurd in the article, not by Fire Minister Ann Kerr" in reason
+    right = 'Nick Hurd said the inquiry would find "every single cause of the fire".'
+    assert findings(right, source, JOINED) == []
+    assert findings('Kerr said: "The residents deserve answers."', source, JOINED) == []

@@ -15,6 +15,7 @@ the article (give or take case, punctuation and tokenization) has no findings.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -97,6 +98,12 @@ def finding(kind: str, reason: str, sure: bool = True) -> Finding:
 # Names, numbers and dates of one sentence or passage compared (a sentence of hundreds is
 # no prose; the bound keeps the checks linear in its length).
 _NAMES = 24
+# A sentence's end with no space after it: a lowercase word's full stop (and a closing
+# quotation mark) right before a capital.
+_JOINED = re.compile(
+    r"(?<=[a-z0-9][.!?])(?=[A-Z“])|(?<=[a-z0-9][.!?][\"”’])(?=[A-Z\"“])"
+    r"|(?<=[a-z0-9][\"”’][.!?])(?=[A-Z\"“])"
+)
 # Endings of a people or a group (the Italians, the Chinese), which can stand for a name.
 _GROUPS = ("ans", "ese", "ish")
 
@@ -148,8 +155,14 @@ class Source:
 
     @cached_property
     def sentences(self) -> list[tuple[str, list[str]]]:
-        """Each article sentence with its tokens (where a quotation's speaker is found)."""
-        return [(s, tokens(s)) for s in text.split_sentences(self.article)]
+        """Each article sentence with its tokens (where a quotation's speaker is found); also
+        where a page lost the space after a full stop (``said it."Mr Hurd``)."""
+        return [
+            (part, tokens(part))
+            for s in text.split_sentences(self.article)
+            for part in _JOINED.split(s)
+            if part.strip()
+        ]
 
     def copied(self, sentence_tokens: Sequence[str]) -> bool:
         """The sentence is a run of the article's words: copied, give or take case,
@@ -203,7 +216,9 @@ def check(sentence: str, source: Source, passage: str) -> Claims:
     ]
     spelled: dict[str, str] = {}
     names_missing = 0
-    if is_mixed_case(sentence):
+    # A sentence whose only capital opens it ("Ortega said she was...") reads as the
+    # article does.
+    if is_mixed_case(sentence) or (source.mixed_case and sentence[:1].isupper()):
         named, names_missing, spelled = _names(sentence, source, passage, claim_overlap)
         found += named
     flips = _polarity(sentence, source, passage) if claim_overlap >= roles.SAME_CLAIM else []

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from .lexicon import find, tokens, word_list
-from .names import Name, find_names
+from .names import TITLES, Name, find_names
 
 _LONGEST = 400
 _QUOTE = re.compile(
@@ -24,6 +24,17 @@ _QUOTE = re.compile(
     rf"|(?<![\w'’`])['‘`](?!(?:s|re|ve|ll|d|m|t)\b)\s*([^\n]{{1,{_LONGEST}}}?)\s*['’](?![\w'’])"
 )
 _QUOTES = 4  # quotations of one sentence looked up in the article
+# Most tokens between a speaker and the quotation of ``X said he was "hopeful"``; the speech
+# verb must follow the name at once.
+_REPORTED = 24
+# Words between a speaker and its speech verb (``X had said``, ``X also told``).
+_AUXILIARIES = frozenset(
+    word_list("had has have also then later previously again once was is would will has")
+)
+# A short aside after a name, between commas (``Tom Baker, the caretaker, said``).
+_APPOSITION = re.compile(r"\s*,[^,;\"“”]{1,80}?,")
+# A sentence's end between a name and a quotation: the name says nothing of it.
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s")
 _MARKS = "\"'“”‘’`"
 # Verbs that attribute words to a speaker.
 SPEECH = frozenset(
@@ -82,12 +93,20 @@ def supported(
 
 def speaker(sentence: str, quote: Quote, names: Sequence[Name]) -> Name | None:
     """The name the sentence gives the quotation to: ``X said "..."``, ``X told Y: "..."``,
-    ``"...", said X``, ``"..." X said`` or ``according to X``; None when no name is given it
-    that way (``he said``)."""
+    ``X said he was "..."``, ``"...", said X``, ``"..." X said`` or ``according to X``; None
+    when no name is given it that way (``he said``)."""
     start, end = quote.span
     for name in reversed([n for n in names if n.span[1] <= start]):
-        between = tokens(sentence[name.span[1] : start][-80:])
-        if len(between) <= 6 and SPEECH.intersection(between[:2]):
+        gap = sentence[name.span[1] : start]
+        if len(gap) > 200 or _SENTENCE_END.search(gap):
+            break
+        apposition = _APPOSITION.match(gap)
+        if apposition:  # "Tom Baker, the caretaker, told...": the name before it speaks
+            gap = gap[apposition.end() :]
+        elif gap.lstrip().startswith(","):  # "X, head of the BGS, said": not the BGS
+            continue
+        between = tokens(gap)
+        if len(between) <= _REPORTED and _speaks(between):
             return name
     after = [n for n in names if n.span[0] >= end]
     if after:
@@ -102,9 +121,28 @@ def speaker(sentence: str, quote: Quote, names: Sequence[Name]) -> Name | None:
     return None
 
 
+def _speaks(between: Sequence[str]) -> bool:
+    """The words after a name open with its speech verb: ``said``, ``told``, ``had said``,
+    ``angrily remarked``."""
+    for word in between[:3]:
+        if word in SPEECH:
+            return True
+        if word not in _AUXILIARIES and not word.endswith("ly"):
+            return False
+    return False
+
+
+def person(name: Name) -> list[str]:
+    """The words that name the speaker: not a title or a post (``Fire Minister Nick Hurd`` is
+    ``nick hurd``: what follows the last title), not an initial."""
+    titled = [i for i, w in enumerate(name.words[:-1]) if w in TITLES]
+    words = name.words[titled[-1] + 1 :] if titled else name.words
+    return [w for w in words if len(w) > 1]
+
+
 def same_person(a: Name, b: Name, related: Callable[[str, str], bool]) -> bool:
     """Two names of one speaker: a word in common in any of its forms (a surname alone)."""
-    return any(related(x, y) for x in a.words for y in b.words if len(x) > 1 and len(y) > 1)
+    return any(related(x, y) for x in person(a) for y in person(b))
 
 
 def misattributed(
@@ -129,7 +167,7 @@ def misattributed(
         for raw, toks in article_sentences:
             if find(toks, words) < 0:
                 continue
-            if any(w in toks for w in said_by.words if len(w) > 1):
+            if any(w in toks for w in person(said_by)):
                 theirs = []
                 break
             quoted = [q for q in find_quotes(raw) if find(tokens(q.text), words) >= 0]
