@@ -145,3 +145,33 @@ def test_the_number_of_a_code_is_the_articles() -> None:
     source = claims.Source("The F1 season opens as the G20 meets.")
     assert claims.unseen_numbers("The Formula 1 season opens.", source) == []
     assert claims.unseen_numbers("The Formula 2 season opens.", source) == ["2"]
+
+
+def test_a_month_in_lowercased_text_is_a_date() -> None:
+    source = claims.Source("The council met in February. Members may march to the hall.")
+    passage = "The council met in February."
+    assert reasons("the council met in august .", source, passage) == [
+        "date august is not in the article (February is)"
+    ]
+    assert reasons("the council met in february .", source, passage) == []
+    # "may" and "march" are months only after a preposition or next to a number.
+    assert reasons("members may march to the hall .", source, "Members may march.") == []
+    assert reasons("the council met in march .", source, passage) == [
+        "date march is not in the article (February is)"
+    ]
+
+
+def test_a_day_of_the_month_is_a_date() -> None:
+    source = claims.Source("The hearing is on 7 August. It will hear 14 witnesses.")
+    passage = "The hearing is on 7 August."
+    assert reasons("The hearing is on 21 August.", source, passage) == [
+        "date 21 August is not in the article (7 August is)"
+    ]
+    assert reasons("The hearing is on August 7th.", source, passage) == []
+    # A day the article has as another number, in the place of the passage's day.
+    assert reasons("The hearing is on 14 August.", source, passage) == [
+        "wrong date: the article says 7 August here, not 14 August"
+    ]
+    assert reasons("It will hear 21 witnesses in August.", source, passage) == [
+        "number 21 is not in the article"
+    ]

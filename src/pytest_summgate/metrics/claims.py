@@ -33,7 +33,7 @@ from .lexicon import tokens as tokens
 from .names import Name, NameIndex, find_names, same_family, standalone
 from .names import is_mixed_case as is_mixed_case
 from .names import spelling_variant as _variant
-from .numbers import NUMBER_WORDS, NumberIndex, Quantity, dates
+from .numbers import NUMBER_WORDS, DateWord, NumberIndex, Quantity, dates, days
 from .numbers import quantities as quantities
 from .quotes import find_quotes, misattributed, supported
 from .quotes import quotes as quotes
@@ -266,8 +266,18 @@ def _polarity(sentence: str, source: Source, passage: str) -> list[Finding]:
     return found
 
 
-def _number_items(quantities_: Sequence[Quantity]) -> list[roles.Item]:
-    return [roles.Item(q.text, f"{q.value:g}", q.kind, q.span) for q in quantities_]
+def _items(
+    text_: str, quantities_: Sequence[Quantity], dates_: Sequence[DateWord]
+) -> list[roles.Item]:
+    """The numbers and dates of a text as items; a day of a month is a date (``March 14``)."""
+    day = days(text_, quantities_, dates_)
+    items = [
+        roles.Item(day[q.span], f"{q.value:g}", "day", q.span)
+        if q.span in day
+        else roles.Item(q.text, f"{q.value:g}", q.kind, q.span)
+        for q in quantities_
+    ]
+    return items + [roles.Item(d.text, d.key, d.kind, d.span) for d in dates_]
 
 
 def _numbers(
@@ -275,13 +285,12 @@ def _numbers(
 ) -> tuple[list[Finding], int]:
     """Numbers and dates the article does not state, and ones of the article in the place
     of another of the passage; with the count of the first (a feature of the score)."""
-    mixed = source.mixed_case or is_mixed_case(sentence)
+    # Lowercased text has no capital to tell the month "march" from the verb.
     qs = quantities(sentence)
-    ds = dates(sentence, mixed)
-    ours = _number_items(qs) + [roles.Item(d.text, d.key, d.kind, d.span) for d in ds]
-    theirs = _number_items(quantities(passage))
-    theirs += [roles.Item(d.text, d.key, d.kind, d.span) for d in dates(passage, mixed)]
-    ours, theirs = ours[:_NAMES], theirs[:_NAMES]
+    ds = dates(sentence, is_mixed_case(sentence))
+    ours = _items(sentence, qs, ds)[:_NAMES]
+    passage_dates = dates(passage, source.mixed_case or is_mixed_case(sentence))
+    theirs = _items(passage, quantities(passage), passage_dates)[:_NAMES]
     missing = {q.span for q in qs if not source.numbers.has(q)}
     missing |= {d.span for d in ds if d.key not in source.numbers.date_words}
 
@@ -292,10 +301,15 @@ def _numbers(
     candidates = [t for t in theirs if not any(same(i, t) for i in ours)]
     slots = dict(roles.slot_swaps(sentence, lacking, passage, candidates, same, claim_overlap))
     found: list[Finding] = []
+    days_said: list[str] = []  # the days reported, each with its month ("1 April")
     for item in ours:
-        kind = "number" if item.sort == "number" else "date"
+        kind = "number" if item.sort == "number" else "date"  # a year, a day, a month...
         if len(found) == 2:  # two are shown, and the score counts two at most
             break
+        if item.sort == "month" and any(item.text in day for day in days_said):
+            continue
+        if item.sort == "day" and (item.span in missing or item in slots):
+            days_said.append(item.text)
         if item.span in missing:
             other = slots.get(item)
             hint = f" ({other.text} is)" if other else ""
@@ -408,9 +422,10 @@ def _roles(
 def unseen_numbers(sentence: str, source: Source) -> list[str]:
     """Numbers and dates of the sentence that the article does not state."""
     missing = [q.text for q in quantities(sentence) if not source.numbers.has(q)]
-    mixed = source.mixed_case or is_mixed_case(sentence)
     return missing + [
-        d.text for d in dates(sentence, mixed) if d.key not in source.numbers.date_words
+        d.text
+        for d in dates(sentence, is_mixed_case(sentence))
+        if d.key not in source.numbers.date_words
     ]
 
 

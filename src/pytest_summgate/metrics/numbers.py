@@ -262,21 +262,58 @@ class DateWord:
 
 def dates(sentence: str, mixed_case: bool) -> list[DateWord]:
     """Weekdays and months. A month name is also a word (``may``, ``march``): in mixed-case
-    text it must be capitalized, in lowercase text a number must stand next to it."""
+    text it must be capitalized; in lowercase text those two need a number next to them or
+    a preposition before them (``in march``, not ``the march``)."""
     found = []
     for match in _DATE.finditer(sentence):
         word = match.group(0)
-        if word.lower() in MONTHS:
+        lower = word.lower()
+        if lower in MONTHS:
             if mixed_case and not word[0].isupper():
                 continue
             near = sentence[max(match.start() - 6, 0) : match.end() + 6]
-            if not mixed_case and not re.search(r"\d", near):
+            number = re.search(r"\d", near) is not None
+            before = _WORD_BEFORE.search(sentence[max(match.start() - 12, 0) : match.start()])
+            led = before is not None and before.group(1).lower() in _MONTH_LEADS
+            # Capitalized "May" is also a name (Theresa May); "March" is not.
+            word_too = lower == "may" or (lower in _MONTH_VERBS and not mixed_case)
+            if word_too and not (number or (led and not mixed_case)):
                 continue
-            if word.lower() == "may" and not re.search(r"\d", near):
-                continue
-        kind = "weekday" if word.lower() in WEEKDAYS else "month"
+        kind = "weekday" if lower in WEEKDAYS else "month"
         found.append(DateWord(word, kind, match.span()))
     return found
+
+
+# Months that are also common words ("may", "march"), and the words that make them months
+# ("in march", "since may", "early march").
+_MONTH_VERBS = frozenset(["may", "march"])
+_MONTH_LEADS = frozenset(
+    word_list("in since until till by from during early late mid last next this of before after")
+)
+_WORD_BEFORE = re.compile(r"(\w+)[\s-]+$")
+# A day of the month next to its month: "14 March", "14th of March", "March 14", "March 14th".
+_DAY_BEFORE = re.compile(r"(?:st|nd|rd|th)?\s+(?:of\s+)?", re.IGNORECASE)
+_DAY_AFTER = re.compile(r"\.?\s+(?:the\s+)?", re.IGNORECASE)
+
+
+def days(
+    sentence: str, found: Iterable[Quantity], months: Iterable[DateWord]
+) -> dict[tuple[int, int], str]:
+    """The numbers that are days of a month (1 to 31 next to a month name), by their span:
+    the day with its month as written (``March 14``)."""
+    spans = [d.span for d in months if d.kind == "month"]
+    result = {}
+    for q in found:
+        if q.kind != "number" or not q.text.isdigit() or not 1 <= q.value <= 31:
+            continue
+        start, end = q.span
+        for m_start, m_end in spans:
+            if (m_end <= start and _DAY_AFTER.fullmatch(sentence[m_end:start])) or (
+                end <= m_start and _DAY_BEFORE.fullmatch(sentence[end:m_start])
+            ):
+                result[q.span] = sentence[min(start, m_start) : max(end, m_end)]
+                break
+    return result
 
 
 @dataclass
@@ -311,7 +348,11 @@ class NumberIndex:
 
     @cached_property
     def date_words(self) -> frozenset[str]:
-        return frozenset(d.key for d in dates(self.article, self.mixed_case))
+        """The weekdays and months the article states, read as mixed-case and as lowercased
+        text (``in May`` with no day: "May" may be a name, but a summary's "in may" is no
+        date the article lacks)."""
+        read = [*dates(self.article, self.mixed_case), *dates(self.article, False)]
+        return frozenset(d.key for d in read)
 
     def has(self, quantity: Quantity) -> bool:
         """The article states this amount: exactly, in another form, or rounded."""
