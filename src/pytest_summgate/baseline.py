@@ -11,18 +11,20 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import BaselineError, SettingError
+from . import files
+from .errors import BaselineError, SettingError, quote
 from .gate import CUSTOM, SOURCE_BUILTIN, Rule
-from .report import write_atomic
 
 FORMAT_VERSION = 1
 DECIMALS = 4
 DEFAULT_PATH = ".summgate/baseline.json"
+# A baseline of 100,000 cases is about 30 MB; a larger file is not one this module wrote.
+MAX_BYTES = 256 * files.MB
 
 # How far a metric may move the wrong way before the case fails as a regression.
 DEFAULT_TOLERANCES: dict[str, float] = {
@@ -98,21 +100,28 @@ def parse_tolerances(values: Mapping[str, object], where: str) -> dict[str, floa
     for name, raw in values.items():
         if name not in DEFAULT_TOLERANCES and name not in CUSTOM:
             known = ", ".join([*DEFAULT_TOLERANCES, *CUSTOM])
-            raise SettingError(f"{where}: unknown metric {name!r} for a tolerance; known: {known}")
+            raise SettingError(
+                f"{where}: unknown metric {quote(name)} for a tolerance; known: {known}"
+            )
         try:
             value = float(raw)  # type: ignore[arg-type]
+        except OverflowError:  # a whole number of 400 digits
+            value = math.inf
         except (TypeError, ValueError):
-            raise SettingError(f"{where}: tolerance {name} must be a number, not {raw!r}") from None
+            raise SettingError(
+                f"{where}: tolerance {name} must be a number, not {quote(raw)}"
+            ) from None
         if isinstance(raw, bool) or not math.isfinite(value) or value < 0:
-            raise SettingError(f"{where}: tolerance {name} must be 0 or more, not {raw!r}")
+            raise SettingError(f"{where}: tolerance {name} must be 0 or more, not {quote(raw)}")
         result[str(name)] = value
     return result
 
 
 def load(path: Path) -> Baseline | None:
-    """The baseline at ``path``; None when there is none. Raises BaselineError if corrupt."""
+    """The baseline at ``path``; None when there is none. Raises BaselineError if corrupt
+    (or not a regular file, or over MAX_BYTES)."""
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = files.read_bounded(path, MAX_BYTES).decode("utf-8")
     except FileNotFoundError:
         return None
     except OSError as error:
@@ -122,7 +131,7 @@ def load(path: Path) -> Baseline | None:
     if not raw.strip():
         raise BaselineError(_corrupt(path, "it is empty"))
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_int=_parse_int)
         version = data.get("version") if isinstance(data, dict) else None
         if type(version) is not int or version != FORMAT_VERSION:  # true == 1 in Python
             raise ValueError(f"expected a version {FORMAT_VERSION} summgate baseline")
@@ -134,6 +143,8 @@ def load(path: Path) -> Baseline | None:
             )
             for nodeid, item in dict(data["cases"]).items()
         }
+    except RecursionError:
+        raise BaselineError(_corrupt(path, "nested too deeply")) from None
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise BaselineError(_corrupt(path, str(error))) from None
     model = data.get("model")
@@ -158,13 +169,25 @@ def _known_failure(raw: Any) -> KnownFailure | None:
     return KnownFailure(tuple(sorted(checks)), reason)
 
 
+def _parse_int(digits: str) -> int:
+    # Python refuses to read a whole number of more than 4,300 digits (and says to raise
+    # its limit): no score this module wrote is one.
+    if len(digits) > 20:
+        raise ValueError(f"a whole number of {len(digits.lstrip('-'))} digits is no score")
+    return int(digits)
+
+
 def _finite(value: Any) -> float:
     # float() would also take "0.9" and true: neither is a score this module wrote.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"score {value!r} is not a number")
-    if not math.isfinite(value):
-        raise ValueError(f"score {value!r} is not a finite number")
-    return float(value)
+        raise ValueError(f"score {quote(value)} is not a number")
+    try:
+        number = float(value)
+    except OverflowError:  # an int of 400 digits: math.isfinite would raise the same
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"score {quote(value)} is not a finite number")
+    return number
 
 
 def dumps(baseline: Baseline) -> str:
@@ -186,7 +209,32 @@ def dumps(baseline: Baseline) -> str:
 
 def write(path: Path, baseline: Baseline) -> None:
     """Replace ``path`` atomically (a crash never leaves half a file)."""
-    write_atomic(path, dumps(baseline))
+    files.write_atomic(path, dumps(baseline))
+
+
+def update(
+    path: Path,
+    measured: Mapping[str, Entry],
+    model: str,
+    keep: Callable[[Baseline | None], Iterable[str] | None] = lambda _: None,
+) -> tuple[Baseline | None, Baseline]:
+    """Merge ``measured`` into the baseline at ``path`` as it is now, under a lock.
+
+    Two runs updating one baseline at once (on different case files, say) each merge into
+    what the other wrote: the file is read again once the lock is held, so neither run's
+    entries are lost. ``keep`` gives the node ids to keep of the file's entries (None: all;
+    see ``merge``). A file that is corrupt now is replaced, as ``--summgate-update-baseline``
+    replaces one at the start of a run. Returns the entries found and the entries written.
+    """
+    files.refuse_special(path)  # before its lock file is made beside it (in /dev?)
+    with files.locked(path):
+        try:
+            current = load(path)
+        except BaselineError:
+            current = None
+        updated = merge(current, measured, model, keep(current))
+        write(path, updated)
+    return current, updated
 
 
 def merge(
