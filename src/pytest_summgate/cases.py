@@ -8,19 +8,34 @@ cases of the file are still scored. Only a file that cannot be read at all raise
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from . import gate
+from . import files, gate
 from .baseline import parse_tolerances
-from .errors import CaseFileError, SettingError
+from .errors import CaseFileError, SettingError, quote
 
 FIELDS = ("id", "article", "summary", "highlights", "thresholds", "tolerance", "expect")
 REQUIRED = ("article", "summary")
+TEXTS = ("article", "summary", "highlights")
+
+# Bounds on what a case file may hold. A case is 4 levels deep (file, case, highlights,
+# text): 100 leaves room for any dataset's nested metadata, and keeps every walk of a row
+# far from Python's recursion limit. An id is one line of a node id.
+MAX_DEPTH = 100
+MAX_ID_CHARS = 500
+MAX_FILE_BYTES = 1024 * files.MB
+# Characters an id cannot hold: control characters and line or paragraph separators (they
+# would break the terminal's and CI's lines), and lone surrogates (not Unicode at all).
+_BAD_ID_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_COLONS = re.compile("::+")
 
 
 @dataclass(frozen=True)
@@ -74,15 +89,17 @@ def parse_field_map(assignments: list[str]) -> dict[str, str]:
         name, sep, key = text.partition("=")
         name, key = name.strip(), key.strip()
         if not sep or not name or not key:
-            raise SettingError(f"expected FIELD=KEY (for example summary=chatgpt), got {text!r}")
+            raise SettingError(
+                f"expected FIELD=KEY (for example summary=chatgpt), got {quote(text)}"
+            )
         if name not in FIELDS:
-            raise SettingError(f"unknown case field {name!r}; fields: {', '.join(FIELDS)}")
+            raise SettingError(f"unknown case field {quote(name)}; fields: {', '.join(FIELDS)}")
         mapping[name] = key
     return mapping
 
 
 def _read_text(path: Path, display: str) -> str:
-    data = path.read_bytes()
+    data = files.read_bounded(path, MAX_FILE_BYTES)  # OSError: "cannot be read: <why>"
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -104,6 +121,9 @@ def load(path: Path, display: str, field_map: Mapping[str, str]) -> list[Entry]:
         defaults: dict[str, Any] = {}
     else:
         rows, defaults = _yaml_rows(text, display)
+    problem = _shape_problem(defaults)
+    if problem:
+        raise CaseFileError(display, None, f"in defaults: {problem}")
     fields = dict(field_map)
     file_fields = defaults.pop("fields", None) or {}
     file_thresholds = defaults.pop("thresholds", None) or {}
@@ -129,14 +149,89 @@ def _jsonl_rows(text: str, display: str) -> Iterator[tuple[int, Any]]:
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line)
+            yield number, json.loads(line, parse_int=_parse_int)
         except json.JSONDecodeError as error:
             yield number, _Unreadable(f"invalid JSON: {error.msg} at column {error.colno}")
+        except RecursionError:
+            yield number, _Unreadable(f"nested more than {MAX_DEPTH} levels deep")
 
 
 @dataclass(frozen=True)
 class _Unreadable:
     message: str
+
+
+@dataclass(frozen=True)
+class _LongNumber:
+    """A whole number too long for Python to read (over 4,300 digits): the case that holds
+    it is an error, not the whole file."""
+
+    digits: int
+
+    @property
+    def problem(self) -> str:
+        return f"a whole number of {self.digits} digits, too long to read"
+
+
+def _parse_int(text: str) -> int | _LongNumber:
+    digits = len(text.lstrip("-"))
+    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
+    return _LongNumber(digits) if limit and digits > limit else int(text)
+
+
+def _children(value: object) -> Iterable[object] | None:
+    if isinstance(value, dict):
+        return [*value.keys(), *value.values()]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return value
+    return None
+
+
+def _shape_problem(value: object) -> str:
+    """Why a value read from a case file cannot be used, or "": nested more than MAX_DEPTH
+    levels (counting through YAML aliases), referring to itself, or holding a number too
+    long to read.
+
+    Without recursion, and in time linear in the distinct values: YAML aliases share
+    values, so ``&a [*b, *b, ...]`` chains expand exponentially but are walked once each.
+    """
+    if isinstance(value, _LongNumber):
+        return value.problem
+    height: dict[int, int] = {}  # id of a finished container: levels below it, itself included
+    stack: list[tuple[object, Iterator[object], list[int]]] = []
+    children = _children(value)
+    if children is None:
+        return ""
+    stack.append((value, iter(children), [1]))
+    on_path = {id(value)}
+    while stack:
+        node, pending, below = stack[-1]
+        for child in pending:
+            if isinstance(child, _LongNumber):
+                return child.problem
+            grandchildren = _children(child)
+            if grandchildren is None:
+                continue
+            if id(child) in on_path:
+                return "a YAML alias refers to a value that holds it (a cycle)"
+            if id(child) in height:
+                below[0] = max(below[0], height[id(child)] + 1)
+                if len(stack) + height[id(child)] > MAX_DEPTH:
+                    return f"nested more than {MAX_DEPTH} levels deep"
+                continue
+            if len(stack) >= MAX_DEPTH:
+                return f"nested more than {MAX_DEPTH} levels deep"
+            stack.append((child, iter(grandchildren), [1]))
+            on_path.add(id(child))
+            break
+        else:
+            stack.pop()
+            on_path.discard(id(node))
+            height[id(node)] = below[0]
+            if stack:
+                parent_below = stack[-1][2]
+                parent_below[0] = max(parent_below[0], below[0] + 1)
+    return ""
 
 
 class _Loader(yaml.SafeLoader):
@@ -149,13 +244,34 @@ class _Loader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.alias_lines: dict[tuple[int, int], int] = {}
+        self.depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         # In a mapping, index is the key's node; only sequence positions matter here.
         if isinstance(index, int) and self.check_event(yaml.AliasEvent):
             event = self.peek_event()  # type: ignore[no-untyped-call]
             self.alias_lines[(id(parent), index)] = event.start_mark.line + 1
-        return super().compose_node(parent, index)
+        # Composing recurses once per level: 5,000 nested brackets would be a RecursionError.
+        if self.depth >= MAX_DEPTH + 2:  # the file's own mapping and its 'cases:' list
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, f"nested more than {MAX_DEPTH} levels deep", mark
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int | _LongNumber:  # type: ignore[override]
+        try:
+            number: int = super().construct_yaml_int(node)
+        except ValueError:  # over Python's limit of 4,300 digits
+            return _LongNumber(len(str(node.value).lstrip("+-").replace("_", "")))
+        return number
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
 def _yaml_rows(text: str, display: str) -> tuple[list[tuple[int, Any]], dict[str, Any]]:
@@ -171,6 +287,8 @@ def _yaml_rows(text: str, display: str) -> tuple[list[tuple[int, Any]], dict[str
             loader.dispose()
     except yaml.YAMLError as error:
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        # A problem may quote the file (a tag, a key): cut like any quote of user input.
+        problem = problem if len(problem) <= 200 else problem[:200] + "..."
         raise CaseFileError(display, _error_line(error, text), f"invalid YAML: {problem}") from None
     if root is None or data is None:
         return [], {}
@@ -246,20 +364,109 @@ def _validate_all(
     defaults: Mapping[str, Any],
     file_thresholds: Mapping[str, float | None],
 ) -> Iterator[Entry]:
-    first_line: dict[str, int] = {}
-    for line, row in rows:
-        entry = _validate(row, line, display, fields, defaults, file_thresholds)
-        if entry.id in first_line:
-            yield InvalidCase(
-                entry.id,
-                display,
-                line,
-                f"duplicate id {entry.id!r} (first used at {display}:{first_line[entry.id]}); "
-                f"ids must be unique within a file",
+    """Each row as a Case or an InvalidCase, under a name unique within the file.
+
+    The name is the case's id, which its node id (``path::id``) is made of. A row whose id
+    is missing or unusable, or repeats an earlier row's, is named ``line-N``; that name
+    never takes an id written in the file (``line-N-2`` then), so a node id, and the record,
+    verdict and error keyed by it, always belongs to one case.
+    """
+    id_key = fields.get("id", "id")
+    ids = [_row_id(row, defaults, id_key) for _, row in rows]
+    first: dict[str, int] = {}  # id: the line of the first row that has it
+    owner: dict[str, int] = {}  # id: that row's position
+    for position, ((line, _), (case_id, _, problem)) in enumerate(zip(rows, ids, strict=True)):
+        if case_id is not None and not problem and case_id not in first:
+            first[case_id], owner[case_id] = line, position
+    names: set[str] = set()
+    for position, ((line, row), (case_id, raw_id, problem)) in enumerate(
+        zip(rows, ids, strict=True)
+    ):
+        if case_id is not None and not problem and owner[case_id] == position:
+            name = case_id
+        else:
+            name = _unused(f"line-{line}", first, names)
+        if problem:
+            yield InvalidCase(name, display, line, problem)
+        elif case_id is not None and name != case_id:
+            yield InvalidCase(name, display, line, _duplicate(case_id, raw_id, display, first))
+        else:
+            yield _validate(row, line, display, fields, defaults, file_thresholds, name)
+
+
+def _unused(name: str, ids: Mapping[str, int], names: set[str]) -> str:
+    """``name``, or ``name-2``, ``name-3``...: the first that no id of the file has and no
+    other row was given; it is then given (added to ``names``)."""
+    candidate, number = name, 1
+    while candidate in ids or candidate in names:
+        number += 1
+        candidate = f"{name}-{number}"
+    names.add(candidate)
+    return candidate
+
+
+def _duplicate(case_id: str, raw_id: object, display: str, first: Mapping[str, int]) -> str:
+    message = (
+        f"duplicate id {quote(case_id)} (first used at {display}:{first[case_id]}); ids must "
+        f"be unique within a file"
+    )
+    if raw_id == case_id:
+        return message
+    return (
+        f"{message}: {quote(raw_id)} is the id {quote(case_id)} (an id is text, trimmed, "
+        f"with '::' as ':' and no leading ':')"
+    )
+
+
+def _row_id(row: Any, defaults: Mapping[str, Any], key: str) -> tuple[str | None, object, str]:
+    """A row's id as its node id holds it (None: the row has none), the id as written, and
+    why the row cannot be used ("" when it can): its shape, or its id."""
+    if not isinstance(row, dict):
+        return None, None, ""
+    shape = _shape_problem(row)
+    if shape:
+        return None, None, shape
+    raw = row.get(key, defaults.get(key))
+    named = "'id'" if key == "id" else f"'id' (read from {quote(key)})"
+    if raw is None:
+        return None, raw, ""
+    # bool is an int to isinstance; "id: yes" would silently become line-N.
+    if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+        kind = type(raw).__name__
+        return None, raw, f"{named} must be text or a whole number, got a {kind}: {quote(raw)}"
+    if isinstance(raw, int) and abs(raw) >= 10**MAX_ID_CHARS:  # str() of it may not work
+        return None, raw, f"{named} is {quote(raw)}: ids are at most {MAX_ID_CHARS} characters"
+    text = str(raw)
+    if len(text) > MAX_ID_CHARS:
+        too_long = f"{len(text)} characters long: ids are at most {MAX_ID_CHARS} characters"
+        return None, raw, f"{named} is {too_long}"
+    bad = _BAD_ID_CHARACTER.search(text)
+    if bad:
+        return (
+            None,
+            raw,
+            f"{named} {quote(text)} holds {_character(bad.group())} at character "
+            f"{bad.start() + 1}: an id is one line of text",
+        )
+    return _case_id(text, "") or None, raw, ""
+
+
+def _character(character: str) -> str:
+    kind = "a lone surrogate" if _SURROGATE.match(character) else "a control character"
+    return f"{kind} ({ascii(character)[1:-1]})"
+
+
+def _text_problem(name: str, value: str | Iterable[str]) -> str:
+    """Why a text field cannot be scored, or "": a lone surrogate (a ``\ud800`` escape in
+    the file) is not Unicode, and no tokenizer, hash or terminal can take it."""
+    for text in [value] if isinstance(value, str) else value:
+        bad = _SURROGATE.search(text)
+        if bad:
+            return (
+                f"{name} holds {_character(bad.group())} at character {bad.start() + 1}: "
+                f"not Unicode text (a \\u escape of half a character pair?)"
             )
-            continue
-        first_line[entry.id] = line
-        yield entry
+    return ""
 
 
 def _validate(
@@ -269,36 +476,23 @@ def _validate(
     fields: Mapping[str, str],
     defaults: Mapping[str, Any],
     file_thresholds: Mapping[str, float | None],
+    case_id: str,
 ) -> Entry:
-    fallback_id = f"line-{line}"
-    if isinstance(row, _Unreadable):
-        return InvalidCase(fallback_id, display, line, row.message)
-    if not isinstance(row, dict):
-        kind = type(row).__name__
-        return InvalidCase(
-            fallback_id,
-            display,
-            line,
-            f"a case must be a mapping with 'article' and 'summary', got a {kind}",
-        )
-    merged = {**defaults, **row}
-    keys = {name: fields.get(name, name) for name in FIELDS}
-    raw_id = merged.get(keys["id"])
-    case_id = _case_id(raw_id, fallback_id)
-
     def invalid(message: str) -> InvalidCase:
         return InvalidCase(case_id, display, line, message)
 
-    # bool is an int to isinstance; "id: yes" would silently become line-N.
-    if raw_id is not None and (isinstance(raw_id, bool) or not isinstance(raw_id, (str, int))):
-        return invalid(
-            f"'id' must be text or a whole number, got a {type(raw_id).__name__}: {raw_id!r}"
-        )
+    if isinstance(row, _Unreadable):
+        return invalid(row.message)
+    if not isinstance(row, dict):
+        kind = type(row).__name__
+        return invalid(f"a case must be a mapping with 'article' and 'summary', got a {kind}")
+    merged = {**defaults, **row}
+    keys = {name: fields.get(name, name) for name in FIELDS}
     texts: dict[str, str | None] = {}
     unsummarized = ""
     for name in REQUIRED:
         key = keys[name]
-        named = f"'{name}'" if key == name else f"'{name}' (read from {key!r})"
+        named = f"'{name}'" if key == name else f"'{name}' (read from {quote(key)})"
         if key not in merged:
             missing = f"missing {named}{_hint(name, key, merged, keys)}"
             if name != "summary":
@@ -313,6 +507,9 @@ def _validate(
             return invalid(f"{named} must be text, got a {type(value).__name__}")
         if not value.strip():
             return invalid(f"{named} is empty")
+        problem = _text_problem(named, value)
+        if problem:
+            return invalid(problem)
         texts[name] = value
     highlights = merged.get(keys["highlights"])
     if highlights is not None:
@@ -328,6 +525,9 @@ def _validate(
         else:
             kind = type(highlights).__name__
             return invalid(f"'highlights' must be text or a list of texts, got a {kind}")
+        problem = _text_problem("'highlights'", highlights)
+        if problem:
+            return invalid(problem)
     raw_thresholds = row.get(keys["thresholds"]) or {}
     if not isinstance(raw_thresholds, dict):
         return invalid("'thresholds' must be a mapping of NAME: VALUE")
@@ -376,22 +576,36 @@ def _expected_failure(raw: object) -> str | None:
     if outcome.strip().lower() == "pass" and not reason:
         return None
     if outcome.strip().lower() != "fail":
-        shown = text[:40] if isinstance(raw, str) else f"a {type(raw).__name__}"
-        raise SettingError(f"'expect' must be 'fail', 'fail: <reason>' or 'pass', not {shown!r}")
+        raise SettingError(
+            f"'expect' must be 'fail', 'fail: <reason>' or 'pass', not {quote(raw, 40)}"
+        )
     return reason.strip() or "expected to fail (expect: fail in its case file)"
 
 
 def _case_id(raw: object, fallback: str) -> str:
+    """An id as a node id holds it: trimmed text, with no "::" and no leading ":".
+
+    "::" separates a node id's parts, so an id must stay one part; and with no id starting
+    with ":", ``path::id`` splits one way only, at its last "::", even when a file name has
+    "::" in it. Two files' node ids can then never be one: ``a.jsonl::b.jsonl`` with a case
+    ``c`` is not ``a.jsonl`` with a case ``b.jsonl:::c`` (that one is ``b.jsonl:c``).
+    """
     if isinstance(raw, bool) or not isinstance(raw, (str, int)):
         return fallback
-    text = str(raw).strip()
-    # "::" separates pytest node id parts; an id must stay one part.
-    return text.replace("::", ":") if text else fallback
+    if isinstance(raw, int) and abs(raw) >= 10**MAX_ID_CHARS:
+        return fallback
+    text, before = str(raw), None
+    while text != before:  # " : :x" needs two rounds
+        before = text
+        text = _COLONS.sub(":", text.strip()).lstrip(":")
+    return text or fallback
 
 
 def _prediction_id(raw: object) -> str:
     """A case id, or a case's node id (``cases/a.jsonl::7``) when ids repeat across files."""
-    path, separator, case_id = raw.strip().partition("::") if isinstance(raw, str) else ("", "", "")
+    # The last "::": a case id has none, a file name may (see _case_id).
+    text = raw.strip() if isinstance(raw, str) else ""
+    path, separator, case_id = text.rpartition("::")
     if separator and path and case_id.strip():
         return f"{path}::{_case_id(case_id, '')}"
     return _case_id(raw, "")
@@ -404,8 +618,8 @@ def _hint(name: str, key: str, row: Mapping[str, Any], keys: Mapping[str, str]) 
     if not texts:
         return ""
     return (
-        f"; this case has {', '.join(repr(k) for k in texts[:6])}: map one with "
-        f"--summgate-field {name}={texts[0]}"
+        f"; this case has {', '.join(quote(k) for k in texts[:6])}: map one with "
+        f"--summgate-field {name}={quote(texts[0])[1:-1] if len(texts[0]) <= 60 else '...'}"
     )
 
 
@@ -426,17 +640,23 @@ def load_predictions(path: Path, display: str, field_map: Mapping[str, str]) -> 
             raise CaseFileError(
                 display,
                 number,
-                f"a prediction must be an object with {id_key!r} and {summary_key!r}",
+                f"a prediction must be an object with {quote(id_key)} and {quote(summary_key)}",
             )
         raw_id, summary = row.get(id_key), row.get(summary_key)
         case_id = _prediction_id(raw_id)
         if not case_id or isinstance(raw_id, bool):
-            raise CaseFileError(display, number, f"missing or invalid {id_key!r}")
+            shown = raw_id.problem if isinstance(raw_id, _LongNumber) else quote(raw_id)
+            raise CaseFileError(display, number, f"missing or invalid {quote(id_key)}: {shown}")
         if not isinstance(summary, str) or not summary.strip():
-            raise CaseFileError(display, number, f"{summary_key!r} must be non-empty text")
+            raise CaseFileError(display, number, f"{quote(summary_key)} must be non-empty text")
+        problem = _text_problem(quote(summary_key), summary)
+        if problem:
+            raise CaseFileError(display, number, problem)
         if case_id in predictions:
             raise CaseFileError(
-                display, number, f"duplicate id {case_id!r} (first at line {first_line[case_id]})"
+                display,
+                number,
+                f"duplicate id {quote(case_id)} (first at line {first_line[case_id]})",
             )
         predictions[case_id] = summary
         first_line[case_id] = number

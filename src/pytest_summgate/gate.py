@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from .errors import SettingError
+from .errors import SettingError, quote
 
 Op = Literal[">=", "<="]
 
@@ -77,10 +77,11 @@ SPECS: dict[str, ThresholdSpec] = {
 
 # Built-in defaults for news summaries, measured on dev splits only (README: "How the defaults
 # were chosen"): faithfulness by bench/learn_faithfulness.py, coverage and length by
-# bench/calibrate.py.
+# bench/calibrate.py. Without a baseline, faithfulness and coverage pass >= 95% of the
+# summaries experts judge consistent (every dev split) or well covered (SummEval, REALSumm).
 BUILTIN_THRESHOLDS: dict[str, float] = {
-    "faithfulness": 0.46,
-    "coverage": 0.4,
+    "faithfulness": 0.1,
+    "coverage": 0.27,
     "min_words": 10,
     "max_words": 150,
     "max_compression": 0.5,
@@ -171,6 +172,8 @@ def advisory(rule: Rule, baseline_in_force: bool) -> bool:
 
 
 def suggest(name: str) -> str:
+    if len(name) > 100:  # no threshold name is that long; spare difflib the work
+        return ""
     close = difflib.get_close_matches(name, list(SPECS), n=1, cutoff=0.5)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -180,24 +183,26 @@ def parse_value(name: str, raw: object) -> float | None:
     spec = SPECS.get(name)
     if spec is None:
         known = ", ".join(SPECS)
-        raise SettingError(f"unknown threshold {name!r}{suggest(name)}; known: {known}")
+        raise SettingError(f"unknown threshold {quote(name)}{suggest(name)}; known: {known}")
     # YAML 1.1 reads a bare ``off`` (and ``no``, ``false``) as the boolean False.
     if raw is None or raw is False or (isinstance(raw, str) and raw.strip().lower() in _OFF):
         return None
     if isinstance(raw, bool):
-        raise SettingError(f"threshold {name} must be a number, not {raw!r}")
+        raise SettingError(f"threshold {name} must be a number, not {quote(raw)}")
     try:
         value = float(raw)  # type: ignore[arg-type]
+    except OverflowError:  # a whole number of 400 digits
+        value = math.inf
     except (TypeError, ValueError):
-        raise SettingError(f"threshold {name} must be a number, not {raw!r}") from None
+        raise SettingError(f"threshold {name} must be a number, not {quote(raw)}") from None
     if math.isnan(value) or math.isinf(value):
-        raise SettingError(f"threshold {name} must be a finite number, not {raw!r}")
+        raise SettingError(f"threshold {name} must be a finite number, not {quote(raw)}")
     if spec.unit_interval and not 0.0 <= value <= 1.0:
-        raise SettingError(f"threshold {name} must be between 0 and 1, not {raw!r}")
+        raise SettingError(f"threshold {name} must be between 0 and 1, not {quote(raw)}")
     if not spec.unit_interval and value < 0:
-        raise SettingError(f"threshold {name} must be 0 or more, not {raw!r}")
+        raise SettingError(f"threshold {name} must be 0 or more, not {quote(raw)}")
     if spec.integer and value != int(value):
-        raise SettingError(f"threshold {name} must be a whole number of words, not {raw!r}")
+        raise SettingError(f"threshold {name} must be a whole number of words, not {quote(raw)}")
     return value
 
 
@@ -205,13 +210,18 @@ def parse_assignment(text: str) -> tuple[str, str]:
     """Split ``NAME=VALUE`` (command line and ini form)."""
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
-        raise SettingError(f"expected NAME=VALUE, got {text!r}")
+        raise SettingError(f"expected NAME=VALUE, got {quote(text)}")
     return name.strip(), value.strip()
 
 
 def parse_mapping(values: Mapping[str, object]) -> dict[str, float | None]:
     """Validate a mapping of threshold names to values (YAML ``thresholds:``)."""
-    return {str(name): parse_value(str(name), raw) for name, raw in values.items()}
+    parsed = {}
+    for name, raw in values.items():
+        if not isinstance(name, str):  # str() of a 5,000-digit number raises
+            raise SettingError(f"unknown threshold {quote(name)}; known: {', '.join(SPECS)}")
+        parsed[name] = parse_value(name, raw)
+    return parsed
 
 
 Layer = tuple[str, Mapping[str, float | None]]

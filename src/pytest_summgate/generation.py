@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from .cases import Case
-from .errors import user_traceback
+from .errors import quote, user_traceback
 
 if TYPE_CHECKING:
     from .items import CaseItem
@@ -94,7 +94,9 @@ def _check(summaries: object, expected: int) -> str:
     if summaries is None:
         return "returned None (no implementation produced summaries for this batch)"
     if not isinstance(summaries, (list, tuple)) or len(summaries) != expected:
-        got = f"{len(summaries)} items" if isinstance(summaries, (list, tuple)) else repr(summaries)
+        got = (
+            f"{len(summaries)} items" if isinstance(summaries, (list, tuple)) else quote(summaries)
+        )
         return f"must return a list of {expected} summaries, one per case; got {got}"
     bad = [i for i, s in enumerate(summaries) if not isinstance(s, str) or not s.strip()]
     if bad:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import pytest
 
 from . import baseline, cases, decision, outputs, report
-from .errors import CaseFileError, ModelUnavailable, ScorerFailed
+from .errors import CaseFileError, ModelUnavailable, ScorerFailed, quote
 from .generation import GenerationFailed, SummaryGenerator
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def _join(
         return entry, ""
     key = nodeid if nodeid in predictions else entry.id
     if key not in predictions:
-        problem = f"no prediction with id {entry.id!r} in {source}"
+        problem = f"no prediction with id {quote(entry.id)} in {source}"
         return cases.InvalidCase(entry.id, entry.path, entry.line, problem), ""
     return dataclasses.replace(entry, summary=predictions[key]), key
 
@@ -91,8 +91,9 @@ def refuse_ambiguous_predictions(items: list[pytest.Item]) -> None:
                 case_id,
                 member.entry.path,
                 member.entry.line,
-                f"prediction id {case_id!r} matches cases in {len(files)} files "
-                f"({', '.join(files)}); give this case's prediction the id {member.nodeid!r}",
+                f"prediction id {quote(case_id)} matches cases in {len(files)} files "
+                f"({', '.join(files)}); give this case's prediction the id "
+                f"{quote(member.nodeid, 200)}",
             )
             member.joined_by = ""
 

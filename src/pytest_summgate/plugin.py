@@ -22,7 +22,7 @@ from . import baseline, cases, decision, gate, models, suite
 from .cache import ModelCache, cache_files
 from .cases import parse_field_map
 from .controller import RunController
-from .errors import BaselineError, CaseFileError, SettingError
+from .errors import BaselineError, CaseFileError, SettingError, quote
 from .generation import DEFAULT_BATCH_SIZE, SummaryGenerator
 from .items import (
     BATCHER_KEY,
@@ -73,10 +73,27 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
-    except ValueError:
+    except ValueError:  # not a number, or over 4,300 digits
         value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {quote(text)}")
+    return value
+
+
+SEED_LIMIT = 2**32  # numpy's seeds (and most RNGs') are 32-bit, unsigned
+
+
+def _seed(text: str) -> int:
+    """A bootstrap seed: a whole number from 0 to 2**32 - 1 (numpy refuses a negative one
+    deep in the run, where it would be an INTERNALERROR)."""
+    try:
+        value = int(text)
+    except ValueError:  # not a number, or over 4,300 digits
+        value = -1
+    if not 0 <= value < SEED_LIMIT:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 0 to {SEED_LIMIT - 1}, got {quote(text)}"
+        )
     return value
 
 
@@ -181,7 +198,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--summgate-seed",
-        type=int,
+        type=_seed,
         default=None,
         metavar="N",
         help=f"seed of the bootstrap confidence intervals (default: {suite.DEFAULT_SEED})",

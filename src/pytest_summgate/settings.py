@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 from . import baseline, gate, suite
 from .cases import Case, parse_field_map
-from .errors import SettingError
+from .errors import SettingError, quote
 from .models import DEFAULT_MODEL
 
 DEFAULT_GLOBS = ("*.yaml", "*.yml", "*.jsonl")
@@ -149,14 +149,14 @@ def _cache_path(value: str) -> str | None:
 def _case_regressions(value: str | None) -> str:
     mode = (value or "list").strip().lower()
     if mode not in {"list", "fail"}:
-        raise SettingError(f"summgate_case_regressions must be list or fail, not {value!r}")
+        raise SettingError(f"summgate_case_regressions must be list or fail, not {quote(value)}")
     return mode
 
 
 def _github_mode(value: str) -> str:
     mode = value.strip().lower()
     if mode not in {"auto", "on", "off"}:
-        raise SettingError(f"summgate_github must be auto, on or off, not {value!r}")
+        raise SettingError(f"summgate_github must be auto, on or off, not {quote(value)}")
     return mode
 
 

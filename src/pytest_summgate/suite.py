@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .baseline import DECIMALS, HIGHER_IS_BETTER, Baseline
-from .errors import SettingError
+from .errors import SettingError, quote
 from .gate import CUSTOM
 
 DEFAULT_SEED = 20261125
@@ -61,7 +61,9 @@ def parse_gates(assignments: Mapping[str, str], where: str) -> dict[str, float |
     known = gate_names()
     for name, raw in assignments.items():
         if name not in known:
-            raise SettingError(f"{where}: unknown suite gate {name!r}; known: {', '.join(known)}")
+            raise SettingError(
+                f"{where}: unknown suite gate {quote(name)}; known: {', '.join(known)}"
+            )
         if raw.strip().lower() in {"off", "none"}:
             gates[name] = None
             continue
@@ -69,13 +71,17 @@ def parse_gates(assignments: Mapping[str, str], where: str) -> dict[str, float |
             value = float(raw)
         except ValueError:
             raise SettingError(
-                f"{where}: suite gate {name} must be a number, not {raw!r}"
+                f"{where}: suite gate {name} must be a number, not {quote(raw)}"
             ) from None
         custom = name.removeprefix("mean_") in CUSTOM
         if name == "confidence" and not 0.5 <= value < 1.0:
-            raise SettingError(f"{where}: confidence must be at least 0.5 and below 1, not {raw!r}")
+            raise SettingError(
+                f"{where}: confidence must be at least 0.5 and below 1, not {quote(raw)}"
+            )
         if math.isnan(value) or (not custom and not 0.0 <= value <= 1.0):
-            raise SettingError(f"{where}: suite gate {name} must be between 0 and 1, not {raw!r}")
+            raise SettingError(
+                f"{where}: suite gate {name} must be between 0 and 1, not {quote(raw)}"
+            )
         gates[name] = value
     return gates
 
