@@ -108,3 +108,42 @@ def test_not_likely_is_unlikely() -> None:
     assert claims.check(sentence, source, source.article).findings == ()
     flipped = claims.check("The council will pay for the roof.", source, source.article)
     assert [f.kind for f in flipped.findings] == []  # "unlikely" keeps it open: no flip
+
+
+MODAL = (
+    "Spahic could face a lengthy ban after the match. Here are some of our pictures from the "
+    "beaches. The museum, which was still open, was sold to a trust."
+)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Spahic could not face a lengthy ban after the match.",  # the same modal, negated
+        "Here are not some of our pictures from the beaches.",  # "not" far from its word
+        "The museum, which was not still open, was sold to a trust.",  # alone in its clause
+    ],
+)
+def test_a_negation_inserted_under_a_modal_far_or_alone_in_its_clause(sentence: str) -> None:
+    source = claims.Source(MODAL)
+    passage = max(
+        split_sentences(MODAL), key=lambda p: overlap(claims.tokens(sentence), claims.tokens(p))
+    )
+    assert [f.kind for f in claims.check(sentence, source, passage).findings] == ["negation"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Spahic did not face a lengthy ban after the match.",  # an assertion, not the possibility
+        "Spahic would not face a lengthy ban after the match.",  # another modal
+        "Spahic could face a long ban after the match.",
+        "The museum, which was open, was sold to a trust.",
+    ],
+)
+def test_a_modal_or_a_clause_without_a_flip(sentence: str) -> None:
+    source = claims.Source(MODAL)
+    passage = max(
+        split_sentences(MODAL), key=lambda p: overlap(claims.tokens(sentence), claims.tokens(p))
+    )
+    assert claims.check(sentence, source, passage).findings == ()

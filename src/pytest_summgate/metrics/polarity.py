@@ -20,17 +20,20 @@ _STRONG = frozenset(["not", "never", "cannot"])
 # Negations whose reach is unclear ("nobody was hurt", "without paying", "refused to pay"):
 # they keep a negation ("did not pay" / "refused to pay") but never make a flip on their own.
 _WEAK = frozenset(word_list("no nobody nothing none neither nor without unlikely unable unwilling"))
-# Likewise for what is only intended, expected or possible ("intended to stand", "would
-# attend"): not an assertion that the thing happened.
+# Likewise for what is only intended or expected ("intended to stand"): not an assertion
+# that the thing happened.
 _WEAK_VERBS = frozenset(
     stem(w)
     for w in word_list(
         """
         refuse deny fail decline reject avoid intend plan expect hope want wish consider
-        threaten propose seek try would could might may should
+        threaten propose seek try
         """
     )
 )
+# What is only possible ("would attend", "could face a ban"): a flip only against the same
+# word under the same modal ("could not face" / "could face"), never against an assertion.
+_MODALS = frozenset(word_list("would could might may should"))
 # Every negation word: not content, whatever the polarity of the clause.
 NEGATIONS = _STRONG | _WEAK
 # Not a negation: "not only", "not just", "no doubt", "no matter".
@@ -115,7 +118,9 @@ class Word:
     stem: str  # what the forms of one word share
     polarity: str  # "negated" (not, never), "weak" (no, refused to...) or ""
     context: frozenset[str]
-    window: tuple[str, ...]  # the tokens around it: a phrase copied from the article or not
+    window: tuple[str, ...]  # the tokens around it (and its negation): copied or not
+    modal: str = ""  # the modal it is said under ("could face"), or ""
+    clause: tuple[str, ...] = ()  # its clause without negation words
 
 
 @lru_cache(maxsize=4096)  # an article's passages are read for each summary of it
@@ -129,8 +134,13 @@ def read(clauses: Sequence[Sequence[str]]) -> list[Word]:
     words = []
     for toks in clauses:
         polarity = [""] * len(toks)
+        negator = list(range(len(toks)))  # where the negation of each word stands
+        modal = [""] * len(toks)
         first = len(toks)  # the first negation of the clause
         for i, token in enumerate(toks):
+            if token in _MODALS:
+                modal[i + 1 :] = [token] * (len(toks) - i - 1)
+                continue
             strong = token in _STRONG
             if not (strong or token in _WEAK or stem(token) in _WEAK_VERBS):
                 continue
@@ -142,17 +152,23 @@ def read(clauses: Sequence[Sequence[str]]) -> list[Word]:
                     # "no" negates a noun right after it ("no injuries"); further it is weak.
                     sure = strong or (token == "no" and j == i + 1)
                     polarity[j] = "negated" if sure else "weak"
+                    negator[j] = i
                     break
             first = min(first, i)
         # The rest of the clause may be in a negation's reach ("not fit enough to play"): it
         # keeps a negation but makes no flip.
         for j in range(first + 1, len(toks)):
             polarity[j] = polarity[j] or "weak"
+        clause = tuple(t for t in toks if t not in NEGATIONS)
         for i, token in enumerate(toks):
             if (is_content(token) and token not in NEGATIONS) or token in DIRECTION:
                 near = context(toks, i, i + 1) - {stem(token)} - NEGATIONS
-                window = tuple(toks[max(i - 3, 0) : i + 2])
-                words.append(Word(token, lemma(token), polarity[i], frozenset(near), window))
+                window = tuple(toks[max(min(i - 3, negator[i]), 0) : i + 2])
+                words.append(
+                    Word(
+                        token, lemma(token), polarity[i], frozenset(near), window, modal[i], clause
+                    )
+                )
     return words
 
 
@@ -174,7 +190,10 @@ def negation_flip(
                 continue
             for other in same[:_SAME]:
                 said = word if negator == "summary" else other
-                if other.context & word.context and not copied(said.window):
+                # Said with the same words next to it, or in the same clause but for the
+                # negation (a word alone in its clause has no context).
+                alike = other.context & word.context or other.clause == word.clause
+                if alike and other.modal == word.modal and not copied(said.window):
                     return said.token, negator
     return "", ""
 
