@@ -112,7 +112,8 @@ def test_not_likely_is_unlikely() -> None:
 
 MODAL = (
     "Spahic could face a lengthy ban after the match. Here are some of our pictures from the "
-    "beaches. The museum, which was still open, was sold to a trust."
+    "beaches. The museum, which was still open, was sold to a trust. The council hopes the "
+    "bridge will reopen in spring."
 )
 
 
@@ -122,6 +123,7 @@ MODAL = (
         "Spahic could not face a lengthy ban after the match.",  # the same modal, negated
         "Here are not some of our pictures from the beaches.",  # "not" far from its word
         "The museum, which was not still open, was sold to a trust.",  # alone in its clause
+        "The council hopes the bridge will not reopen in spring.",  # under the same verb
     ],
 )
 def test_a_negation_inserted_under_a_modal_far_or_alone_in_its_clause(sentence: str) -> None:
@@ -139,6 +141,7 @@ def test_a_negation_inserted_under_a_modal_far_or_alone_in_its_clause(sentence: 
         "Spahic would not face a lengthy ban after the match.",  # another modal
         "Spahic could face a long ban after the match.",
         "The museum, which was open, was sold to a trust.",
+        "The bridge did not reopen in spring.",  # a fact, not the council's hope
     ],
 )
 def test_a_modal_or_a_clause_without_a_flip(sentence: str) -> None:

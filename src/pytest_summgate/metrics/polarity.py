@@ -20,20 +20,20 @@ _STRONG = frozenset(["not", "never", "cannot"])
 # Negations whose reach is unclear ("nobody was hurt", "without paying", "refused to pay"):
 # they keep a negation ("did not pay" / "refused to pay") but never make a flip on their own.
 _WEAK = frozenset(word_list("no nobody nothing none neither nor without unlikely unable unwilling"))
-# Likewise for what is only intended or expected ("intended to stand"): not an assertion
-# that the thing happened.
-_WEAK_VERBS = frozenset(
+# Likewise for verbs that deny what follows ("refused to pay").
+_WEAK_VERBS = frozenset(stem(w) for w in word_list("refuse deny fail decline reject avoid"))
+# What is only possible, intended or expected ("would attend", "could face a ban", "plans to
+# build"): a flip only against the same word under the same modal or verb ("could not face"
+# / "could face"), never against an assertion.
+_MODALS = frozenset(
     stem(w)
     for w in word_list(
         """
-        refuse deny fail decline reject avoid intend plan expect hope want wish consider
-        threaten propose seek try
+        would could might may should intend plan expect hope want wish consider threaten
+        propose seek try
         """
     )
 )
-# What is only possible ("would attend", "could face a ban"): a flip only against the same
-# word under the same modal ("could not face" / "could face"), never against an assertion.
-_MODALS = frozenset(word_list("would could might may should"))
 # Every negation word: not content, whatever the polarity of the clause.
 NEGATIONS = _STRONG | _WEAK
 # Not a negation: "not only", "not just", "no doubt", "no matter".
@@ -138,8 +138,8 @@ def read(clauses: Sequence[Sequence[str]]) -> list[Word]:
         modal = [""] * len(toks)
         first = len(toks)  # the first negation of the clause
         for i, token in enumerate(toks):
-            if token in _MODALS:
-                modal[i + 1 :] = [token] * (len(toks) - i - 1)
+            if stem(token) in _MODALS:
+                modal[i + 1 :] = [stem(token)] * (len(toks) - i - 1)
                 continue
             strong = token in _STRONG
             if not (strong or token in _WEAK or stem(token) in _WEAK_VERBS):
@@ -186,7 +186,8 @@ def negation_flip(
             if word.polarity != "negated":
                 continue
             same = by_stem.get(word.stem, [])
-            if not same or any(w.polarity for w in same):
+            # Said otherwise anywhere in the passage (negated, or under another modal): open.
+            if not same or any(w.polarity or w.modal != word.modal for w in same):
                 continue
             for other in same[:_SAME]:
                 said = word if negator == "summary" else other
