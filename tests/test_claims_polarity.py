@@ -150,3 +150,16 @@ def test_a_modal_or_a_clause_without_a_flip(sentence: str) -> None:
         split_sentences(MODAL), key=lambda p: overlap(claims.tokens(sentence), claims.tokens(p))
     )
     assert claims.check(sentence, source, passage).findings == ()
+
+
+def test_the_sentence_sharing_the_words_is_read_when_the_closest_makes_another_claim() -> None:
+    article = "The mayor opened the new bridge on Friday. The ferry company raised its fares."
+    source = claims.Source(article)
+    other = "The mayor opened the new bridge on Friday."  # the closest by meaning, say
+    negated = claims.check("The ferry company did not raise its fares.", source, other)
+    assert [f.kind for f in negated.findings] == ["negation"]
+    # Too few of its words in any one article sentence: no claim to compare with.
+    loose = claims.check(
+        "The ferry company did not raise prices for pensioners on weekday trains.", source, other
+    )
+    assert loose.findings == ()

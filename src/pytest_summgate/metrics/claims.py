@@ -104,6 +104,10 @@ _JOINED = re.compile(
     r"(?<=[a-z0-9][.!?])(?=[A-Z“])|(?<=[a-z0-9][.!?][\"”’])(?=[A-Z\"“])"
     r"|(?<=[a-z0-9][\"”’][.!?])(?=[A-Z\"“])"
 )
+# A sentence of more content words than this is no claim looked up by its words; and a word
+# is looked up in this many article sentences at most (the bounds keep the look-up linear).
+_CLAIM_WORDS = 80
+_CLAIM_SENTENCES = 400
 # Endings of a people or a group (the Italians, the Chinese), which can stand for a name.
 _GROUPS = ("ans", "ese", "ish")
 
@@ -164,6 +168,30 @@ class Source:
             if part.strip()
         ]
 
+    @cached_property
+    def _sentence_lemmas(self) -> dict[str, list[int]]:
+        """Each word's key (see :func:`polarity.lemma`) to the sentences that use it."""
+        index: dict[str, list[int]] = {}
+        for i, (_, toks) in enumerate(self.sentences):
+            for key in {polarity.lemma(t) for t in toks}:
+                index.setdefault(key, []).append(i)
+        return index
+
+    def same_claim(self, sentence_tokens: Sequence[str]) -> tuple[str, float] | None:
+        """The article sentence with most of the sentence's content words, and that share,
+        when it is at least :data:`roles.SAME_CLAIM`; else None."""
+        ours = polarity.claim_words(sentence_tokens)
+        if not ours or len(ours) > _CLAIM_WORDS:
+            return None
+        counts: dict[int, int] = {}
+        for key in ours:
+            for i in self._sentence_lemmas.get(key, ())[:_CLAIM_SENTENCES]:
+                counts[i] = counts.get(i, 0) + 1
+        best = max(counts.items(), key=lambda c: (c[1], -c[0]), default=None)
+        if best is None or best[1] / len(ours) < roles.SAME_CLAIM:
+            return None
+        return self.sentences[best[0]][0], best[1] / len(ours)
+
     def copied(self, sentence_tokens: Sequence[str]) -> bool:
         """The sentence is a run of the article's words: copied, give or take case,
         punctuation and tokenization."""
@@ -221,10 +249,17 @@ def check(sentence: str, source: Source, passage: str) -> Claims:
     if is_mixed_case(sentence) or (source.mixed_case and sentence[:1].isupper()):
         named, names_missing, spelled = _names(sentence, source, passage, claim_overlap)
         found += named
-    flips = _polarity(sentence, source, passage) if claim_overlap >= roles.SAME_CLAIM else []
+    # The closest passage by meaning may make another claim: the article sentence that
+    # shares most of the sentence's words may make this one. It is used for the checks that
+    # compare one word with the same word (not for the slots: a name or date where another
+    # stands, which a sentence picked by its words has more often about another event).
+    claim, claim_overlap = passage, claim_overlap
+    if claim_overlap < roles.SAME_CLAIM:
+        claim, claim_overlap = source.same_claim(toks) or (passage, claim_overlap)
+    flips = _polarity(sentence, source, claim) if claim_overlap >= roles.SAME_CLAIM else []
     found += flips
     if claim_overlap >= roles.SAME_CLAIM and not any(f.kind == "swap" for f in found):
-        swap = roles.swapped_heads(clauses(sentence), clauses(passage))
+        swap = roles.swapped_heads(clauses(sentence), clauses(claim))
         if swap:
             a, b, verb = swap
             reason = f'roles swapped: the article has "{b}" before "{verb}" and "{a}" after it'

@@ -222,9 +222,15 @@ def direction_flip(
     return "", ""
 
 
+def claim_words(sentence: Sequence[str]) -> list[str]:
+    """The keys of the sentence's content words (negations left out), as :func:`overlap`
+    compares them."""
+    return [lemma(t) for t in sentence if is_content(t) and t not in NEGATIONS]
+
+
 def overlap(sentence: Sequence[str], passage: Sequence[str]) -> float:
     """The share of the sentence's content words (negations left out) that the passage has
     in some form: how far the two make the same claim, whatever its polarity."""
-    ours = [lemma(t) for t in sentence if is_content(t) and t not in NEGATIONS]
+    ours = claim_words(sentence)
     theirs = {lemma(t) for t in passage}
     return sum(w in theirs for w in ours) / len(ours) if ours else 0.0
