@@ -1,13 +1,15 @@
 """Measure faithfulness and coverage against human labels, beside simple baselines.
 
-    HF_HUB_OFFLINE=1 python bench/quality.py [--benchmarks DIR] [--cache DIR]
+    HF_HUB_OFFLINE=1 python bench/quality.py [--previous OLD_WEIGHTS.json] [--cache DIR]
 
 Reads the labelled JSONL files of ``shared/benchmarks`` (see its README), scores every row
-with the default faithfulness scorer and with three baselines computed here (embedding-only
-minimum support, ROUGE-2 precision against the article, 1 - novel-bigram rate), and prints
-ROC AUC, balanced accuracy at the threshold and Kendall's tau; then the coverage metrics'
-tau with SummEval relevance. Sentence embeddings are cached on disk (``--cache``), so a
-second run only reads them.
+with the default faithfulness scorer as the gate does (0.0 on a decisive finding), with the
+same checks under former weights (``--previous``), and with three baselines computed here
+(embedding-only minimum support, ROUGE-2 precision against the article, 1 - novel-bigram
+rate), and prints ROC AUC, balanced accuracy at the threshold, the share of consistent
+summaries passing and of inconsistent failing, and Kendall's tau; then the coverage
+metrics' tau with SummEval relevance. Sentence vectors come from the bench scripts' shared
+SQLite cache (``--cache``), so a second run only reads them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -83,43 +84,33 @@ def load(benchmarks: Path, name: str, filename: str, split: str | None) -> list[
     return rows
 
 
-class CachedEmbedder:
-    """The default embedder behind an on-disk cache of sentence vectors (bench runs only)."""
+def cached_embedder(directory: Path) -> Any:
+    """The default embedder behind the bench scripts' shared vector cache
+    (``directory/models.sqlite``, the gate's own SQLite cache: safe when scripts run side by
+    side, and read without loading the model when every sentence is known)."""
+    from pytest_summgate.cache import ModelCache
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self._row: dict[str, int] = {}
-        self._vectors = np.zeros((0, 384), dtype=np.float32)
-        names = directory / "sentences.json"
-        if names.is_file():
-            sentences = json.loads(names.read_text(encoding="utf-8"))
-            self._vectors = np.load(directory / "vectors.npy")
-            self._row = {s: i for i, s in enumerate(sentences)}
-
-    def encode(self, sentences: list[str]) -> np.ndarray[Any, np.dtype[np.float32]]:
-        missing = [s for s in dict.fromkeys(sentences) if s not in self._row]
-        if missing:
-            print(f"encoding {len(missing)} new sentences", file=sys.stderr)
-            fresh = get_embedder().encode(missing)
-            self._row.update({s: len(self._row) + i for i, s in enumerate(missing)})
-            self._vectors = np.concatenate([self._vectors, fresh])
-            self.directory.mkdir(parents=True, exist_ok=True)
-            np.save(self.directory / "vectors.npy", self._vectors)
-            (self.directory / "sentences.json").write_text(json.dumps(list(self._row)))
-        return self._vectors[[self._row[s] for s in sentences]]
+    embedder = get_embedder()
+    embedder.cache = ModelCache(directory / "models.sqlite", max_mb=4096)
+    return embedder
 
 
 def faithfulness_scores(
-    rows: Sequence[Row], embedder: Any, weights: faithfulness.Weights | None = None
+    rows: Sequence[Row], embedder: Any, previous: faithfulness.Weights | None = None
 ) -> dict[str, list[float]]:
-    """The default score and the three baselines, one list each, in row order."""
-    weights = weights or faithfulness.default_weights()
+    """The default score (0.0 on a decisive finding, as the gate scores), the same checks
+    under ``previous`` weights when given, and the three baselines, in row order."""
+    weights = faithfulness.default_weights()
     checks = faithfulness.check_sentences([r.doc for r in rows], embedder)
     scores: dict[str, list[float]] = defaultdict(list)
     for row, doc_checks in zip(rows, checks, strict=True):
         scores["faithfulness"].append(
-            min((weights.probability(c.features) for c in doc_checks), default=0.0)
+            min((faithfulness.probability(weights, c) for c in doc_checks), default=0.0)
         )
+        if previous is not None:
+            scores["previous-weights"].append(
+                min((faithfulness.probability(previous, c) for c in doc_checks), default=0.0)
+            )
         scores["embedding-min"].append(min((c.features[0] for c in doc_checks), default=0.0))
         source = claims.Source(row.doc.article)
         toks = claims.tokens(row.doc.summary)
@@ -199,29 +190,42 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--benchmarks", type=Path, default=BENCHMARKS)
     parser.add_argument("--cache", type=Path, default=CACHE)
+    parser.add_argument(
+        "--previous",
+        type=Path,
+        help="a former faithfulness_weights.json, scored beside the shipped one (same checks)",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    embedder = CachedEmbedder(args.cache)
+    embedder = cached_embedder(args.cache)
     weights = faithfulness.default_weights()
+    previous = None
+    if args.previous:
+        previous = faithfulness.Weights.from_json(json.loads(args.previous.read_text()))
     gate_threshold = gate.BUILTIN_THRESHOLDS["faithfulness"]
     threshold = weights.threshold
 
     dev = {name: load(args.benchmarks, name, f, s) for name, f, s in DEV}
     test = {name: load(args.benchmarks, name, f, s) for name, f, s in TEST}
-    dev_scores = {name: faithfulness_scores(rows, embedder) for name, rows in dev.items()}
-    test_scores = {name: faithfulness_scores(rows, embedder) for name, rows in test.items()}
+    dev_scores = {n: faithfulness_scores(rows, embedder, previous) for n, rows in dev.items()}
+    test_scores = {n: faithfulness_scores(rows, embedder, previous) for n, rows in test.items()}
     methods = list(next(iter(dev_scores.values())))
 
     # Baselines have no threshold of their own: each gets its best one on the mixed dev
     # splits, chosen as the default's was (balanced accuracy averaged over datasets).
+    # The previous weights are read at their own shipped threshold.
     thresholds = {"faithfulness": threshold}
+    if previous is not None:
+        thresholds["previous-weights"] = previous.threshold
     dev_labels = {name: [r.consistent for r in rows] for name, rows in dev.items()}
-    for method in methods[1:]:
+    for method in methods:
+        if method in thresholds:
+            continue
         values = {name: dev_scores[name][method] for name in dev}
         thresholds[method] = best_threshold(dev_labels, values)
 
     print(
-        f"faithfulness threshold: {threshold:.2f} (learned on the mixed dev splits); "
+        f"faithfulness threshold: {threshold:.2f} (chosen on the dev splits); "
         f"gate.BUILTIN_THRESHOLDS now {gate_threshold:.2f}"
     )
     for title, rows_by, scores_by in (("dev", dev, dev_scores), ("test", test, test_scores)):
@@ -253,17 +257,23 @@ def main(argv: Sequence[str] | None = None) -> None:
                 line.append(fmt(auc([r.consistent for r in rows_by[name]], scores_by[name][m])))
             lines.append(line)
         print(table(["score", *[f"{n} ({len(rows_by[n])})" for n in names]], lines))
-        if title == "dev":
-            bal = [
-                balanced_accuracy(
-                    [r.consistent for r in rows_by[n]], scores_by[n]["faithfulness"], threshold
-                )
-                for n in names
-            ]
-            print(
-                "faithfulness balanced accuracy at the threshold: "
-                + ", ".join(f"{n} {fmt(b)}" for n, b in zip(names, bal, strict=True))
+        print(f"\nfaithfulness at the default {threshold:.2f} on every {title} split")
+        lines = []
+        for name in names:
+            labels = [r.consistent for r in rows_by[name]]
+            passed = np.asarray(scores_by[name]["faithfulness"]) >= threshold
+            y = np.asarray(labels, dtype=bool)
+            lines.append(
+                [
+                    name,
+                    fmt(balanced_accuracy(labels, scores_by[name]["faithfulness"], threshold)),
+                    fmt(float(passed[y].mean())) if y.any() else "-",
+                    fmt(float((~passed[~y]).mean())) if (~y).any() else "-",
+                    fmt(float((np.asarray(scores_by[name]["faithfulness"])[y] == 0.0).mean())),
+                ]
             )
+        header = ["data", "bal.acc", "consistent pass", "inconsistent fail", "consistent decisive"]
+        print(table(header, lines))
 
     print("\nCoverage vs SummEval relevance: Kendall's tau (summary level / within article)")
     lines = []
