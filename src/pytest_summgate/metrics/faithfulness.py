@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .. import text
 from . import Document, Metric, claims
@@ -81,7 +81,12 @@ class Article:
 
 @dataclass(frozen=True)
 class Weights:
-    """The learned logistic model: one coefficient per feature name, and the threshold."""
+    """The learned logistic model: one coefficient per feature name, and the threshold.
+
+    Every coefficient's sign is constrained when it is learned (support can only raise the
+    probability; novelty and a failed check can only lower it), so the probability is
+    monotonic in each feature.
+    """
 
     names: tuple[str, ...]
     coefficients: tuple[float, ...]
@@ -89,27 +94,51 @@ class Weights:
     threshold: float
 
     def probability(self, features: Sequence[float]) -> float:
+        """sigmoid(intercept + coefficients . features), in [0, 1]."""
         z = self.intercept + sum(c * f for c, f in zip(self.coefficients, features, strict=True))
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Weights:
+    def from_json(cls, data: object) -> Weights:
+        """Weights from the parsed JSON; a ValueError says what is missing or wrong."""
+        if not isinstance(data, dict) or not isinstance(data.get("coefficients"), dict):
+            raise ValueError("faithfulness weights must be an object with 'coefficients'")
         coefficients = data["coefficients"]
         missing = [name for name in FEATURES if name not in coefficients]
         if missing:
             raise ValueError(f"faithfulness weights lack features: {', '.join(missing)}")
+        values = {name: _number(coefficients[name], name) for name in FEATURES}
+        threshold = _number(data.get("threshold"), "threshold")
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"faithfulness threshold must be between 0 and 1, not {threshold}")
         return cls(
             FEATURES,
-            tuple(float(coefficients[name]) for name in FEATURES),
-            float(data["intercept"]),
-            float(data["threshold"]),
+            tuple(values[name] for name in FEATURES),
+            _number(data.get("intercept"), "intercept"),
+            threshold,
         )
+
+    @classmethod
+    def read(cls, path: Path) -> Weights:
+        """Weights from a JSON file; a file that cannot be read or parsed, or that lacks a
+        weight, is a ValueError naming the file."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls.from_json(data)
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise ValueError(f"cannot use the faithfulness weights {path}: {error}") from None
+
+
+def _number(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"faithfulness weight {name!r} must be a finite number, not {value!r}")
+    return float(value)
 
 
 @lru_cache(maxsize=1)
 def default_weights() -> Weights:
     """The weights shipped with the package (read once)."""
-    return Weights.from_json(json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")))
+    return Weights.read(WEIGHTS_FILE)
 
 
 def check_sentences(docs: Sequence[Document], embedder: Embedder) -> list[list[SentenceCheck]]:
