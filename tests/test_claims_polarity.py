@@ -163,3 +163,60 @@ def test_the_sentence_sharing_the_words_is_read_when_the_closest_makes_another_c
         "The ferry company did not raise prices for pensioners on weekday trains.", source, other
     )
     assert loose.findings == ()
+
+
+@pytest.mark.parametrize(
+    ("article", "sentence", "said", "theirs"),
+    [
+        # "after" twice in the article, once here: the other one was turned.
+        (
+            "Smith was arrested after the match, after police found him asleep.",
+            "Smith was arrested before the match, after police found him asleep.",
+            "before",
+            "after",
+        ),
+        # Both in the reach of one negation.
+        (
+            "The camera has not worked for two years after the cuts.",
+            "The camera has not worked for two years before the cuts.",
+            "before",
+            "after",
+        ),
+        # Alone in its clause: the clause is the same but for the word.
+        (
+            "Years earlier, the band had split up.",
+            "Years later, the band had split up.",
+            "later",
+            "earlier",
+        ),
+        (
+            "The museum closed in May for repairs.",
+            "The museum opened in May for repairs.",
+            "opened",
+            "closed",
+        ),
+    ],
+)
+def test_a_direction_turned_twice_said_under_a_negation_or_alone(
+    article: str, sentence: str, said: str, theirs: str
+) -> None:
+    found = claims.check(sentence, claims.Source(article), article).findings
+    assert [f.text for f in found] == [
+        f'direction flipped: "{said}" where the article says "{theirs}"'
+    ]
+
+
+@pytest.mark.parametrize(
+    ("article", "sentence"),
+    [
+        ("Prices rose in May and fell in June.", "Prices fell in June after they rose in May."),
+        (
+            "The camera has not worked for two years after the cuts.",
+            "The camera has not worked since the cuts.",
+        ),
+        ("Years earlier, the band had split up.", "Later, the band toured again."),
+        ("The museum closed in May for repairs.", "The museum is close to the station."),
+    ],
+)
+def test_a_direction_kept_twice_or_under_a_negation(article: str, sentence: str) -> None:
+    assert claims.check(sentence, claims.Source(article), article).findings == ()

@@ -9,6 +9,7 @@ attend`` / ``stayed away``, ``refused to pay`` / ``did not pay``) is not a flip.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -65,7 +66,13 @@ _DIRECTIONS = [
         "declines declined declining shrink shrinks shrank shrunk shrinking drop drops "
         "dropped dropping plunge plunged slump slumped",
     ),
-    ("win wins won winning winner winners victory", "lose loses lost losing loser losers defeat"),
+    (
+        "win wins won winning winner winners victory gain gains gained",
+        "lose loses lost losing loser losers defeat",
+    ),
+    ("opened reopened", "closed"),  # "open" and "close" are adjectives too
+    ("stronger strongest", "weaker weakest"),
+    ("expensive dearer", "cheap cheaper cheapest inexpensive"),
     ("more", "fewer less"),
     ("most", "fewest least"),
     ("higher", "lower"),
@@ -205,21 +212,32 @@ def direction_flip(
     """A direction word of the passage turned into its opposite in the sentence, said with
     the same context, in a phrase not copied from the article: (the sentence's word, the
     passage's word); ("", "") when none."""
-    ours = {DIRECTION[w.token] for w in sentence if w.token in DIRECTION}
+    ours = Counter(DIRECTION[w.token] for w in sentence if w.token in DIRECTION)
     theirs: dict[tuple[int, int], list[Word]] = {}
     for w in passage:
         if w.token in DIRECTION:
             theirs.setdefault(DIRECTION[w.token], []).append(w)
     for word in sentence:
-        if word.token not in DIRECTION or word.polarity or copied(word.window):
+        if word.token not in DIRECTION or word.polarity == "negated" or copied(word.window):
             continue
         pair, side = DIRECTION[word.token]
-        if (pair, 1 - side) in ours or (pair, side) in theirs:
+        opposite = theirs.get((pair, 1 - side), [])
+        # The sentence has the word's side too, or as many of the opposite as the passage
+        # ("rose and fell"): each may be the passage's own.
+        if (pair, side) in theirs or ours[pair, 1 - side] >= len(opposite):
             continue
-        for other in theirs.get((pair, 1 - side), [])[:_SAME]:
-            if not other.polarity and word.context & other.context:
+        for other in opposite[:_SAME]:
+            # Said in the same reach of a negation ("not ... after" / "not ... before"), with
+            # the same words next to it or the same clause but for this word.
+            alike = word.context & other.context or _rest(word) == _rest(other)
+            if other.polarity == word.polarity and alike:
                 return word.token, other.token
     return "", ""
+
+
+def _rest(word: Word) -> tuple[str, ...]:
+    """The word's clause without it: the claim it is said in."""
+    return tuple(t for t in word.clause if t != word.token)
 
 
 def claim_words(sentence: Sequence[str]) -> list[str]:
