@@ -77,10 +77,11 @@ SPECS: dict[str, ThresholdSpec] = {
 
 # Built-in defaults for news summaries, measured on dev splits only (README: "How the defaults
 # were chosen"): faithfulness by bench/learn_faithfulness.py, coverage and length by
-# bench/calibrate.py.
+# bench/calibrate.py. Without a baseline, faithfulness and coverage pass >= 95% of the
+# summaries experts judge consistent (every dev split) or well covered (SummEval, REALSumm).
 BUILTIN_THRESHOLDS: dict[str, float] = {
-    "faithfulness": 0.46,
-    "coverage": 0.4,
+    "faithfulness": 0.1,
+    "coverage": 0.27,
     "min_words": 10,
     "max_words": 150,
     "max_compression": 0.5,
