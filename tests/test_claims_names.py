@@ -7,7 +7,13 @@ from __future__ import annotations
 import pytest
 
 from pytest_summgate.metrics import claims
-from pytest_summgate.metrics.names import edit_distance, names, spelling_variant
+from pytest_summgate.metrics.names import (
+    edit_distance,
+    find_names,
+    names,
+    spelling_variant,
+    standalone,
+)
 
 ARTICLE = (
     "Mayor Helen Ortega opened the Riverside library on Saturday. Maria Lopez, the head "
@@ -168,3 +174,44 @@ def test_an_acronym_the_article_does_not_spell_out_is_not_decisive() -> None:
     assert [(f.text, f.decisive) for f in found.findings] == [
         ("name U.K is not in the article", False)
     ]
+
+
+def test_a_name_opening_the_sentence_in_the_place_of_the_passages(
+    source: claims.Source,
+) -> None:
+    passage = "Tom Baker, the caretaker, fixed the roof."
+    sentence = "Lopez, the caretaker, fixed the roof on Saturday."
+    assert reasons(sentence, source, passage) == [
+        "wrong name: the article says Tom Baker here, not Lopez"
+    ]
+    assert reasons("Baker, the caretaker, fixed the roof on Saturday.", source, passage) == []
+    # In lowercased text the opening capital marks no name.
+    lowered = "Lopez , the caretaker , fixed the roof on saturday ."
+    assert reasons(lowered, source, passage) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "alone"),
+    [
+        ("Arsenal playmaker Mesut Ozil posted a photo.", False),  # the noun has its name
+        ("The Arsenal playmaker posted a photo.", False),
+        ("Arsenal signed the playmaker Mesut Ozil.", True),
+        ("Ozil joined Arsenal last summer.", True),
+    ],
+)
+def test_a_name_before_a_noun_and_a_name_modifies_it(sentence: str, alone: bool) -> None:
+    arsenal = next(n for n in find_names(sentence, initial=True) if n.text == "Arsenal")
+    assert standalone(sentence, arsenal) == alone
+
+
+def test_a_passage_that_lost_the_spaces_after_its_stops_is_read_sentence_by_sentence() -> None:
+    article = (
+        "Tom Baker fixed the roof of the library on Monday.Maria Lopez organised the book "
+        "fair in the main hall, and the caretaker swept the floor of the hall afterwards."
+    )
+    source = claims.Source(article)
+    sentence = "Tom Baker organised the book fair in the main hall."
+    assert reasons(sentence, source, article) == [
+        "wrong name: the article says Maria Lopez here, not Tom Baker"
+    ]
+    assert reasons("Maria Lopez organised the book fair in the main hall.", source, article) == []

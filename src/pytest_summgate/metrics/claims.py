@@ -228,6 +228,7 @@ def check(sentence: str, source: Source, passage: str) -> Claims:
     toks = tokens(sentence)
     if not toks or source.copied(toks):
         return Claims()
+    passage = _narrowed(passage, toks)
     passage_tokens = tokens(passage)
     claim_overlap = polarity.overlap(toks, passage_tokens)
     found, numbers_missing = _numbers(sentence, source, passage, claim_overlap)
@@ -281,6 +282,15 @@ def check(sentence: str, source: Source, passage: str) -> Claims:
         any(f.kind == "negation" for f in flips),
         any(f.kind == "swap" for f in found),
     )
+
+
+def _narrowed(passage: str, sentence_tokens: Sequence[str]) -> str:
+    """The sentence of a passage that lost the spaces after its full stops (``fire.The
+    council``) that shares most of the sentence's words; the passage as it is otherwise."""
+    parts = [p for p in _JOINED.split(passage) if p.strip()]
+    if len(parts) < 2:
+        return passage
+    return max(parts, key=lambda p: polarity.overlap(sentence_tokens, tokens(p)))
 
 
 def _polarity(sentence: str, source: Source, passage: str) -> list[Finding]:
@@ -427,14 +437,16 @@ def _roles(
 
     # A name of the sentence that the passage lacks, and one of the passage that the
     # sentence lacks: neither a sentence's opening word, a modifier or a group's demonym.
+    # The sentence's opening name too, where capitals mark whole names.
+    mixed = is_mixed_case(sentence)
     lacking = [
         item(n)
-        for n in find_names(sentence)[:_NAMES]
-        if n in ours and standalone(sentence, n) and not present(n, passage_tokens)
+        for n in ours
+        if (mixed or n.span[0] > 0) and standalone(sentence, n) and not present(n, passage_tokens)
     ]
     candidates = [
         item(n)
-        for n in find_names(passage)[:_NAMES]
+        for n in find_names(passage, initial=True)[:_NAMES]
         if any(w in capitalized for w in n.words)
         and standalone(passage, n)
         and not n.words[-1].endswith(_GROUPS)

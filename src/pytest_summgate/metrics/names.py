@@ -141,9 +141,11 @@ def standalone(sentence: str, name: Name) -> bool:
     if before[-1:] in tuple(_QUOTE_MARKS) and after[:1] in tuple(_QUOTE_MARKS):
         return False
     preceding = tokens(sentence[max(start - 30, 0) : start])[-2:]
-    following = text.words(sentence[end : end + 30])[:1]
+    following = text.words(sentence[end : end + 40])[:2]
     modifies = bool(following) and following[0][0].islower() and following[0] not in STOPWORDS
-    return not (modifies and _DETERMINERS.intersection(preceding))
+    # "the Tottenham striker", or "Arsenal playmaker Mesut Ozil": a noun and its name after.
+    named = len(following) > 1 and following[1][0].isupper()
+    return not (modifies and (_DETERMINERS.intersection(preceding) or named))
 
 
 def edit_distance(a: str, b: str) -> int:
