@@ -215,3 +215,20 @@ def test_a_passage_that_lost_the_spaces_after_its_stops_is_read_sentence_by_sent
         "wrong name: the article says Maria Lopez here, not Tom Baker"
     ]
     assert reasons("Maria Lopez organised the book fair in the main hall.", source, article) == []
+
+
+def test_a_name_alone_opening_the_sentence_is_checked() -> None:
+    source = claims.Source("The council met on Monday. It approved the new budget.")
+    passage = "The council met on Monday."
+    assert reasons("Guzman met the council on Monday.", source, passage) == [
+        "name Guzman is not in the article"
+    ]
+    for sentence in [
+        "Later, the council met on Monday.",  # an adverb before a comma
+        "Ultimately the council approved the budget.",
+        "Click here to read the council's budget.",  # an imperative
+        "Twelve councillors met on Monday.",  # a number (the number check says so)
+        "Council members met on Monday.",  # the article's word
+    ]:
+        found = claims.check(sentence, source, passage).findings
+        assert "name" not in [f.kind for f in found], sentence

@@ -30,7 +30,7 @@ from .lexicon import content_stems as content_stems
 from .lexicon import content_words as content_words
 from .lexicon import stem as stem
 from .lexicon import tokens as tokens
-from .names import Name, NameIndex, find_names, same_family, standalone
+from .names import Name, NameIndex, find_names, opening_name, same_family, standalone
 from .names import is_mixed_case as is_mixed_case
 from .names import spelling_variant as _variant
 from .numbers import NUMBER_WORDS, DateWord, NumberIndex, Quantity, dates, days
@@ -377,7 +377,8 @@ def _names(
     found: list[Finding] = []
     variants: dict[str, str] = {}
     missing = 0
-    for name in find_names(sentence)[:_NAMES]:
+    opener = opening_name(sentence)
+    for name in [*([opener] if opener else []), *find_names(sentence)[:_NAMES]]:
         unknown, spelled = source.names.missing(name)
         variants.update(spelled)
         if unknown:

@@ -17,7 +17,7 @@ from itertools import islice
 
 from .. import text
 from .lexicon import STOPWORDS, stem, tokens, word_list
-from .numbers import DATE_WORDS
+from .numbers import DATE_WORDS, NUMBER_WORDS, ORDINAL_WORDS
 
 # Titles and honorifics before a name: not part of it.
 TITLES = frozenset(
@@ -122,6 +122,38 @@ def find_names(sentence: str, initial: bool = False) -> list[Name]:
         if words:
             found.append(Name(sentence[start:stop], words, (start, stop)))
     return found
+
+
+# Words that follow an opening imperative or adverb ("Click here", "Read the...", "Later
+# on"), seldom a name.
+_NOT_AFTER_NAME = frozenset(
+    word_list(
+        """
+        here there to the a an below above down up on out more now this these those our your
+        my for in at of it them him her us me you by with from
+        """
+    )
+)
+
+
+_COUNTS = NUMBER_WORDS | ORDINAL_WORDS
+
+
+def opening_name(sentence: str) -> Name | None:
+    """The sentence's first word, capitalized, when it reads as a name on its own
+    (``Guzman uploaded the videos``): not an adverb or a label before a comma or colon
+    (``Later,``, ``Ultimately``), not an imperative (``Click here``). A longer run of
+    capitals opening a sentence is found by :func:`find_names` anyway."""
+    found = find_names(sentence[:200], initial=True)[:1]
+    if not found or len(found[0].words) != 1 or sentence[: found[0].span[0]].strip(_QUOTE_MARKS):
+        return None
+    name = found[0]
+    after = sentence[name.span[1] : name.span[1] + 30]
+    following = tokens(after)[:1]
+    word = name.words[0]
+    if re.match(r"\s*[,:;]", after) or word.endswith("ly") or word in _COUNTS:
+        return None
+    return None if following and following[0] in _NOT_AFTER_NAME else name
 
 
 def names(sentence: str, initial: bool = False) -> list[str]:

@@ -50,6 +50,7 @@ _ORDINALS = {
         )
     )
 }
+ORDINAL_WORDS = frozenset(_ORDINALS)
 # Words that only spell numbers: never "words not in the article" when the number matches.
 NUMBER_WORDS = frozenset([*_UNITS, *_TENS, *_SCALES, *_FRACTIONS, "dozen", "dozens"])
 WEEKDAYS = frozenset(word_list("monday tuesday wednesday thursday friday saturday sunday"))
