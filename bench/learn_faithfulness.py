@@ -311,6 +311,15 @@ def main() -> None:
     weights = sample_weights(summaries)
     counts = {n: sum(s.dataset == n for s in summaries) for n in dev}
     print("dev summaries: " + ", ".join(f"{n} {c}" for n, c in counts.items()))
+    shares = []
+    for name in dev:
+        rows = [s for s in summaries if s.dataset == name]
+        consistent = [s for s in rows if s.label]
+        shares.append(
+            f"{name} {np.mean([s.decisive for s in rows]):.3f} / "
+            f"{np.mean([s.decisive for s in consistent]) if consistent else 0.0:.3f}"
+        )
+    print("with a decisive finding, all / consistent: " + ", ".join(shares))
 
     results = {}
     for method, predicted in cross_validate(summaries, weights).items():
