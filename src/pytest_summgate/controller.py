@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from . import baseline, cases, decision, files, outputs, suite
+from . import baseline, cases, decision, files, outputs, shards, suite
 from .cases import InvalidCase
 from .errors import CaseFileError, quote
 from .files import write_atomic
@@ -43,8 +43,12 @@ class RunController:
         stored: baseline.Baseline | None,
         baseline_path: Path,
         contract: decision.Contract | None = None,
+        shard: shards.Shard | None = None,
     ) -> None:
         self.config = config
+        self.shard = shard  # this run is one of several jobs: it decides nothing as a whole
+        self.selection: shards.Selection | None = None  # what the shard kept (set at collection)
+        self.merged: shards.Merged | None = None  # this run decides on shards' reports
         self.settings = settings
         self.stored = stored
         self.baseline_path = baseline_path
@@ -111,11 +115,74 @@ class RunController:
             longrepr = str(report.longrepr)
             self.summary.errors[report.nodeid] = longrepr.splitlines()[0] if longrepr else "?"
 
+    # -- shards ---------------------------------------------------------------------------
+
+    @pytest.hookimpl(trylast=True)  # after -k, -m and --deselect: the shards split what is left
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        if self.shard is None:
+            return
+        root = self.config.rootpath
+        tests = [
+            (self._relative(item.path, root), item.location[1] or 0, item.nodeid) for item in items
+        ]
+        self.selection = shards.select(tests, self.shard)
+        kept = [item for item in items if item.nodeid in self.selection.kept]
+        dropped = [item for item in items if item.nodeid not in self.selection.kept]
+        if dropped:
+            self.config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
+        workeroutput = getattr(self.config, "workeroutput", None)
+        if workeroutput is not None:  # the xdist controller reads it when the worker ends
+            workeroutput["summgate_selection"] = [self.selection.selected, self.selection.digest]
+
+    @staticmethod
+    def _relative(path: Path, root: Path) -> str:
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def restore(self, merged: shards.Merged) -> None:
+        """Take the cases of checked shard reports as this run's own, as
+        pytest_runtest_logreport would have gathered them in one unsharded run."""
+        self.merged = merged
+        for record in merged.records:
+            nodeid = record["nodeid"]
+            self.records[nodeid] = record
+            if nodeid in merged.not_checked:
+                self.summary.errors[nodeid] = merged.not_checked[nodeid]
+                continue
+            scores = {k: float(v) for k, v in record["scores"].items() if v is not None}
+            self.summary.add(nodeid, scores, merged.failed.get(nodeid, []))
+            self.failing[nodeid] = list(record.get("failing", []))
+            if record["outcome"] in ("xfailed", "xpassed"):
+                self.known[nodeid] = record["outcome"]
+            self.contents[nodeid] = record.get("content") or ""
+            if record.get("baseline"):
+                self.statuses[nodeid] = record["baseline"]
+
+    def _shard_record(self) -> dict[str, Any] | None:
+        """What a merge needs of this shard beyond its case records."""
+        if self.shard is None:
+            return None
+        selection = self.selection
+        return {
+            "index": self.shard.index,
+            "count": self.shard.count,
+            "selected": selection.selected if selection is not None else 0,
+            "selection": selection.digest if selection is not None else shards.digest([]),
+            "contract": shards.contract_digest(self.contract),
+            "failed": dict(sorted(self.summary.failures.items())),
+            "not_checked": dict(sorted(self.summary.errors.items())),
+        }
+
     # -- suite gates ----------------------------------------------------------------------
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, object, object]:
         result = yield
+        if self.shard is not None:
+            return result  # a shard's share is judged as a whole only when merged
         if not is_worker(self.config) and (self.summary.scores or self.summary.errors):
             self._judge_suite(session)
         return result
@@ -228,6 +295,14 @@ class RunController:
             self._write_step_summary()
         if any(c.failed for c in self.suite_checks) and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if self.merged is not None and self.records and session.exitstatus in (0, 5):
+            # No test ran here: the shards' cases decide, as they would have in one run.
+            blocked = self.blocked_by()
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED if blocked else pytest.ExitCode.OK
+        no_tests = pytest.ExitCode.NO_TESTS_COLLECTED
+        selected = self.selection.selected if self.selection is not None else 0
+        if self.shard is not None and selected and session.exitstatus == no_tests:
+            session.exitstatus = pytest.ExitCode.OK  # an empty share of a selection
 
     def _write_step_summary(self) -> None:
         """Append to GitHub's job summary. A summary file that cannot be written (a
@@ -258,6 +333,8 @@ class RunController:
         """Prediction ids that no case of this run had (reported, never silently dropped)."""
         from .items import PREDICTIONS_KEY
 
+        if self.merged is not None:
+            return self.merged.unmatched
         predictions = self.config.stash.get(PREDICTIONS_KEY, None)
         if predictions is None:
             return []
@@ -285,41 +362,45 @@ class RunController:
         from . import __version__
         from .models import identity
 
-        settings = self.settings
         report = outputs.json_report(
             list(self.records.values()),
             self.suite_checks,
-            {
-                "fields": dict(settings.fields),
-                "thresholds": {
-                    r.name: {"value": r.value, "source": r.source} for r in settings.rules_for()
-                },
-                "tolerance": dict(settings.tolerance),
-                "suite_gates": dict(settings.suite_gates),
-                "faithfulness_model": settings.faithfulness_model,
-                "bootstrap_seed": settings.bootstrap_seed,
-                "baseline": self._display(self.baseline_path),
-            },
-            identity(settings.model),
+            self.settings_record(),
+            self.merged.model if self.merged is not None else identity(self.settings.model),
             __version__,
             self._baseline_counts(),
         )
         report["unmatched_predictions"] = self._unmatched_predictions()
+        report["shard"] = self._shard_record()
         report.update(self.decision_record())
         return report
+
+    def settings_record(self) -> dict[str, Any]:
+        """The run's settings as its JSON report holds them."""
+        settings = self.settings
+        return {
+            "fields": dict(settings.fields),
+            "thresholds": {
+                r.name: {"value": r.value, "source": r.source} for r in settings.rules_for()
+            },
+            "tolerance": dict(settings.tolerance),
+            "suite_gates": dict(settings.suite_gates),
+            "faithfulness_model": settings.faithfulness_model,
+            "bootstrap_seed": settings.bootstrap_seed,
+            "baseline": self._display(self.baseline_path),
+        }
 
     def decision_record(self) -> dict[str, Any]:
         """The decision, accepted changes, listed drops and notices, as the JSON report and
         the step summary hold them."""
         blocked = [] if self.settings.update_baseline else self.blocked_by()
         problems = {u.nodeid: u.problem for u in self.unreproduced}
+        judged = self.summary.scores if self.shard is None else {}  # a shard judges none
         accepted = [
             {
                 "nodeid": change.nodeid,
                 "changes": [{"metric": m, "base": b, "now": n} for m, b, n in change.changes()],
-                "reproduced": (change.nodeid not in problems)
-                if change.nodeid in self.summary.scores
-                else None,
+                "reproduced": (change.nodeid not in problems) if change.nodeid in judged else None,
                 **({"problem": problems[change.nodeid]} if change.nodeid in problems else {}),
             }
             for change in decision.ranked(self.contract.accepted)
@@ -335,8 +416,11 @@ class RunController:
             }
             for nodeid, r in self.drops()
         ]
+        verdict: dict[str, Any] = {"passed": not blocked, "blocked_by": blocked}
+        if self.shard is not None:
+            verdict["partial"] = self.shard.partial
         return {
-            "decision": {"passed": not blocked, "blocked_by": blocked},
+            "decision": verdict,
             "accepted": accepted,
             "drops": drops,
             "notices": list(self.contract.notices),
@@ -415,7 +499,8 @@ class RunController:
         lines.extend(self._baseline_lines())
         if lines:
             lines.extend(self._decision_lines(self.config.get_verbosity() > 0))
-        unmatched = self._unmatched_predictions()
+        # A shard's list holds the other shards' cases' ids too: the merge says which are left.
+        unmatched = self._unmatched_predictions() if self.shard is None else []
         if unmatched:
             shown = ", ".join(quote(i) for i in unmatched[:10])
             more = f" and {len(unmatched) - 10} more" if len(unmatched) > 10 else ""
@@ -426,7 +511,7 @@ class RunController:
             terminalreporter.section("summgate")
             for line in lines:
                 terminalreporter.write_line(line)
-        if self._on_github():
+        if self._on_github() and self.merged is None:  # the shards annotated their cases
             workspace = os.environ.get("GITHUB_WORKSPACE")
             for line in outputs.error_annotations(
                 sorted(self.records.values(), key=lambda r: r["nodeid"]),
@@ -441,21 +526,9 @@ class RunController:
 
     def blocked_by(self) -> list[str]:
         """What blocks this run, one phrase each; empty when it passes."""
-        failed = [r for r in self.records.values() if r.get("outcome") == "failed"]
-        hard = sum(bool(r.get("hard_evidence")) for r in failed)
-        rules = sum(any(c["failed"] for c in r.get("checks", [])) for r in failed)
-        drops = sum(any(d.get("blocking") for d in r.get("regressions", [])) for r in failed)
-        errors = len(self.summary.errors)
-        phrases = [f"suite gate {c.name}" for c in self.suite_checks if c.failed]
-        for count, what in (
-            (hard, "with hard evidence (a decisive claim check)"),
-            (rules, "below a threshold"),
-            (drops, "regressed (summgate_case_regressions = fail)"),
-            (errors, "not checked (errors)"),
-        ):
-            if count:
-                phrases.append(f"{count} case{'s' if count > 1 else ''} {what}")
-        return phrases
+        return outputs.blocked_by(
+            self.records.values(), self.suite_checks, len(self.summary.errors)
+        )
 
     def drops(self) -> list[tuple[str, dict[str, Any]]]:
         """Per-case drops against the baseline, the largest first: (node id, regression)."""
@@ -472,7 +545,11 @@ class RunController:
             return []
         blocked = self.blocked_by()
         lines = list(self.contract.notices)
-        lines.append("decision: " + (f"blocked by {'; '.join(blocked)}" if blocked else "passed"))
+        verdict = f"blocked by {'; '.join(blocked)}" if blocked else "passed"
+        if self.shard is not None:
+            lines.append(f"decision: not made here: {self.shard.partial}")
+            verdict = f"this shard's cases: {verdict}"
+        lines.append(f"decision: {verdict}" if self.shard is None else verdict)
         accepted = decision.ranked(self.contract.accepted)
         if accepted:
             new = sum(a.base is None for a in accepted)

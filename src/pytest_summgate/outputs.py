@@ -8,10 +8,12 @@ files) calls them at the end of the run. The JSON report's schema is
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .baseline import content_hash
+from .gate import SPECS
 from .report import fmt_score
 from .suite import SuiteCheck
 
@@ -58,6 +60,28 @@ def json_report(
         "baseline": dict(baseline) if baseline is not None else None,
         "cases": sorted((dict(c) for c in cases), key=lambda c: c["nodeid"]),
     }
+
+
+def blocked_by(
+    cases: Iterable[Mapping[str, Any]], suite_checks: Sequence[SuiteCheck], errors: int
+) -> list[str]:
+    """What blocks a run, one phrase each (empty when it passes): its failed suite gates, and
+    its failed cases by kind; ``errors`` counts the cases that could not be checked. The
+    controller and a merge of shards both decide with it."""
+    failed = [c for c in cases if c.get("outcome") == "failed"]
+    hard = sum(bool(c.get("hard_evidence")) for c in failed)
+    rules = sum(any(k["failed"] for k in c.get("checks", [])) for c in failed)
+    drops = sum(any(d.get("blocking") for d in c.get("regressions", [])) for c in failed)
+    phrases = [f"suite gate {c.name}" for c in suite_checks if c.failed]
+    for count, what in (
+        (hard, "with hard evidence (a decisive claim check)"),
+        (rules, "below a threshold"),
+        (drops, "regressed (summgate_case_regressions = fail)"),
+        (errors, "not checked (errors)"),
+    ):
+        if count:
+            phrases.append(f"{count} case{'s' if count > 1 else ''} {what}")
+    return phrases
 
 
 def _escape_data(text: str) -> str:
@@ -118,10 +142,15 @@ def step_summary(
     else:
         passed = not failed and not any(s.failed for s in suite_checks)
     known = sum(c["outcome"] == "xfailed" for c in cases)
+    partial = decided["decision"].get("partial") if decided is not None else None
     out = [
-        f"## summgate: {'passed' if passed else 'blocked'}",
+        f"## summgate: {'passed' if passed else 'blocked'}"
+        if not partial
+        else f"## summgate: {partial.split(':')[0]}, its cases {'passed' if passed else 'blocked'}",
         "",
     ]
+    if partial:
+        out += [f"> {_md(partial)}", ""]
     if decided is not None:
         for notice in decided.get("notices", []):
             out += [f"> {_md(notice)}", ""]
@@ -149,7 +178,11 @@ def step_summary(
             failures[metric] = failures.get(metric, 0) + 1
     if metrics:
         out += ["| check | mean | min | failed |", "|---|---|---|---|"]
-        for name, values in metrics.items():
+        # In the terminal summary's order (the built-in checks' own), not the first case's:
+        # a report read back from JSON (a merge of shards) holds its scores sorted by name.
+        known = [spec.metric for spec in SPECS.values()]
+        order = sorted(metrics, key=lambda m: known.index(m) if m in known else len(known))
+        for name, values in ((m, metrics[m]) for m in order):
             out.append(
                 f"| {name} | {fmt_score(name, sum(values) / len(values))} | "
                 f"{fmt_score(name, min(values))} | {failures.get(name, 0)} |"
@@ -258,6 +291,8 @@ def case_record(
             "regressions": [],
             "evidence": {},
             "hard_evidence": {},
+            "content": None,
+            "failing": [],
         }
     hard = result.hard_evidence
     failing = [c.rule.metric for c in result.checks if c.failed or c.below]
@@ -303,4 +338,8 @@ def case_record(
             for r in regressed
         ],
         "evidence": evidence,
+        # What a merge of shards needs to judge the run as a whole (known failures, accepted
+        # changes, the paired change): as the controller tracks them in an unsharded run.
+        "content": content_hash(result.case.article, result.case.highlights),
+        "failing": result.failing(),
     }

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import baseline, cases, decision, gate, models, suite
+from . import baseline, cases, decision, gate, models, shards, suite
 from .cache import ModelCache, cache_files
 from .cases import parse_field_map
 from .controller import RunController
@@ -95,6 +95,13 @@ def _seed(text: str) -> int:
             f"expected a whole number from 0 to {SEED_LIMIT - 1}, got {quote(text)}"
         )
     return value
+
+
+def _shard(text: str) -> shards.Shard:
+    try:
+        return shards.parse(text)
+    except SettingError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -271,10 +278,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         "summgate_base_baseline", type="string", default="", help="base branch's baseline path"
     )
+    group.addoption(
+        "--summgate-shard",
+        type=_shard,
+        default=None,
+        metavar="K/N",
+        help="run only shard K of N (one job of a matrix); the run as a whole is decided by "
+        "--summgate-merge over the N shards' --summgate-report files",
+    )
+    group.addoption(
+        "--summgate-merge",
+        action="append",
+        default=[],
+        metavar="REPORTS",
+        help="run no tests: decide on the whole run from its shards' JSON reports (a glob, "
+        "e.g. --summgate-merge='shards/*.json'; repeatable), with this run's ini and options",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if not config.getoption("summgate"):
+    merging = config.getoption("summgate_merge")
+    if not config.getoption("summgate") and not merging:
         return
     _refuse_a_moved_rootdir(config)
     try:
@@ -288,6 +312,8 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     except SettingError as error:
         raise pytest.UsageError(f"summgate: {error}") from None
+    shard = config.getoption("summgate_shard")
+    _refuse_shard_misuse(shard, bool(merging), settings)
     config.stash[SETTINGS_KEY] = settings
     path = _path_option(config, "summgate_baseline", settings.baseline_path)
     try:
@@ -312,6 +338,17 @@ def pytest_configure(config: pytest.Config) -> None:
         _relative(base_path, config.invocation_params.dir) if base_path else "",
     )
     config.stash[CONTRACT_KEY] = contract
+    if merging:
+        _configure_merge(config, settings, RunController(config, settings, stored, path, contract))
+        from .engine import Engine
+        from .metrics import default_scorers
+
+        # Never used (no case is scored), but there as in every gate run: a conftest may
+        # wrap it (the model would load on first use only).
+        config.stash[ENGINE_KEY] = Engine(
+            settings, [*default_scorers(settings.faithfulness_model), *custom]
+        )
+        return
     batch = config.getoption("summgate_batch_size") or _ini_batch_size(config)
     config.stash[GENERATOR_KEY] = SummaryGenerator(config, batch)
     predictions = config.getoption("summgate_predictions") or config.getini("summgate_predictions")
@@ -328,7 +365,7 @@ def pytest_configure(config: pytest.Config) -> None:
             ) from None
         config.stash[PREDICTIONS_KEY] = (joined, predictions)
     config.stash[REMEDY_KEY] = _remedy(config)
-    controller = RunController(config, settings, stored, path, contract)
+    controller = RunController(config, settings, stored, path, contract, shard)
     config.pluginmanager.register(controller, "summgate-controller")
     config.pluginmanager.register(QuietPhases(config), "summgate-quiet-phases")
     from .engine import Engine  # scorers are light to import; the model loads on first use
@@ -371,6 +408,63 @@ def pytest_configure(config: pytest.Config) -> None:
             announced.announce = lambda line: _announce(config, line)
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistHooks(), "summgate-xdist")
+
+
+def _refuse_shard_misuse(shard: shards.Shard | None, merging: bool, settings: Settings) -> None:
+    if shard is not None and merging:
+        raise pytest.UsageError(
+            "summgate: --summgate-shard runs one shard's cases and --summgate-merge runs none: "
+            "give one of them"
+        )
+    if shard is not None and settings.update_baseline:
+        raise pytest.UsageError(
+            "summgate: --summgate-shard with --summgate-update-baseline: each job would write "
+            "a baseline of its share alone; update the baseline in one run"
+        )
+    if shard is not None and not settings.report_path:
+        raise pytest.UsageError(
+            f"summgate: --summgate-shard {shard.index}/{shard.count} needs --summgate-report "
+            f"PATH: the merge decides on the shards' reports"
+        )
+
+
+def _configure_merge(config: pytest.Config, settings: Settings, controller: RunController) -> None:
+    """Decide on the run from its shards' reports: check that they are the N shards of a run
+    with this run's settings and baselines, then hand their cases to the controller."""
+    here = config.invocation_params.dir
+    try:
+        paths = shards.expand(config.getoption("summgate_merge"), here)
+        merged = shards.load(paths, lambda path: _relative(path, here))
+        if merged.settings != controller.settings_record():
+            differ = sorted(
+                key
+                for key in {*merged.settings, *controller.settings_record()}
+                if merged.settings.get(key) != controller.settings_record().get(key)
+            )
+            raise shards.ShardMismatch(
+                f"the shards ran with other settings than this merge ({', '.join(differ)} "
+                f"differ): give the merge the shards' ini file and options"
+            )
+        if merged.contract != shards.contract_digest(controller.contract):
+            raise shards.ShardMismatch(
+                "the shards were judged against other baselines than this merge reads "
+                f"({settings.baseline_path}"
+                + (f", {settings.base_baseline_path}" if settings.base_baseline_path else "")
+                + "): give the merge the same --summgate-baseline and --summgate-base-baseline"
+            )
+    except shards.ShardMismatch as error:
+        raise pytest.UsageError(f"summgate: merge: {error}") from None
+    controller.restore(merged)
+    config.pluginmanager.register(controller, "summgate-controller")
+    # The merge runs no tests: no xdist workers (an ini's addopts may hold -n).
+    config.option.dist = "no"
+    config.option.tx = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session: pytest.Session) -> bool | None:
+    """A merge collects nothing: its cases are in the shards' reports."""
+    return True if session.config.getoption("summgate_merge") else None
 
 
 # Settings set both ways: Settings.resolve keyword -> (command-line option, ini name).
@@ -467,6 +561,13 @@ class XdistHooks:
             )
 
     _announced = False
+
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        """A shard's selection, as a worker saw it (the xdist controller collects nothing)."""
+        found = getattr(node, "workeroutput", {}).get("summgate_selection")
+        controller = node.config.pluginmanager.get_plugin("summgate-controller")
+        if found and controller is not None and controller.selection is None:
+            controller.selection = shards.Selection(int(found[0]), str(found[1]), frozenset())
 
     @pytest.hookimpl(trylast=True)
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
@@ -620,7 +721,12 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     models = f"model {settings.model}"
     if settings.faithfulness_model:
         models += f"; faithfulness by NLI model {settings.faithfulness_model}"
-    return [f"summgate: {models}; fields {fields}", f"summgate: thresholds {rules}"]
+    lines = [f"summgate: {models}; fields {fields}", f"summgate: thresholds {rules}"]
+    if config.getoption("summgate_shard"):
+        lines.append(f"summgate: {config.getoption('summgate_shard').partial}")
+    if config.getoption("summgate_merge"):
+        lines.append("summgate: merging shard reports (no tests run here)")
+    return lines
 
 
 @pytest.hookimpl(tryfirst=True)  # before -k and -m deselect: every case file counts
