@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conftest import ARTICLE, GOOD_SUMMARY, case, jsonl
+from conftest import ARTICLE, GOOD_SUMMARY, LEXICAL_CONFTEST, case, jsonl
 from pytest_summgate import cases, gate
 from pytest_summgate.errors import SettingError, quote
 from test_plugin import assert_no_traceback
@@ -495,3 +495,31 @@ def test_the_int_limit_is_pythons(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "get_int_max_str_digits", lambda: 10, raising=False)
     assert isinstance(cases._parse_int("1" * 11), cases._LongNumber)
     assert cases._parse_int("1" * 10) == 1111111111
+
+
+@pytest.mark.parametrize(
+    ("returned", "problem"),
+    [
+        ("['A summary.', 'x\\ud800']", "returned text that cannot be scored: the summary at "
+         "position 1 of the batch holds a lone surrogate (\\ud800) at character 2*"),
+        ("['\\udfff', 'A summary.']", "returned text that cannot be scored: the summary at "
+         "position 0 of the batch holds a lone surrogate (\\udfff)*"),
+        ("{i: [list(range(10))] * 1000 for i in range(10**5)}",
+         "must return a list of 2 summaries, one per case; got a dict of 100000 entries: *..."),
+    ],
+)  # fmt: skip
+def test_a_generate_hook_returning_unscorable_text_is_each_cases_error(
+    gate: pytest.Pytester, returned: str, problem: str
+) -> None:
+    gate.makeconftest(
+        LEXICAL_CONFTEST
+        + f"\ndef pytest_summgate_generate(cases, config):\n    return {returned}\n"
+    )
+    gate.makefile(
+        ".jsonl", c=jsonl({"id": "a", "article": ARTICLE}, {"id": "b", "article": ARTICLE})
+    )
+    result = gate.runpytest(*RUN)
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines([f"pytest_summgate_generate {problem}", "  c.jsonl:1"])
+    result.stdout.fnmatch_lines(["*= summgate =*"])
+    assert_bounded_output(result)

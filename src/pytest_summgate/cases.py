@@ -456,9 +456,10 @@ def _character(character: str) -> str:
     return f"{kind} ({ascii(character)[1:-1]})"
 
 
-def _text_problem(name: str, value: str | Iterable[str]) -> str:
-    """Why a text field cannot be scored, or "": a lone surrogate (a ``\ud800`` escape in
-    the file) is not Unicode, and no tokenizer, hash or terminal can take it."""
+def text_problem(name: str, value: str | Iterable[str]) -> str:
+    """Why a text (a case's field, a generated summary) cannot be scored, or "": a lone
+    surrogate (a ``\\ud800`` escape in a file) is not Unicode, and no tokenizer, hash or
+    terminal can take it."""
     for text in [value] if isinstance(value, str) else value:
         bad = _SURROGATE.search(text)
         if bad:
@@ -507,7 +508,7 @@ def _validate(
             return invalid(f"{named} must be text, got a {type(value).__name__}")
         if not value.strip():
             return invalid(f"{named} is empty")
-        problem = _text_problem(named, value)
+        problem = text_problem(named, value)
         if problem:
             return invalid(problem)
         texts[name] = value
@@ -525,7 +526,7 @@ def _validate(
         else:
             kind = type(highlights).__name__
             return invalid(f"'highlights' must be text or a list of texts, got a {kind}")
-        problem = _text_problem("'highlights'", highlights)
+        problem = text_problem("'highlights'", highlights)
         if problem:
             return invalid(problem)
     raw_thresholds = row.get(keys["thresholds"]) or {}
@@ -649,7 +650,7 @@ def load_predictions(path: Path, display: str, field_map: Mapping[str, str]) -> 
             raise CaseFileError(display, number, f"missing or invalid {quote(id_key)}: {shown}")
         if not isinstance(summary, str) or not summary.strip():
             raise CaseFileError(display, number, f"{quote(summary_key)} must be non-empty text")
-        problem = _text_problem(quote(summary_key), summary)
+        problem = text_problem(quote(summary_key), summary)
         if problem:
             raise CaseFileError(display, number, problem)
         if case_id in predictions:

@@ -73,8 +73,8 @@ def quote(value: object, limit: int = QUOTE_CHARS) -> str:
         shown = _cut(_pieces(value, limit), limit)
         if not shown.endswith("..."):
             return shown
-        noun = "entry" if isinstance(value, dict) else "item"
-        count = f"{len(value)} {noun}{'' if len(value) == 1 else 's'}"
+        nouns = ("entry", "entries") if isinstance(value, dict) else ("item", "items")
+        count = f"{len(value)} {nouns[len(value) != 1]}"
         return f"{_a(type(value).__name__)} of {count}: {shown}"
     if isinstance(value, (str, bytes)):
         shown, kept = repr(value[:limit]), limit

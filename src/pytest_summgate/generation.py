@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .cases import Case
+from .cases import Case, text_problem
 from .errors import quote, user_traceback
 
 if TYPE_CHECKING:
@@ -101,4 +101,8 @@ def _check(summaries: object, expected: int) -> str:
     bad = [i for i, s in enumerate(summaries) if not isinstance(s, str) or not s.strip()]
     if bad:
         return f"returned an empty or non-text summary at position {bad[0]} of the batch"
+    for position, summary in enumerate(summaries):
+        problem = text_problem(f"the summary at position {position} of the batch", summary)
+        if problem:
+            return f"returned text that cannot be scored: {problem}"
     return ""
