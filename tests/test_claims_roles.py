@@ -36,3 +36,23 @@ def test_the_subject_and_object_of_one_verb_swapped() -> None:
 )
 def test_the_same_claim_said_another_way_is_no_swap(sentence: str, passage: str) -> None:
     assert "swap" not in kinds(sentence, passage)
+
+
+def test_roles_swapped_around_a_possessive_or_told() -> None:
+    passage = "The judge ordered its closure for six weeks."
+    source = claims.Source(f"The club was fined. {passage}")
+    assert [
+        f.kind
+        for f in claims.check(
+            "Its closure ordered the judge for six weeks.", source, passage
+        ).findings
+    ] == ["swap"]
+    assert (
+        claims.check("The judge ordered the closure for six weeks.", source, passage).findings == ()
+    )
+    told = "Police spokeswoman Anna Berg told Riverside Radio the search was over."
+    source = claims.Source(f"A search began. {told}")
+    swapped = "Police spokeswoman Riverside Radio told Anna Berg the search was over."
+    assert [f.kind for f in claims.check(swapped, source, told).findings] == ["swap"]
+    same = "Anna Berg told Riverside Radio that the search was over."
+    assert claims.check(same, source, told).findings == ()

@@ -97,14 +97,23 @@ def swapped(
             theirs = list(passage[b_there + len(b) : a_there])
             if max(len(ours), len(theirs)) > _GAP or ("by" in ours) != ("by" in theirs):
                 continue
-            verbs = {stem(t) for t in ours if is_content(t)}
-            shared = [t for t in theirs if is_content(t) and stem(t) in verbs]
+            verbs = {stem(t) for t in ours if _verb_like(t)}
+            shared = [t for t in theirs if _verb_like(t) and stem(t) in verbs]
             if shared and find(passage[a_there + len(a) :], b) < 0:
                 return a_text, b_text, shared[0]
     return None
 
 
-_ARTICLES = frozenset(["a", "an", "the"])
+# Words before a noun that do not change its role ("the", "its closure").
+_ARTICLES = frozenset(word_list("a an the its his her their our my your this that these those"))
+# Function words that are the verb of a claim between two names ("X told Y").
+_TOLD = frozenset(word_list("tell tells told telling"))
+
+
+def _verb_like(token: str) -> bool:
+    return is_content(token) or token in _TOLD
+
+
 # Verbs whose subject and object can change places without changing the claim.
 _SYMMETRIC = frozenset(
     stem(w)
