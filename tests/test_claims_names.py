@@ -232,3 +232,18 @@ def test_a_name_alone_opening_the_sentence_is_checked() -> None:
     ]:
         found = claims.check(sentence, source, passage).findings
         assert "name" not in [f.kind for f in found], sentence
+
+
+def test_a_name_modifying_the_same_noun_as_the_passages_is_in_its_slot() -> None:
+    passage = "Riverside signed the Lakeside teenager Tom Baker in May."
+    source = claims.Source(f"The club was sold. {passage} Lakeside and Hillford both bid.")
+    wrong = "Riverside signed the Hillford teenager Tom Baker in May."
+    assert reasons(wrong, source, passage) == [
+        "wrong name: the article says Lakeside here, not Hillford"
+    ]
+    assert reasons("Riverside signed the Lakeside youngster Tom Baker.", source, passage) == []
+    # A demonym says something else of him than his club.
+    demonym = claims.Source(f"The club was sold. {passage} The Italian club also bid.")
+    assert (
+        reasons("Riverside signed the Italian teenager Tom Baker in May.", demonym, passage) == []
+    )

@@ -30,7 +30,15 @@ from .lexicon import content_stems as content_stems
 from .lexicon import content_words as content_words
 from .lexicon import stem as stem
 from .lexicon import tokens as tokens
-from .names import Name, NameIndex, find_names, opening_name, same_family, standalone
+from .names import (
+    Name,
+    NameIndex,
+    find_names,
+    modified_noun,
+    opening_name,
+    same_family,
+    standalone,
+)
 from .names import is_mixed_case as is_mixed_case
 from .names import spelling_variant as _variant
 from .numbers import NUMBER_WORDS, DateWord, NumberIndex, Quantity, dates, days
@@ -108,6 +116,8 @@ _JOINED = re.compile(
 # is looked up in this many article sentences at most (the bounds keep the look-up linear).
 _CLAIM_WORDS = 80
 _CLAIM_SENTENCES = 400
+# Endings of a demonym or an adjective of a place (Colombian, Spanish, Chinese, Icelandic).
+_DEMONYMS = ("an", "ese", "ish", "ic", "i")
 # Endings of a people or a group (the Italians, the Chinese), which can stand for a name.
 _GROUPS = ("ans", "ese", "ish")
 
@@ -453,11 +463,30 @@ def _roles(
         and not n.words[-1].endswith(_GROUPS)
         and not present(n, sentence_tokens)
     ]
+    pairs = roles.slot_swaps(sentence, lacking, passage, candidates, same, claim_overlap)
+    if not pairs and claim_overlap >= roles.SAME_CLAIM:
+        # A name modifying a noun where the passage has another modifying the same noun
+        # ("Arsenal teenager X" / "Anderlecht teenager X"); not a demonym, which says
+        # something else of it ("the Colombian striker" / "the Atletico striker").
+        theirs = {
+            noun: n
+            for n in find_names(passage, initial=True)[:_NAMES]
+            if (noun := modified_noun(passage, n))
+            and not n.words[-1].endswith(_DEMONYMS)
+            and not present(n, sentence_tokens)
+        }
+        pairs = [
+            (item(n), item(theirs[noun]))
+            for n in ours
+            if (noun := modified_noun(sentence, n))
+            and noun in theirs
+            and not n.words[-1].endswith(_DEMONYMS)
+            and not present(n, passage_tokens)
+            and not same(item(n), item(theirs[noun]))
+        ][:1]
     found = [
         finding("entity", f"wrong name: the article says {other.text} here, not {ours_.text}")
-        for ours_, other in roles.slot_swaps(
-            sentence, lacking, passage, candidates, same, claim_overlap
-        )
+        for ours_, other in pairs
     ]
     shared = [(n.text, n.words) for n in ours[:_NAMES] if present(n, passage_tokens)]
     swap = roles.swapped(sentence_tokens, passage_tokens, shared)

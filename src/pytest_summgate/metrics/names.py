@@ -180,6 +180,15 @@ def standalone(sentence: str, name: Name) -> bool:
     return not (modifies and (_DETERMINERS.intersection(preceding) or named))
 
 
+def modified_noun(sentence: str, name: Name) -> str:
+    """The noun a name modifies (``teenager`` of ``the Anderlecht teenager``), when it is
+    no standalone name (see :func:`standalone`); else ''."""
+    if standalone(sentence, name):
+        return ""
+    following = text.words(sentence[name.span[1] : name.span[1] + 40])[:1]
+    return following[0].lower() if following else ""
+
+
 def edit_distance(a: str, b: str) -> int:
     """Damerau-Levenshtein distance (optimal string alignment): ``Lugansk`` / ``Luhansk`` 1."""
     previous2: list[int] = []
