@@ -42,7 +42,11 @@ GOOD_SUMMARY = (
     "The city council approved a new budget on Tuesday. The budget adds money for schools "
     "and parks."
 )
-BAD_SUMMARY = "Aliens landed in the harbour yesterday and demanded pancakes from every resident."
+# Not one word of ARTICLE: the lexical faithfulness is 0.00, under any bar.
+BAD_SUMMARY = (
+    "Zeppelins hovered above distant marshes, dazzling curious pelicans everywhere tonight, "
+    "somehow silently."
+)
 
 
 def case(**fields: Any) -> dict[str, Any]:

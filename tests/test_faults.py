@@ -35,7 +35,7 @@ class Judge:
         return [self.judge(doc) for doc in docs]
 
     def judge(self, doc):
-        if "Aliens" in doc.summary:
+        if "Zeppelins" in doc.summary:
             raise RuntimeError("judge unreachable")
         return {"judge": Metric(1.0)}
 

@@ -85,8 +85,8 @@ def rules(settings: Settings, case: Case | None = None) -> dict[str, tuple[float
 
 def test_builtin_defaults() -> None:
     assert rules(Settings()) == {
-        "faithfulness": (0.46, "built-in default"),
-        "coverage": (0.4, "built-in default"),
+        "faithfulness": (0.1, "built-in default"),
+        "coverage": (0.27, "built-in default"),
         "min_words": (10, "built-in default"),
         "max_words": (150, "built-in default"),
         "max_compression": (0.5, "built-in default"),

@@ -167,7 +167,7 @@ def test_the_hook_summarizes_cases_in_batches_within_a_file(
     result = model_repo.runpytest("--summgate", *args)
     # The generated summaries are scored like written ones: "bad" got the invented one.
     result.assert_outcomes(passed=7, failed=1)
-    result.stdout.fnmatch_lines(['  least supported: "Aliens landed*', "  b.jsonl:2"])
+    result.stdout.fnmatch_lines(['  least supported: "Zeppelins hovered*', "  b.jsonl:2"])
     assert calls(model_repo) == [f"controller {ids}" for ids in expected]
 
 

@@ -64,7 +64,7 @@ def test_the_header_says_what_is_in_force(news: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "summgate: model sentence-transformers/all-MiniLM-L6-v2; fields summary=chatgpt",
-            "summgate: thresholds faithfulness=0.46, coverage=0.7, min_words=10, "
+            "summgate: thresholds faithfulness=0.1, coverage=0.7, min_words=10, "
             "max_compression=0.5",
         ]
     )
@@ -95,21 +95,21 @@ def test_passing_and_failing_cases(news: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "*_ case: bad _*",
-            "1 of 4 checks failed: faithfulness 0.* < 0.46",
+            "1 of 4 checks failed: faithfulness 0.00 < 0.10",
             "  check * score * rule * margin",
-            "  faithfulness * 0.* >= 0.46 * -0.* FAIL  (faithfulness, built-in default)",
-            "  coverage * - * >= 0.40 * skipped: no highlights in this case",
+            "  faithfulness * 0.00 * >= 0.10 * -0.10 * FAIL  (faithfulness, built-in default)",
+            "  coverage * - * >= 0.27 * skipped: no highlights in this case",
             "  length * 12 w * >= 10 w * +2 * ok",
             "  length * 12 w * <= 150 w * +138 * ok",
             "  compression * 0.* <= 0.50 * +0.* ok",
-            '  least supported: "Aliens landed in the harbour yesterday*"',
+            '  least supported: "Zeppelins hovered above distant marshes*"',
             "  news.yaml:4",
             "*= summgate =*",
             "3 cases scored, 1 failed, 0 could not be checked",
             "worst cases:",
             "  news.yaml::bad: faithfulness",
             "*= short test summary info =*",
-            "FAILED news.yaml::bad - 1 of 4 checks failed: faithfulness 0.* < 0.46",
+            "FAILED news.yaml::bad - 1 of 4 checks failed: faithfulness 0.00 < 0.10",
         ]
     )
     assert_no_traceback(result)

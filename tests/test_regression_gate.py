@@ -20,7 +20,7 @@ from conftest import ARTICLE, GOOD_SUMMARY, case, jsonl
 BASELINE = ".summgate/baseline.json"
 UPDATE = "--summgate-update-baseline"
 
-# 10 of 13 words in the article: faithfulness 0.77, above the 0.46 bar, 0.23 below 1.00.
+# 10 of 13 words in the article: faithfulness 0.77, above the 0.10 bar, 0.23 below 1.00.
 WORSE_SUMMARY = "The city council approved a new budget on Tuesday with glee and fanfare."
 # One sentence of 2/3: stored as 0.6667, measured as 0.666667.
 TWO_THIRDS_SUMMARY = "The city council approved a new budget on Tuesday. Budget adds glee."
@@ -161,7 +161,7 @@ def test_a_worse_summary_fails_as_a_regression_ending_with_the_remedy(
             "*_ case: b _*",
             verdict,
             "  check * score * rule * margin",
-            "  faithfulness * 0.77 * >= 0.46 * +0.31 * ok",
+            "  faithfulness * 0.77 * >= 0.10 * +0.67 * ok",
             "  regressed * baseline * now * delta * tolerance",
             "  faithfulness * 1.00 * 0.77 * -0.23 * 0.05",
             '  least supported: "The city council approved a new budget on Tuesday with glee*',

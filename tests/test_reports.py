@@ -118,7 +118,7 @@ def test_the_json_report_holds_every_case_and_follows_its_schema(
     bad = by_id["bad"]
     assert (bad["path"], bad["line"], bad["outcome"]) == ("cases/news.yaml", 4, "failed")
     assert bad["verdict"].startswith("1 of 4 checks failed: faithfulness 0.")
-    assert bad["reason"].startswith('least supported: "Aliens landed')
+    assert bad["reason"].startswith('least supported: "Zeppelins hovered')
     assert bad["message"].splitlines()[0] == bad["verdict"]
     assert (bad["checks"][0]["rule"], bad["checks"][0]["failed"]) == ("faithfulness", True)
     assert set(bad["scores"]) == {
@@ -222,7 +222,7 @@ def test_on_github_the_job_summary_is_appended_and_failures_annotated(
     assert faithfulness.endswith(" | 1 |")
     assert next(line for line in lines if line.startswith("| length |")).endswith(" w | 0 |")
     assert "| `cases/news.yaml::bad` | 1 of 4 checks failed: faithfulness 0." in summary
-    assert '| least supported: "Aliens landed in the harbour yesterday' in summary
+    assert '| least supported: "Zeppelins hovered above distant marshes' in summary
     assert (
         "| `cases/more.jsonl::empty` | invalid case: 'summary' is empty "
         "| invalid case: 'summary' is empty |" in lines

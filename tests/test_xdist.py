@@ -29,7 +29,7 @@ def test_outcomes_and_summary_under_two_workers(spread: pytest.Pytester) -> None
             "  a.jsonl::a2: faithfulness",
             "  b.jsonl::b2: faithfulness",
             "  b.jsonl::b3: invalid case: 'summary' is empty",
-            "*1 of 4 checks failed: faithfulness 0.* < 0.46*",
+            "*1 of 4 checks failed: faithfulness 0.00 < 0.10*",
             "  b.jsonl:3",
         ]
     )
