@@ -9,7 +9,8 @@ import pytest
 
 from conftest import case, jsonl
 
-HEAVY = ("torch", "sentence_transformers", "transformers")
+# nltk (through the stemmer) costs 0.7 s: the claim checks stem on first use, not at import.
+HEAVY = ("torch", "sentence_transformers", "transformers", "nltk")
 
 GUARD_CONFTEST = textwrap.dedent(
     f"""

@@ -22,19 +22,30 @@ _STRONG = frozenset(["not", "never", "cannot"])
 # they keep a negation ("did not pay" / "refused to pay") but never make a flip on their own.
 _WEAK = frozenset(word_list("no nobody nothing none neither nor without unlikely unable unwilling"))
 # Likewise for verbs that deny what follows ("refused to pay").
-_WEAK_VERBS = frozenset(stem(w) for w in word_list("refuse deny fail decline reject avoid"))
+_WEAK_VERB_WORDS = word_list("refuse deny fail decline reject avoid")
 # What is only possible, intended or expected ("would attend", "could face a ban", "plans to
 # build"): a flip only against the same word under the same modal or verb ("could not face"
 # / "could face"), never against an assertion.
-_MODALS = frozenset(
-    stem(w)
-    for w in word_list(
-        """
-        would could might may should intend plan expect hope want wish consider threaten
-        propose seek try
-        """
-    )
+_MODAL_WORDS = word_list(
+    """
+    would could might may should intend plan expect hope want wish consider threaten
+    propose seek try
+    """
 )
+
+
+# Stemmed on first use, not at import: stemming loads nltk (0.7 s), and collection (which
+# imports the scorers) must stay light.
+@lru_cache(maxsize=1)
+def _weak_verbs() -> frozenset[str]:
+    return frozenset(stem(w) for w in _WEAK_VERB_WORDS)
+
+
+@lru_cache(maxsize=1)
+def _modals() -> frozenset[str]:
+    return frozenset(stem(w) for w in _MODAL_WORDS)
+
+
 # Every negation word: not content, whatever the polarity of the clause.
 NEGATIONS = _STRONG | _WEAK
 # Not a negation: "not only", "not just", "no doubt", "no matter".
@@ -145,11 +156,11 @@ def read(clauses: Sequence[Sequence[str]]) -> list[Word]:
         modal = [""] * len(toks)
         first = len(toks)  # the first negation of the clause
         for i, token in enumerate(toks):
-            if stem(token) in _MODALS:
+            if stem(token) in _modals():
                 modal[i + 1 :] = [stem(token)] * (len(toks) - i - 1)
                 continue
             strong = token in _STRONG
-            if not (strong or token in _WEAK or stem(token) in _WEAK_VERBS):
+            if not (strong or token in _WEAK or stem(token) in _weak_verbs()):
                 continue
             if i + 1 < len(toks) and toks[i + 1] in _NOT_NEGATING:
                 continue

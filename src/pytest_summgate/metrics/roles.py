@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .lexicon import find, is_content, stem, tokens, word_list
 
@@ -115,15 +116,18 @@ def _verb_like(token: str) -> bool:
 
 
 # Verbs whose subject and object can change places without changing the claim.
-_SYMMETRIC = frozenset(
-    stem(w)
-    for w in word_list(
-        """
-        meet met marry married face faced play played draw drew drawn tie tied fight fought
-        clash clashed battle battled date dated resemble resembled match matched join joined
-        """
-    )
+_SYMMETRIC_WORDS = word_list(
+    """
+    meet met marry married face faced play played draw drew drawn tie tied fight fought
+    clash clashed battle battled date dated resemble resembled match matched join joined
+    """
 )
+
+
+@lru_cache(maxsize=1)
+def _symmetric() -> frozenset[str]:
+    """Stemmed on first use: stemming loads nltk, which collection must not pay for."""
+    return frozenset(stem(w) for w in _SYMMETRIC_WORDS)
 
 
 def _head_before(toks: Sequence[str], i: int) -> int:
@@ -156,7 +160,7 @@ def _roles_of(
     found: dict[str, list[tuple[str, str, frozenset[str]]]] = {}
     for toks in clauses:
         for i, token in enumerate(toks):
-            if not is_content(token) or stem(token) in _SYMMETRIC:
+            if not is_content(token) or stem(token) in _symmetric():
                 continue
             before, after = _head_before(toks, i), _head_after(toks, i)
             if before >= 0 and after >= 0:
