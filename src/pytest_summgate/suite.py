@@ -208,7 +208,7 @@ def evaluate(
             SuiteCheck(
                 f"{change.metric} vs baseline",
                 f"{change.mean:+.3f} [{change.level:.0%} CI {change.low:+.3f}, {change.high:+.3f}]",
-                f"CI not all below {-allowed:+.3f}",
+                f"CI not all below {(-allowed or 0.0):+.3f}",  # never "-0.000"
                 enough and change.high < -allowed,
                 f"paired over {change.cases} cases"
                 + ("" if enough else f"; too few to judge, {MIN_PAIRED_CASES} needed"),
