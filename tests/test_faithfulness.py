@@ -214,4 +214,32 @@ def test_seed_row() -> None:
     assert 'quote "The situation in Ukraine remains deeply concerning' in decisive
     assert "date 2014 is not in the article" in decisive
     assert chatgpt.evidence[0].startswith('unsupported (decisive): "')
-    assert len(chatgpt.evidence) <= 5
+    # The two weakest sentences and the 'also' line first; then every other unsupported one.
+    assert chatgpt.evidence[4].startswith("also ")
+    assert len(chatgpt.evidence) == 5 + 2 * int(chatgpt.evidence[4].split("(")[-1].split()[0])
+
+
+def test_every_unsupported_sentence_is_in_the_evidence(scorer: FaithfulnessScorer) -> None:
+    # Five invented sentences: the first two are described first, the "also" line names one
+    # of the rest, and every one of them follows (the failure text cuts; -v and JSON do not).
+    invented = [
+        f"The {thing} cost {amount} pounds in {year}."
+        for thing, amount, year in [
+            ("ferry", "31", "1987"),
+            ("bridge", "52", "1991"),
+            ("tunnel", "73", "1995"),
+            ("airport", "94", "1999"),
+            ("harbour", "15", "2003"),
+        ]
+    ]
+    metric = faithfulness(scorer, " ".join(invented))
+    shown = evidence(metric)
+    assert all(sentence[:-1] in shown for sentence in invented), shown
+    assert any(line.startswith("also ") for line in metric.evidence)
+
+
+def test_a_sentence_opening_with_a_quote_is_quoted_once(scorer: FaithfulnessScorer) -> None:
+    metric = faithfulness(scorer, '"We will build a palace on the moon," the mayor said.')
+    first = metric.evidence[0]
+    assert '""' not in first
+    assert first.endswith(': "We will build a palace on the moon," the mayor said.')

@@ -246,7 +246,10 @@ def evidence_lines(label: str, strength: str, check: SentenceCheck, closest: str
     why += check.notes
     if closest:
         why.append(closest)
-    return [f'{label} ({strength}): "{text.clip(check.sentence, 160)}"', "  " + "; ".join(why)]
+    sentence = text.clip(check.sentence, 160)
+    # A sentence that opens with its own quotation mark is not wrapped in another.
+    shown = sentence if sentence[:1] in '"“' else f'"{sentence}"'
+    return [f"{label} ({strength}): {shown}", "  " + "; ".join(why)]
 
 
 def also_line(rest: Sequence[SentenceCheck]) -> list[str]:
@@ -267,16 +270,25 @@ def also_line(rest: Sequence[SentenceCheck]) -> list[str]:
 def _evidence(scored: list[tuple[float, SentenceCheck]], threshold: float) -> tuple[str, ...]:
     """Two lines for each of the (at most two) weakest sentences: the sentence, then why and
     the closest article passage. A fifth line names the first decisive finding, or the first
-    quote, number, date or name, of an unsupported sentence not shown."""
+    quote, number, date or name, of an unsupported sentence not shown. Then two lines for
+    every other unsupported sentence: the failure text shows the first lines, ``-v`` and the
+    JSON report all of them."""
     lines: list[str] = []
-    for rank, (probability, check) in enumerate(scored[:2]):
-        if rank > 0 and probability >= threshold:
-            break
+
+    def describe(probability: float, check: SentenceCheck) -> list[str]:
         label = "unsupported" if probability < threshold else "least supported"
         strength = "decisive" if check.decisive else f"{probability:.2f}"
         closest = f'closest source: "{text.clip(check.closest, 90)}"' if check.closest else ""
-        lines += evidence_lines(label, strength, check, closest)
-    lines += also_line([c for p, c in scored[2:] if p < threshold])
+        return evidence_lines(label, strength, check, closest)
+
+    for rank, (probability, check) in enumerate(scored[:2]):
+        if rank > 0 and probability >= threshold:
+            break
+        lines += describe(probability, check)
+    rest = [(p, c) for p, c in scored[2:] if p < threshold]
+    lines += also_line([c for _, c in rest])
+    for probability, check in rest:
+        lines += describe(probability, check)
     return tuple(lines)
 
 
