@@ -67,7 +67,7 @@ KINDS = (
 # that bar: a place of the article named for another is often metonymy, which is faithful
 # ("NATO says Russia has broken the rules" where the article has "accused Moscow of
 # breaking the rules"), and a wrong reason costs more trust than a missing one; it is
-# reported, and the learned score weighs it.
+# reported in the evidence only (no feature of the learned score).
 DECISIVE_KINDS = frozenset(
     {
         "number",
