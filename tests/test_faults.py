@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BAD_SUMMARY, LEXICAL_CONFTEST, case, jsonl
-from pytest_summgate import report
+from pytest_summgate import files
 from test_plugin import assert_no_traceback
 
 RAISING_SCORER = """
@@ -161,7 +161,7 @@ def test_a_write_interrupted_at_any_step_keeps_the_old_file_whole(
 
     monkeypatch.setattr(os, step, interrupt)
     with pytest.raises(KeyboardInterrupt):
-        report.write_atomic(target, '{"new": true}\n' * 1000)
+        files.write_atomic(target, '{"new": true}\n' * 1000)
     monkeypatch.undo()
     assert target.read_text() == '{"old": true}\n'
     assert [p.name for p in tmp_path.iterdir()] == ["baseline.json"]

@@ -6,11 +6,8 @@ check with score, rule and margin, the evidence of the failing checks, then ``pa
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .gate import SPECS, Check
@@ -206,23 +203,3 @@ class RunSummary:
 
     def _values(self, metric: str) -> list[float]:
         return [s[metric] for s in self.scores.values() if metric in s]
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` atomically: write a temporary file beside it, then
-    rename it over the old one, so a crash or Ctrl-C never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        # mkstemp makes the file owner-only; a baseline or report is shared like any file.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(handle, 0o666 & ~umask)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
