@@ -59,6 +59,10 @@ class KnownFailure:
     checks: tuple[str, ...]
     reason: str
 
+    def label(self) -> str:
+        """How pytest's xfail reason and the failure text name it."""
+        return f"known failure: {self.reason}" if self.reason else "known failure"
+
     def covers(self, failing: Iterable[str]) -> bool:
         """Whether a failure on ``failing`` checks is this one again (no new check fails)."""
         return set(failing) <= set(self.checks)

@@ -123,7 +123,8 @@ class RunController:
             return
         root = self.config.rootpath
         tests = [
-            (self._relative(item.path, root), item.location[1] or 0, item.nodeid) for item in items
+            (files.posix_relative(item.path, root), item.location[1] or 0, item.nodeid)
+            for item in items
         ]
         self.selection = shards.select(tests, self.shard)
         kept = [item for item in items if item.nodeid in self.selection.kept]
@@ -134,13 +135,6 @@ class RunController:
         workeroutput = getattr(self.config, "workeroutput", None)
         if workeroutput is not None:  # the xdist controller reads it when the worker ends
             workeroutput["summgate_selection"] = [self.selection.selected, self.selection.digest]
-
-    @staticmethod
-    def _relative(path: Path, root: Path) -> str:
-        try:
-            return path.relative_to(root).as_posix()
-        except ValueError:
-            return path.as_posix()
 
     def restore(self, merged: shards.Merged) -> None:
         """Take the cases of checked shard reports as this run's own, as
@@ -554,12 +548,10 @@ class RunController:
         if accepted:
             new = sum(a.base is None for a in accepted)
             top = accepted[0]
+            fall = top.largest_fall()
             largest = ""
-            if top.largest_drop() > 0:
-                metric, before, now = min(
-                    ((m, b, n) for m, b, n in top.changes() if b is not None),
-                    key=lambda c: c[2] - c[1],
-                )
+            if fall is not None:
+                metric, before, now = fall
                 largest = (
                     f"; largest drop {self._display_nodeid(top.nodeid)} {metric} "
                     f"{before:.3f} -> {now:.3f}"

@@ -42,10 +42,16 @@ class Accepted:
             if metric not in before or round(before[metric], DECIMALS) != round(now, DECIMALS)
         ]
 
+    def largest_fall(self) -> tuple[str, float, float] | None:
+        """``(metric, base value, new value)`` of the score that fell most, or None when none
+        fell: what a reviewer looks at first."""
+        falls = [(m, b, n) for m, b, n in self.changes() if b is not None and n < b]
+        return max(falls, key=lambda c: c[1] - c[2], default=None)
+
     def largest_drop(self) -> float:
-        """The largest fall of a score (0 when none fell): what a reviewer looks at first."""
-        drops = [b - n for _, b, n in self.changes() if b is not None]
-        return max([0.0, *drops])
+        """How far the score that fell most fell (0 when none fell)."""
+        fall = self.largest_fall()
+        return fall[1] - fall[2] if fall is not None else 0.0
 
 
 @dataclass(frozen=True)

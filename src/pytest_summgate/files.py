@@ -164,3 +164,12 @@ def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
             return
         finally:
             os.close(descriptor)
+
+
+def posix_relative(path: Path, root: Path) -> str:
+    """``path`` below ``root`` in forward slashes (as node ids and patterns have it), or
+    the whole path when it is not below ``root``."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

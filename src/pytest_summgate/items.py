@@ -331,8 +331,9 @@ class CaseItem(pytest.Item):
             self.known = stored.failure
         else:
             return
-        reason = f"known failure: {self.known.reason}" if self.known.reason else "known failure"
-        self.add_marker(pytest.mark.xfail(reason=reason, strict=False, raises=KnownFailure))
+        self.add_marker(
+            pytest.mark.xfail(reason=self.known.label(), strict=False, raises=KnownFailure)
+        )
 
     def _check(self, case: cases.Case, result: CaseResult) -> None:
         for name, value in result.scores.items():
@@ -354,7 +355,7 @@ class CaseItem(pytest.Item):
         if failed and settings.update_baseline:
             note = "recorded as a known failure in the baseline"
         elif known is not None:
-            note = f"known failure: {known.reason}" if known.reason else "known failure"
+            note = known.label()
         failure_type = KnownFailure if note else CaseFailed
         remedy = self.config.stash.get(REMEDY_KEY, "")
         failure = failure_type(result, regressed, remedy, blocking, note)

@@ -23,6 +23,7 @@ from .cache import ModelCache, cache_files
 from .cases import parse_field_map
 from .controller import RunController
 from .errors import BaselineError, CaseFileError, SettingError, quote
+from .files import posix_relative as _relative
 from .generation import DEFAULT_BATCH_SIZE, SummaryGenerator
 from .items import (
     BATCHER_KEY,
@@ -745,13 +746,6 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CaseFile |
         if fnmatch.fnmatch(target, pattern):
             return CaseFile.from_parent(parent, path=file_path)
     return None
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 @pytest.hookimpl(wrapper=True)
