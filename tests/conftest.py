@@ -76,3 +76,23 @@ def gate(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.P
     pytester.makeconftest(LEXICAL_CONFTEST)
     pytester.makeini("[pytest]\n")
     return pytester
+
+
+# A third-party scorer package's module, for the entry-point group pytest_summgate.scorers
+# (a shouting summary scores 1; lower is better).
+ENTRY_POINT_MODULE = """
+from pytest_summgate.metrics import Metric
+
+
+class Shouting:
+    names = ("shouting",)
+    needs_model = False
+    directions = {"shouting": "<="}
+
+    def score(self, docs, embedder):
+        return [{"shouting": Metric(float(d.summary.isupper()))} for d in docs]
+
+
+def scorers(config):
+    return [Shouting()]
+"""

@@ -13,7 +13,15 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import ARTICLE, BAD_SUMMARY, GOOD_SUMMARY, LEXICAL_CONFTEST, case, jsonl
+from conftest import (
+    ARTICLE,
+    BAD_SUMMARY,
+    ENTRY_POINT_MODULE,
+    GOOD_SUMMARY,
+    LEXICAL_CONFTEST,
+    case,
+    jsonl,
+)
 
 NO_SUMMARY_HINT = (
     "invalid case: missing 'summary'; or give it one from your model with a "
@@ -514,24 +522,6 @@ def test_under_two_workers_each_case_is_generated_once(
     result.assert_outcomes(passed=8)
     generated = [i for line in calls(model_repo) for i in line.split()[1:]]
     assert sorted(generated) == ["a1", "a2", "a3", "a4", "b1", "b2", "b3", "b4"]
-
-
-ENTRY_POINT_MODULE = """
-from pytest_summgate.metrics import Metric
-
-
-class Shouting:
-    names = ("shouting",)
-    needs_model = False
-    directions = {"shouting": "<="}
-
-    def score(self, docs, embedder):
-        return [{"shouting": Metric(float(d.summary.isupper()))} for d in docs]
-
-
-def scorers(config):
-    return [Shouting()]
-"""
 
 
 def test_a_scorer_from_an_installed_package_entry_point(

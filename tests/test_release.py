@@ -23,7 +23,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import REPO
+from conftest import ENTRY_POINT_MODULE, REPO
 
 # The gate runs with the real model; building and installing take a few seconds more.
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -44,24 +44,6 @@ OUTCOMES = sorted(
         "FAILED examples/news.yaml::misses-the-story",
     ]
 )
-
-# A third-party scorer package, installed as pip would: a module and its dist-info.
-SCORER_MODULE = """
-from pytest_summgate.metrics import Metric
-
-
-class Shouting:
-    names = ("shouting",)
-    needs_model = False
-    directions = {"shouting": "<="}
-
-    def score(self, docs, embedder):
-        return [{"shouting": Metric(float(d.summary.isupper()))} for d in docs]
-
-
-def scorers(config):
-    return [Shouting()]
-"""
 
 # Run by the fresh venv's interpreter: where the package and its schema are, and its version.
 PROBE = """
@@ -134,7 +116,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
              "--no-index", "--ignore-installed", "--disable-pip-version-check", wheel],
             root)  # fmt: skip
 
-    site.joinpath("shouting_scorer.py").write_text(SCORER_MODULE, encoding="utf-8")
+    # A third-party scorer package, installed as pip would: a module and its dist-info.
+    site.joinpath("shouting_scorer.py").write_text(ENTRY_POINT_MODULE, encoding="utf-8")
     info = site / "shouting_scorer-0.1.dist-info"
     info.mkdir()
     info.joinpath("METADATA").write_text(
