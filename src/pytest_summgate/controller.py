@@ -19,14 +19,10 @@ from . import baseline, cases, decision, files, outputs, shards, suite
 from .cases import InvalidCase
 from .errors import CaseFileError, quote
 from .files import write_atomic
-from .report import RunSummary
+from .report import RunSummary, count
 from .settings import Settings
 
 SUITE_NODEID = "summgate::suite-gates"
-
-
-def _cases(count: int) -> str:
-    return f"{count} case" if count == 1 else f"{count} cases"
 
 
 def is_worker(config: pytest.Config) -> bool:
@@ -575,7 +571,7 @@ class RunController:
             nodeid, worst = drops[0]
             how = "failing" if self.settings.case_regressions == "fail" else "listed, not blocking"
             lines.append(
-                f"drops against the baseline ({how}): {_cases(cases_dropped)}; largest "
+                f"drops against the baseline ({how}): {count(cases_dropped, 'case')}; largest "
                 f"{self._display_nodeid(nodeid)} {worst['metric']} {worst['baseline']:.3f} -> "
                 f"{worst['now']:.3f} ({worst['delta']:+.3f})"
                 + ("" if verbose else "; -v lists all")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .baseline import content_hash
 from .gate import SPECS
-from .report import fmt_score
+from .report import count, fmt_score
 from .suite import SuiteCheck
 
 if TYPE_CHECKING:
@@ -73,14 +73,14 @@ def blocked_by(
     rules = sum(any(k["failed"] for k in c.get("checks", [])) for c in failed)
     drops = sum(any(d.get("blocking") for d in c.get("regressions", [])) for c in failed)
     phrases = [f"suite gate {c.name}" for c in suite_checks if c.failed]
-    for count, what in (
+    for cases_of, what in (
         (hard, "with hard evidence (a decisive claim check)"),
         (rules, "below a threshold"),
         (drops, "regressed (summgate_case_regressions = fail)"),
         (errors, "not checked (errors)"),
     ):
-        if count:
-            phrases.append(f"{count} case{'s' if count > 1 else ''} {what}")
+        if cases_of:
+            phrases.append(f"{count(cases_of, 'case')} {what}")
     return phrases
 
 

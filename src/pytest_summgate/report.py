@@ -139,7 +139,8 @@ def failure_block(
     return "\n".join(lines)
 
 
-def _count(n: int, noun: str) -> str:
+def count(n: int, noun: str) -> str:
+    """``1 case``, ``2 cases``."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
@@ -164,7 +165,7 @@ class RunSummary:
         metrics = [m for m in (*(s.metric for s in SPECS.values()),) if self._values(m)]
         metrics = list(dict.fromkeys(metrics))
         out = [
-            f"{_count(len(self.scores), 'case')} scored, {len(self.failures)} failed, "
+            f"{count(len(self.scores), 'case')} scored, {len(self.failures)} failed, "
             f"{len(self.errors)} could not be checked"
         ]
         if metrics:
