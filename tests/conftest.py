@@ -21,15 +21,13 @@ SEED_ROW = REPO / "examples" / "cnn_dm_chatgpt_row.jsonl"
 LEXICAL_CONFTEST = textwrap.dedent(
     """
     import pytest
-    from pytest_summgate.items import ENGINE_KEY, SETTINGS_KEY
-    from pytest_summgate.testing import lexical_engine
+    from pytest_summgate.testing import lexical_engine, summgate_run
 
     @pytest.hookimpl(trylast=True)
     def pytest_configure(config):
-        if SETTINGS_KEY in config.stash:
-            config.stash[ENGINE_KEY] = lexical_engine(
-                config.stash[SETTINGS_KEY], config.stash[ENGINE_KEY]
-            )
+        run = summgate_run(config)
+        if run is not None:
+            run.engine = lexical_engine(run.settings, run.engine)
     """
 )
 

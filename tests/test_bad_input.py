@@ -316,7 +316,7 @@ def engine() -> Any:
     from pytest_summgate.settings import Settings
 
     engine = Engine(Settings())
-    engine.load_model()
+    engine.check_models()
     return engine
 
 

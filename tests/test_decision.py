@@ -41,7 +41,7 @@ def gate(gate: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytes
     for name in ("CI", "BUILD_NUMBER", "GITHUB_ACTIONS", "PYTEST_XDIST_WORKER"):
         monkeypatch.delenv(name, raising=False)
     # Digits the article lacks are hard evidence, as the real claim checks make them.
-    conftest = LEXICAL_CONFTEST.replace("stash[ENGINE_KEY]\n", "stash[ENGINE_KEY], True\n")
+    conftest = LEXICAL_CONFTEST.replace("run.engine)\n", "run.engine, True)\n")
     assert conftest != LEXICAL_CONFTEST
     gate.makeconftest(conftest)
     # These cases have no highlights, so the built-in gates (coverage and ROUGE) have

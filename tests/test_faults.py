@@ -23,9 +23,8 @@ from test_plugin import assert_no_traceback
 RAISING_SCORER = """
 import pytest
 from pytest_summgate.engine import Engine
-from pytest_summgate.items import ENGINE_KEY, SETTINGS_KEY
 from pytest_summgate.metrics import Metric
-from pytest_summgate.testing import lexical_engine
+from pytest_summgate.testing import lexical_engine, summgate_run
 
 class Judge:
     names = ("judge",)
@@ -44,9 +43,9 @@ def pytest_summgate_scorers(config):
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config):
-    if SETTINGS_KEY in config.stash:
-        settings = config.stash[SETTINGS_KEY]
-        config.stash[ENGINE_KEY] = Engine(settings, [*lexical_engine(settings).scorers, Judge()])
+    run = summgate_run(config)
+    if run is not None:
+        run.engine = Engine(run.settings, [*lexical_engine(run.settings).scorers, Judge()])
 """
 
 

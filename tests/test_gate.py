@@ -7,6 +7,7 @@ import pytest
 from pytest_summgate import gate
 from pytest_summgate.cases import Case
 from pytest_summgate.errors import SettingError
+from pytest_summgate.options import Raw
 from pytest_summgate.settings import Settings
 
 ALL_NAMES = [
@@ -95,8 +96,12 @@ def test_builtin_defaults() -> None:
 
 def test_precedence_case_then_file_then_cli_then_ini_then_builtin() -> None:
     settings = Settings.resolve(
-        ini_thresholds=["faithfulness=0.1", "coverage=0.1", "rouge1=0.1", "rouge2=0.1"],
-        cli_thresholds=["faithfulness=0.2", "coverage=0.2", "rouge1=0.2"],
+        {
+            "thresholds": Raw(
+                cli=["faithfulness=0.2", "coverage=0.2", "rouge1=0.2"],
+                ini=["faithfulness=0.1", "coverage=0.1", "rouge1=0.1", "rouge2=0.1"],
+            )
+        }
     )
     case = Case(
         id="c", path="cases/news.yaml", line=3, article="a", summary="s",
@@ -115,7 +120,7 @@ def test_precedence_case_then_file_then_cli_then_ini_then_builtin() -> None:
 
 
 def test_off_in_a_higher_layer_removes_the_rule() -> None:
-    settings = Settings.resolve(ini_thresholds=["rouge1=0.3"], cli_thresholds=["max_words=off"])
+    settings = Settings.resolve({"thresholds": Raw(cli=["max_words=off"], ini=["rouge1=0.3"])})
     case = Case(
         id="c", path="p", line=1, article="a", summary="s",
         thresholds={"rouge1": None}, file_thresholds={"coverage": None},
@@ -126,40 +131,42 @@ def test_off_in_a_higher_layer_removes_the_rule() -> None:
 
 
 def test_a_later_cli_value_wins() -> None:
-    settings = Settings.resolve(cli_thresholds=["coverage=0.2", "coverage=0.7"])
+    settings = Settings.resolve({"thresholds": Raw(cli=["coverage=0.2", "coverage=0.7"])})
     assert rules(settings)["coverage"] == (0.7, "--summgate-threshold")
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("raw", "message"),
     [
         (
-            {"cli_thresholds": ["faithfulness=2"]},
+            {"thresholds": Raw(cli=["faithfulness=2"])},
             "--summgate-threshold: threshold faithfulness must be between 0 and 1, not '2'",
         ),
         (
-            {"ini_thresholds": ["faithfulnes=0.5"]},
+            {"thresholds": Raw(ini=["faithfulnes=0.5"])},
             "summgate_thresholds: unknown threshold 'faithfulnes' (did you mean 'faithfulness'?)",
         ),
-        ({"ini_fields": ["bogus=x"]}, "unknown case field 'bogus'"),
+        ({"fields": Raw(ini=["bogus=x"])}, "unknown case field 'bogus'"),
+        ({"batch_size": Raw(ini="0")}, "summgate_batch_size: expected a whole number of 1"),
+        ({"github": Raw(ini="sometimes")}, "summgate_github must be auto, on or off"),
     ],
 )
-def test_settings_reject_bad_values(kwargs: dict[str, list[str]], message: str) -> None:
+def test_settings_reject_bad_values(raw: dict[str, Raw], message: str) -> None:
     with pytest.raises(SettingError) as raised:
-        Settings.resolve(**kwargs)  # type: ignore[arg-type]
+        Settings.resolve(raw)
     assert str(raised.value).startswith(message)
 
 
 def test_cli_fields_override_ini_fields() -> None:
     settings = Settings.resolve(
-        ini_fields=["summary=a", "highlights=refs"], cli_fields=["summary=b"]
+        {"fields": Raw(cli=["summary=b"], ini=["summary=a", "highlights=refs"])}
     )
     assert dict(settings.fields) == {"summary": "b", "highlights": "refs"}
 
 
 def test_cli_model_overrides_ini_model() -> None:
-    assert Settings.resolve(cli_model="cli", ini_model="ini").model == "cli"
-    assert Settings.resolve(ini_model=" ini ").model == "ini"
+    assert Settings.resolve({"model": Raw(cli="cli", ini="ini")}).model == "cli"
+    assert Settings.resolve({"model": Raw(ini=" ini ")}).model == "ini"
 
 
 def rule(name: str, value: float) -> gate.Rule:

@@ -54,9 +54,8 @@ def summarize(case):
 SCORERS_CONFTEST = """
 import pytest
 from pytest_summgate.engine import Engine
-from pytest_summgate.items import ENGINE_KEY, SETTINGS_KEY
 from pytest_summgate.metrics import Metric
-from pytest_summgate.testing import lexical_engine
+from pytest_summgate.testing import lexical_engine, summgate_run
 
 class Brevity:
     names = ("brevity",)
@@ -82,11 +81,11 @@ def pytest_summgate_scorers(config):
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config):
-    if SETTINGS_KEY in config.stash:
+    run = summgate_run(config)
+    if run is not None:
         # The lexical stand-ins for the built-ins, and the custom scorers the plugin added.
-        custom = [s for s in config.stash[ENGINE_KEY].scorers if isinstance(s, (Brevity, Hype))]
-        settings = config.stash[SETTINGS_KEY]
-        config.stash[ENGINE_KEY] = Engine(settings, [*lexical_engine(settings).scorers, *custom])
+        custom = [s for s in run.engine.scorers if isinstance(s, (Brevity, Hype))]
+        run.engine = Engine(run.settings, [*lexical_engine(run.settings).scorers, *custom])
 """
 
 

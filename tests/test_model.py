@@ -24,7 +24,7 @@ pytestmark = pytest.mark.model
 @pytest.fixture(scope="module")
 def engine() -> Engine:
     engine = Engine(Settings())
-    engine.load_model()
+    engine.check_models()
     return engine
 
 

@@ -75,13 +75,14 @@ def test_release_memory_returns_free_heap_pages() -> None:
 
 CACHE_PROBE = """
 import pytest
-from pytest_summgate.items import ENGINE_KEY
+from pytest_summgate.testing import summgate_run
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config):
-    if ENGINE_KEY in config.stash:
+    run = summgate_run(config)
+    if run is not None:
         with open("cache-in-use.txt", "w") as out:
-            out.write(str(config.stash[ENGINE_KEY].cache is not None))
+            out.write(str(run.engine.cache is not None))
 """
 
 
@@ -108,15 +109,15 @@ def test_a_model_cache_tracked_by_git_is_not_used(gate: pytest.Pytester, tracked
 
 KEEP_CACHE = """
 import pytest
-from pytest_summgate.items import ENGINE_KEY, SETTINGS_KEY
-from pytest_summgate.testing import lexical_engine
+from pytest_summgate.testing import lexical_engine, summgate_run
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config):
-    if SETTINGS_KEY in config.stash:
-        real = config.stash[ENGINE_KEY]
-        config.stash[ENGINE_KEY] = lexical_engine(config.stash[SETTINGS_KEY], real)
-        config.stash[ENGINE_KEY].cache = real.cache  # ROUGE and length use it
+    run = summgate_run(config)
+    if run is not None:
+        real = run.engine
+        run.engine = lexical_engine(run.settings, real)
+        run.engine.cache = real.cache  # ROUGE and length use it
 """
 
 

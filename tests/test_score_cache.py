@@ -369,9 +369,8 @@ def test_a_record_of_the_wrong_shape_is_rescored_never_returned(
 CACHED_CONFTEST = textwrap.dedent(
     """
     import pytest
-    from pytest_summgate.items import ENGINE_KEY, SETTINGS_KEY
     from pytest_summgate.metrics import Metric
-    from pytest_summgate.testing import lexical_engine
+    from pytest_summgate.testing import lexical_engine, summgate_run
 
     class Logged:
         needs_model = False
@@ -393,10 +392,11 @@ CACHED_CONFTEST = textwrap.dedent(
 
     @pytest.hookimpl(trylast=True)
     def pytest_configure(config):
-        if SETTINGS_KEY in config.stash:
-            engine = config.stash[ENGINE_KEY]
-            config.stash[ENGINE_KEY] = lexical_engine(config.stash[SETTINGS_KEY], engine)
-            config.stash[ENGINE_KEY].cache = engine.cache
+        run = summgate_run(config)
+        if run is not None:
+            engine = run.engine
+            run.engine = lexical_engine(run.settings, engine)
+            run.engine.cache = engine.cache
     """
 )
 

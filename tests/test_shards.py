@@ -46,7 +46,7 @@ def gate(gate: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytes
     for name in ("CI", "BUILD_NUMBER", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
-    conftest = LEXICAL_CONFTEST.replace("stash[ENGINE_KEY]\n", "stash[ENGINE_KEY], True\n")
+    conftest = LEXICAL_CONFTEST.replace("run.engine)\n", "run.engine, True)\n")
     assert conftest != LEXICAL_CONFTEST  # digits the article lacks are hard evidence
     gate.makeconftest(conftest)
     gate.makeini(

@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -21,6 +21,9 @@ from .errors import CaseFileError, quote
 from .files import write_atomic
 from .report import RunSummary, count
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .run import Predictions
 
 SUITE_NODEID = "summgate::suite-gates"
 
@@ -61,6 +64,7 @@ class RunController:
         self.problems: list[str] = []  # files the run could not write, and why
         self.warnings: list[str] = []  # what the run left out, and why (shown after problems)
         self._case_ids: dict[str, set[str] | None] = {}  # per case file, for pruning
+        self.predictions: Predictions | None = None  # the run's, once read
 
     # -- gathering ------------------------------------------------------------------------
 
@@ -321,15 +325,13 @@ class RunController:
 
     def _unmatched_predictions(self) -> list[str]:
         """Prediction ids that no case of this run had (reported, never silently dropped)."""
-        from .items import PREDICTIONS_KEY
-
         if self.merged is not None:
             return self.merged.unmatched
-        predictions = self.config.stash.get(PREDICTIONS_KEY, None)
+        predictions = self.predictions
         if predictions is None:
             return []
         ran = {key for record in self.records.values() for key in (record["id"], record["nodeid"])}
-        return sorted(set(predictions[0]) - ran)
+        return sorted(set(predictions.summaries) - ran)
 
     def _baseline_counts(self) -> dict[str, Any] | None:
         if self.stored is None or self.settings.update_baseline:

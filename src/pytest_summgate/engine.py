@@ -67,9 +67,10 @@ class Engine:
         # Scores by scorer and texts (the plugin sets the run's model cache; None: no caching).
         self.cache: ModelCache | None = None
 
-    def load_model(self) -> None:
+    def check_models(self) -> None:
         """Check the models can be had (raises ModelUnavailable with a one-line fix). The
-        embedder itself loads on the first sentence its cache cannot answer."""
+        embedder itself loads on the first sentence its cache cannot answer; a scorer with a
+        ``load_model()`` of its own loads its model now."""
         if self.embedder is not None:
             self.embedder.check()
         for scorer in self.scorers:
@@ -78,7 +79,7 @@ class Engine:
                 load()
 
     def metrics(self, docs: Sequence[Document]) -> list[dict[str, Metric]]:
-        self.load_model()
+        self.check_models()
         return score_documents(docs, self.scorers, self.embedder, self.cache)
 
     def check(self, cases: Sequence[Case], baseline_in_force: bool = False) -> list[CaseResult]:

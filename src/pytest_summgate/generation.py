@@ -50,9 +50,10 @@ class SummaryGenerator:
         One file at a time: hooks are looked up by path (a conftest.py applies to its own
         directory), so a batch must not mix cases that different conftests would generate.
         """
-        from .items import BATCHER_KEY, CaseItem
+        from .items import CaseItem
+        from .run import the_run
 
-        chunks = self.config.stash[BATCHER_KEY]
+        chunks = the_run(self.config).batcher
         items = item.session.items
         start = items.index(item) if item in items else len(items)
         batch = [item]

@@ -11,30 +11,21 @@ import pytest
 
 from . import baseline, cases, decision, outputs, report
 from .errors import CaseFileError, ModelUnavailable, ScorerFailed, quote
-from .generation import GenerationFailed, SummaryGenerator
+from .generation import GenerationFailed
+from .run import the_run
 
 if TYPE_CHECKING:
     from _pytest._code.code import ExceptionInfo, TerminalRepr
 
-    from .engine import CaseResult, Engine
-    from .settings import Settings
-
-ENGINE_KEY: pytest.StashKey[Engine] = pytest.StashKey()
-SETTINGS_KEY: pytest.StashKey[Settings] = pytest.StashKey()
-# The stored entries this run is judged against, and the pull request's accepted changes.
-CONTRACT_KEY: pytest.StashKey[decision.Contract] = pytest.StashKey()
-REMEDY_KEY: pytest.StashKey[str] = pytest.StashKey()
-BATCHER_KEY: pytest.StashKey[BatchScorer] = pytest.StashKey()
-GENERATOR_KEY: pytest.StashKey[SummaryGenerator] = pytest.StashKey()
-# Predictions joined to cases by id, and the file they came from.
-PREDICTIONS_KEY: pytest.StashKey[tuple[dict[str, str], str]] = pytest.StashKey()
+    from .engine import CaseResult
 
 
 class CaseFile(pytest.File):
     """A YAML or JSONL file of cases; each case becomes a CaseItem."""
 
     def collect(self) -> list[CaseItem]:
-        settings = self.config.stash[SETTINGS_KEY]
+        run = the_run(self.config)
+        settings = run.settings
         display = self._display_path()
         try:
             entries = cases.load(self.path, display, settings.fields)
@@ -42,15 +33,16 @@ class CaseFile(pytest.File):
             raise self.CollectError(str(error)) from None
         except OSError as error:
             raise self.CollectError(f"{display}: cannot be read: {error.strerror}") from None
-        predictions = self.config.stash.get(PREDICTIONS_KEY, None)
-        contract = self.config.stash.get(CONTRACT_KEY, None)
+        predictions = run.predictions
         collected = []
         for entry in entries:
             item = CaseItem.from_parent(self, name=entry.id, entry=entry)
             if predictions is not None:
-                item.entry, item.joined_by = _join(entry, item.nodeid, *predictions)
+                item.entry, item.joined_by = _join(
+                    entry, item.nodeid, predictions.summaries, predictions.display
+                )
             if not settings.update_baseline:
-                item.expect_known_failure(contract)
+                item.expect_known_failure(run.contract)
             collected.append(item)
         return collected
 
@@ -192,10 +184,9 @@ class BatchScorer:
     def result_for(self, item: CaseItem) -> CaseResult:
         if item.nodeid not in self._results:
             batch = self._batch(item)
-            engine = self.config.stash[ENGINE_KEY]
-            contract = self.config.stash.get(CONTRACT_KEY, None)
-            settings = self.config.stash[SETTINGS_KEY]
-            in_force = settings.update_baseline or (contract is not None and contract.in_force)
+            run = the_run(self.config)
+            engine = run.engine
+            in_force = run.settings.update_baseline or run.contract.in_force
             try:
                 scored = engine.check([case for _, case in batch], in_force)
             except Exception:
@@ -250,7 +241,7 @@ class BatchScorer:
             return None
         if entry.summary is not None:
             return entry
-        generator = self.config.stash.get(GENERATOR_KEY, None)
+        generator = the_run(self.config).generator
         if generator is None or not generator.available(item):
             return None
         try:
@@ -274,7 +265,7 @@ class CaseItem(pytest.Item):
         if self.entry.summary is None:
             self._generate_summary(self.entry)
         try:
-            self.config.stash[ENGINE_KEY].load_model()
+            the_run(self.config).engine.check_models()
         except ModelUnavailable as error:
             problem = str(error)
         else:
@@ -284,8 +275,8 @@ class CaseItem(pytest.Item):
         self._error(f"model unavailable: {problem}")
 
     def _generate_summary(self, case: cases.Case) -> None:
-        generator = self.config.stash[GENERATOR_KEY]
-        if not generator.available(self):
+        generator = the_run(self.config).generator
+        if generator is None or not generator.available(self):
             self._error(
                 f"invalid case: {case.unsummarized}; or give it one from your model with a "
                 f"pytest_summgate_generate hook in conftest.py, or --summgate-predictions\n"
@@ -308,7 +299,7 @@ class CaseItem(pytest.Item):
         case = self.entry
         assert isinstance(case, cases.Case)
         try:
-            result = self.config.stash[BATCHER_KEY].result_for(self)
+            result = the_run(self.config).batcher.result_for(self)
         except ScorerFailed as error:
             problem = str(error)
         else:
@@ -340,7 +331,8 @@ class CaseItem(pytest.Item):
             if value is not None:
                 self.user_properties.append((name, round(value, 6)))
         self.summgate_content = baseline.content_hash(case.article, case.highlights)
-        settings = self.config.stash[SETTINGS_KEY]
+        run = the_run(self.config)
+        settings = run.settings
         regressed = self._compare(result)
         blocking = settings.case_regressions == "fail"
         failing = result.failing()
@@ -357,8 +349,7 @@ class CaseItem(pytest.Item):
         elif known is not None:
             note = known.label()
         failure_type = KnownFailure if note else CaseFailed
-        remedy = self.config.stash.get(REMEDY_KEY, "")
-        failure = failure_type(result, regressed, remedy, blocking, note)
+        failure = failure_type(result, regressed, run.remedy, blocking, note)
         self.summgate_record = outputs.case_record(
             self.nodeid,
             case,
@@ -389,9 +380,9 @@ class CaseItem(pytest.Item):
 
     def _compare(self, result: CaseResult) -> list[baseline.Regression]:
         """The scores' drops against the reference entry of this case, when there is one."""
-        contract = self.config.stash.get(CONTRACT_KEY, None)
-        settings = self.config.stash[SETTINGS_KEY]
-        if contract is None or not contract.in_force or settings.update_baseline:
+        run = the_run(self.config)
+        contract = run.contract
+        if not contract.in_force or run.settings.update_baseline:
             self.summgate_baseline = ""
             return []
         if self.nodeid in contract.accepted:
@@ -405,7 +396,7 @@ class CaseItem(pytest.Item):
             self.summgate_baseline = baseline.CHANGED
             return []
         self.summgate_baseline = baseline.COMPARED
-        tolerance = {**settings.tolerance, **result.case.tolerance}
+        tolerance = {**run.settings.tolerance, **result.case.tolerance}
         return baseline.regressions(entry, result.scores, result.checks_rules, tolerance)
 
     def repr_failure(

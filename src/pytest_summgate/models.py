@@ -182,6 +182,9 @@ class _LazyModel:
         self.fingerprint = ""  # what cache keys say the outputs came from
         # Called with a line when loading starts and ends (the plugin prints it, once).
         self.announce: Callable[[str], None] | None = None
+        # Torch threads of this process (set for xdist workers, so two workers on two cores
+        # do not run four threads between them); None: torch's own choice.
+        self.threads: int | None = None
         self._model: Any = None
         self._failure: ModelUnavailable | None = None
         self._lock = threading.Lock()
@@ -221,7 +224,7 @@ class _LazyModel:
                     announce(f"summgate: loading {source.describe()} ...")
                 started = time.perf_counter()
                 try:
-                    self._model = _load(source, self._construct, self.option)
+                    self._model = _load(source, self._construct, self.option, self.threads)
                 except ModelUnavailable as failure:
                     self._failure = failure
                     raise
@@ -395,16 +398,11 @@ def _check_available(source: ModelSource, option: str) -> None:
         )
 
 
-# Torch threads per process; set for xdist workers, so two workers on two cores do not run
-# four threads between them.
-TORCH_THREADS: int | None = None
-
-
-def _load(source: ModelSource, construct: Any, option: str) -> Any:
-    if TORCH_THREADS is not None:
+def _load(source: ModelSource, construct: Any, option: str, threads: int | None) -> Any:
+    if threads is not None:
         import torch
 
-        torch.set_num_threads(TORCH_THREADS)
+        torch.set_num_threads(threads)
     local_only = source.origin != "hub" or _offline() or _hub_cached(source.location)
     try:
         from transformers.utils import logging as transformers_logging

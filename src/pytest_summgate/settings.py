@@ -6,16 +6,17 @@ these; :meth:`Settings.rules_for` stacks all of them in order of precedence.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from . import baseline, gate, suite
+from . import baseline, gate, shards, suite
 from .cases import Case, parse_field_map
 from .errors import SettingError, quote
+from .generation import DEFAULT_BATCH_SIZE
 from .models import DEFAULT_MODEL
-
-DEFAULT_GLOBS = ("*.yaml", "*.yml", "*.jsonl")
+from .options import DEFAULT_GLOBS, Raw, positive_int
 
 SOURCE_BUILTIN = gate.SOURCE_BUILTIN
 SOURCE_INI = "ini summgate_thresholds"
@@ -53,54 +54,44 @@ class Settings:
     case_regressions: str = "list"
     # The base branch's baseline (CI): entries the pull request changed are accepted changes.
     base_baseline_path: str | None = None
+    predictions_path: str | None = None  # a JSONL of model outputs joined to the cases by id
+    batch_size: int = DEFAULT_BATCH_SIZE  # cases per call of pytest_summgate_generate
+    shard: shards.Shard | None = None  # run shard K of N
+    merge: tuple[str, ...] = ()  # globs of shards' reports: decide on them, run nothing
 
     @classmethod
-    def resolve(
-        cls,
-        *,
-        cli_fields: Sequence[str] = (),
-        ini_fields: Sequence[str] = (),
-        cli_thresholds: Sequence[str] = (),
-        ini_thresholds: Sequence[str] = (),
-        cli_model: str | None = None,
-        ini_model: str | None = None,
-        cli_faithfulness_model: str | None = None,
-        ini_faithfulness_model: str | None = None,
-        globs: Sequence[str] = (),
-        cli_baseline: str | None = None,
-        ini_baseline: str | None = None,
-        update_baseline: bool = False,
-        prune_baseline: bool = False,
-        cli_tolerance: Sequence[str] = (),
-        ini_tolerance: Sequence[str] = (),
-        cli_suite: Sequence[str] = (),
-        ini_suite: Sequence[str] = (),
-        bootstrap_seed: int | None = None,
-        cli_report: str | None = None,
-        ini_report: str | None = None,
-        cli_github: str | None = None,
-        ini_github: str | None = None,
-        cli_cache: str | None = None,
-        ini_cache: str | None = None,
-        cli_case_regressions: str | None = None,
-        ini_case_regressions: str | None = None,
-        cli_base_baseline: str | None = None,
-        ini_base_baseline: str | None = None,
-    ) -> Settings:
-        """Validate raw option values; raises SettingError naming the bad one."""
-        fields = parse_field_map(list(ini_fields))
-        fields.update(parse_field_map(list(cli_fields)))
+    def resolve(cls, raw: Mapping[str, Raw]) -> Settings:
+        """Validate the options' raw values (:func:`options.read`, keyed by option name; an
+        option not given may be left out); raises SettingError naming the bad one."""
+
+        def given(name: str) -> Raw:
+            return raw.get(name, Raw())
+
+        def text(name: str) -> str | None:
+            value = given(name)
+            return (value.cli or value.ini or "").strip() or None
+
+        def lines(name: str) -> tuple[list[str], list[str]]:
+            value = given(name)
+            return list(value.ini or ()), list(value.cli or ())
+
+        ini_fields, cli_fields = lines("fields")
+        fields = parse_field_map(ini_fields)
+        fields.update(parse_field_map(cli_fields))
+        ini_thresholds, cli_thresholds = lines("thresholds")
+        ini_tolerance, cli_tolerance = lines("tolerance")
+        ini_suite, cli_suite = lines("suite")
+        seed = given("seed").cli
         return cls(
             fields=MappingProxyType(fields),
             cli_thresholds=_frozen(_parse_thresholds(cli_thresholds, "--summgate-threshold")),
             ini_thresholds=_frozen(_parse_thresholds(ini_thresholds, "summgate_thresholds")),
-            model=(cli_model or ini_model or DEFAULT_MODEL).strip(),
-            faithfulness_model=(cli_faithfulness_model or ini_faithfulness_model or "").strip()
-            or None,
-            globs=tuple(globs) or DEFAULT_GLOBS,
-            baseline_path=(cli_baseline or ini_baseline or baseline.DEFAULT_PATH).strip(),
-            update_baseline=update_baseline,
-            prune_baseline=prune_baseline,
+            model=text("model") or DEFAULT_MODEL,
+            faithfulness_model=text("faithfulness_model"),
+            globs=tuple(given("globs").ini or ()) or DEFAULT_GLOBS,
+            baseline_path=text("baseline") or baseline.DEFAULT_PATH,
+            update_baseline=bool(given("update_baseline").cli),
+            prune_baseline=bool(given("prune_baseline").cli),
             tolerance=MappingProxyType(
                 {
                     **baseline.parse_tolerances(_pairs(ini_tolerance), "summgate_tolerance"),
@@ -114,12 +105,16 @@ class Settings:
                     **suite.parse_gates(_pairs(cli_suite), "--summgate-suite"),
                 }
             ),
-            bootstrap_seed=suite.DEFAULT_SEED if bootstrap_seed is None else bootstrap_seed,
-            report_path=(cli_report or ini_report or "").strip() or None,
-            github=_github_mode(cli_github or ini_github or "auto"),
-            cache_path=_cache_path(cli_cache or ini_cache or "auto"),
-            case_regressions=_case_regressions(cli_case_regressions or ini_case_regressions),
-            base_baseline_path=(cli_base_baseline or ini_base_baseline or "").strip() or None,
+            bootstrap_seed=suite.DEFAULT_SEED if seed is None else seed,
+            report_path=text("report"),
+            github=_github_mode(text("github") or "auto"),
+            cache_path=_cache_path(text("cache") or "auto"),
+            case_regressions=_case_regressions(text("case_regressions")),
+            base_baseline_path=text("base_baseline"),
+            predictions_path=text("predictions"),
+            batch_size=_batch_size(given("batch_size")),
+            shard=given("shard").cli,
+            merge=tuple(given("merge").cli or ()),
         )
 
     @property
@@ -151,6 +146,15 @@ def _case_regressions(value: str | None) -> str:
     if mode not in {"list", "fail"}:
         raise SettingError(f"summgate_case_regressions must be list or fail, not {quote(value)}")
     return mode
+
+
+def _batch_size(value: Raw) -> int:
+    if value.cli is not None:  # checked as the command line was parsed
+        return int(value.cli)
+    try:
+        return positive_int(value.ini) if value.ini else DEFAULT_BATCH_SIZE
+    except argparse.ArgumentTypeError as error:
+        raise SettingError(f"summgate_batch_size: {error}") from None
 
 
 def _github_mode(value: str) -> str:

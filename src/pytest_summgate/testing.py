@@ -2,7 +2,14 @@
 
 ``lexical_engine`` builds an Engine whose scorers are word-overlap stand-ins for the
 embedding scorers: deterministic, instant, and importing no torch. The plugin's own wiring
-tests use it; so can a model repo that tests its conftest hooks.
+tests use it; so can a model repo that tests its conftest hooks. ``summgate_run`` is the
+session's gate run, whose ``engine`` a conftest may replace in a late ``pytest_configure``::
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_configure(config):
+        run = summgate_run(config)
+        if run is not None:
+            run.engine = lexical_engine(run.settings, run.engine)
 """
 
 from __future__ import annotations
@@ -11,11 +18,14 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import pytest
+
 from . import text
 from .engine import Engine
 from .metrics import Document, Metric, Scorer
 from .metrics.coverage import RougeScorer
 from .metrics.length import LengthScorer
+from .run import SummgateRun, run_of
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -87,3 +97,8 @@ def lexical_engine(
     scorers: list[Scorer] = [LexicalScorer(decisive_numbers), RougeScorer(), LengthScorer()]
     scorers += custom
     return Engine(settings, scorers=scorers)
+
+
+def summgate_run(config: pytest.Config) -> SummgateRun | None:
+    """The session's gate run (settings, engine, baselines); None without ``--summgate``."""
+    return run_of(config)
