@@ -91,3 +91,31 @@ def test_run_summary_per_check_and_worst_cases() -> None:
 
 def test_run_summary_of_nothing_is_silent() -> None:
     assert report.RunSummary().lines() == []
+
+
+def test_the_failure_block_keeps_a_users_text_on_its_line() -> None:
+    # A summary quoted as evidence, and a file name, with a line break, a command and ANSI.
+    metrics = {"faithfulness": Metric(0.1, ('least supported: "a\n::error file=x::forged"',))}
+    evidence = ("  ::warning::an evidence line of a scorer's own", "\x1b[31mred\x1b[0m")
+    metrics["faithfulness"] = Metric(0.1, (*metrics["faithfulness"].evidence, *evidence))
+    block = report.failure_block(
+        [check("faithfulness", 0.5, 0.1)], metrics, "cases\n##[error]x.jsonl:3"
+    )
+    assert block.splitlines()[-4:] == [
+        '  least supported: "a\\n::error file=x::forged"',
+        "    \\x3a:warning::an evidence line of a scorer's own",
+        "  \\x1b[31mred\\x1b[0m",
+        "  cases\\n##\\x5berror]x.jsonl:3",
+    ]
+
+
+def test_worst_cases_never_start_a_workflow_command() -> None:
+    summary = report.RunSummary()
+    summary.add("::error title=forged::x.jsonl::a", {"faithfulness": 0.1}, ["faithfulness"])
+    summary.errors["y\x1b[2J.jsonl::b"] = "invalid case: 'summary' is empty"
+    lines = summary.lines()
+    assert lines[-3:] == [
+        "  \\x3a:error title=forged::x.jsonl::a: faithfulness",
+        "not checked:",
+        "  y\\x1b[2J.jsonl::b: invalid case: 'summary' is empty",
+    ]

@@ -1,9 +1,15 @@
-"""The gate's own errors. Each name states the condition; each message says what to do."""
+"""The gate's own errors. Each name states the condition; each message says what to do.
+
+And how a message or a terminal line shows what the user wrote: ``quote`` (a bounded
+``repr``), ``visible`` (text on one line, nothing hidden) and ``terminal_line`` (a line that
+is never a GitHub workflow command).
+"""
 
 from __future__ import annotations
 
 import math
 import os
+import re
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -146,3 +152,81 @@ def _cut(pieces: Iterator[str], limit: int) -> str:
         if len(text) > limit:
             return text[:limit] + "..."
     return text
+
+
+# Characters that must not reach a terminal or a CI log as they are: control characters (ESC
+# starts ANSI sequences, CR and LF start lines, NUL), line and paragraph separators, lone
+# surrogates, and the invisible format characters (Unicode category Cf: bidi overrides such
+# as U+202E reorder what is shown, zero-width spaces and tag characters hide text). Not
+# U+200C and U+200D (zero-width non-joiner and joiner): Persian, Indic scripts and emoji
+# need them. The class is the categories Cc, Cf, Cs, Zl and Zp of Unicode 15 (tested against
+# unicodedata); U+13439-1343F are format characters since Unicode 15.
+_UNSHOWABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+    "\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff"
+    "\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    character = match.group()
+    if character in _NAMED:
+        return _NAMED[character]
+    number = ord(character)
+    if number < 0x100:
+        return f"\\x{number:02x}"
+    return f"\\u{number:04x}" if number < 0x10000 else f"\\U{number:08x}"
+
+
+def visible(text: str) -> str:
+    """``text`` on one line with nothing hidden: each control, format or separator character
+    is written as its escape, as a Python string literal writes it (``\\x1b``, ``\\n``,
+    ``\\u202e``, ``\\ud800``). A backslash of the text itself is left as it is, so a
+    summary that quotes ``\\x1b`` reads the same as one that holds ESC: both are shown, and
+    neither colours the terminal."""
+    return _UNSHOWABLE.sub(_escape, text)
+
+
+# Characters GitHub's runner may skip when it looks for a command (it compares with the
+# current culture, where these are ignorable) and that ``visible`` leaves in place.
+_IGNORABLE = "\u200c\u200d\u034f\ufe00-\ufe0f\U000e0100-\U000e01ef"
+# The runner takes a line for a workflow command when, less leading white space, it starts
+# with "::" (``::error file=x::forged``), or when it holds "##[" anywhere (the older form,
+# ``##[error]forged``), see actions/runner ActionCommand.TryParseV2 and TryParse.
+_COMMAND_START = re.compile(f"^[\\s{_IGNORABLE}]*:")
+_OLD_COMMAND = re.compile(f"#[{_IGNORABLE}]*#[{_IGNORABLE}]*\\[")
+
+
+def terminal_line(line: str) -> str:
+    """One line for the terminal, which on CI is the job's log: ``visible``, and never a
+    GitHub workflow command. A line whose first character other than white space is ``:``
+    has it written ``\\x3a``, and each ``##[`` is written ``##\\x5b``: the runner would act
+    on either (``::error ...`` adds an annotation, ``::stop-commands::`` silences the gate's
+    own)."""
+    line = visible(line)
+    line = _COMMAND_START.sub(lambda found: found.group()[:-1] + "\\x3a", line, count=1)
+    return _OLD_COMMAND.sub(lambda found: found.group()[:-1] + "\\x5b", line)
+
+
+def output_problem(text: str) -> str:
+    """Why ``text`` (a case file's path, an id) cannot be printed as it is by code that does
+    not escape it, such as pytest's own progress and summary lines; "" when it can."""
+    found = _UNSHOWABLE.search(text)
+    if found:
+        kind = (
+            "a lone surrogate"
+            if 0xD800 <= ord(found.group()) <= 0xDFFF
+            else ("a control or invisible format character")
+        )
+        return f"holds {kind} ({visible(found.group())}) at character {found.start() + 1}"
+    if _COMMAND_START.match(text):
+        return "starts with ':', as a GitHub workflow command does (::error ...)"
+    found = _OLD_COMMAND.search(text)
+    if found:
+        return (
+            f"holds '##[' at character {found.start() + 1}, which GitHub's runner reads as "
+            f"a workflow command (##[error]...)"
+        )
+    return ""

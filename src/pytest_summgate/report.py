@@ -2,6 +2,9 @@
 
 Pure text: no pytest, no model. The failure block follows STYLE.md: one verdict line, every
 check with score, rule and margin, the evidence of the failing checks, then ``path:line``.
+Every line of both passes through ``errors.terminal_line``: what the user wrote (ids, file
+names, summaries quoted as evidence) cannot start a line, colour the terminal or pose as a
+GitHub workflow command.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .errors import terminal_line
 from .gate import SPECS, Check
 from .metrics import Metric
 
@@ -136,7 +140,8 @@ def failure_block(
     lines.append(f"  {location}")
     if regressed and blocking and remedy:
         lines.append(f"  to accept the new scores: {remedy}")
-    return "\n".join(lines)
+    # Each line as one line: a newline inside a quoted summary or a file name is shown as \n.
+    return "\n".join(map(terminal_line, lines))
 
 
 def count(n: int, noun: str) -> str:
@@ -200,7 +205,7 @@ class RunSummary:
             out.extend(
                 f"  {display(nodeid)}: {msg}" for nodeid, msg in sorted(self.errors.items())[:worst]
             )
-        return out
+        return [terminal_line(line) for line in out]
 
     def _values(self, metric: str) -> list[float]:
         return [s[metric] for s in self.scores.values() if metric in s]
