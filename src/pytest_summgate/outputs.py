@@ -2,17 +2,23 @@
 
 Pure functions from the run's records to text; the controller (the only process that writes
 files) calls them at the end of the run. The JSON report's schema is
-``report-schema.json`` beside this module (documented in the README).
+``report-schema.json`` beside this module (documented in the README). What the user wrote is
+escaped for where it goes by one function each: ``markdown`` and ``markdown_code`` for the
+job summary, ``command_data`` and ``command_property`` for workflow commands; the JSON report
+is ``json.dumps``'s, which escapes every control character and surrogate.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .baseline import content_hash
+from .errors import visible
 from .gate import SPECS
 from .report import count, fmt_score
 from .suite import SuiteCheck
@@ -84,13 +90,80 @@ def blocked_by(
     return phrases
 
 
-def _escape_data(text: str) -> str:
-    """GitHub workflow-command escaping of a message."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+# GitHub's limits. A step shows at most 10 error, 10 warning and 10 notice annotations (and a
+# job 50) and drops the rest without a word (actions/toolkit, docs/problem-matchers.md,
+# "Limitations"). A step's job summary over 1 MiB is not shown at all: "$GITHUB_STEP_SUMMARY
+# upload aborted, supports content up to a size of 1024k" (workflow commands documentation,
+# "Adding a job summary").
+ANNOTATIONS_PER_STEP = 10
+SUMMARY_LIMIT = 1024 * 1024
+# The gate's share of a step's summary: the action prints its own lines after pytest, and a
+# workflow may have written to the same step's summary before.
+SUMMARY_BUDGET = SUMMARY_LIMIT - 64 * 1024
+CELL_CHARS = 300  # of a user's text in one table cell (a node id: 500 characters and a path)
+ANNOTATION_CHARS = 4000  # of an annotation's message: the failure block, about 15 lines
 
 
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+# -- escaping, one function per destination ---------------------------------------------------
+
+
+def command_data(text: str) -> str:
+    """``text`` as the message of a GitHub workflow command (``::error ...::<message>``):
+    ``visible`` except for line breaks, then GitHub's escapes (``%`` as ``%25``, CR ``%0D``,
+    LF ``%0A``), so the message is one line of the log that GitHub shows as several."""
+    lines = [visible(line) for line in text.split("\n")]
+    return "%0A".join(line.replace("%", "%25").replace("\r", "%0D") for line in lines)
+
+
+def command_property(text: str) -> str:
+    """``text`` as a property of a workflow command (``file=``, ``title=``): ``visible``, then
+    GitHub's escapes of a property (``%``, CR, LF, and ``:`` as ``%3A``, ``,`` as ``%2C``)."""
+    return visible(text).replace("%", "%25").replace(":", "%3A").replace(",", "%2C")
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# What GitHub's Markdown would read as syntax in a table cell: backslash escapes, code spans,
+# emphasis, strikethrough, links (and so images), the cell's end, headings, maths. Each is
+# backslash-escaped; < and & are entities, so no raw "<" of the user's reaches the page (">"
+# is syntax only at the start of a line, where a cell never is).
+_MARKDOWN = str.maketrans({**{c: "\\" + c for c in "\\`*~[]|#$"}, "<": "&lt;", "&": "&amp;"})
+# "_" opens or closes emphasis unless it is inside a word (pass_rate): a run of them with a
+# letter or digit on both sides is left as written.
+_UNDERSCORES = re.compile(r"_+")
+# GitHub's autolinks that are not syntax: http://... and www.... (mail addresses still link).
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z]):(?=//)|(?<=www)\.")
+
+
+def _underscores(found: re.Match[str]) -> str:
+    text, start, end = found.string, found.start(), found.end()
+    if text[start - 1 : start].isalnum() and text[end : end + 1].isalnum():
+        return found.group()
+    return "\\_" * len(found.group())
+
+
+def markdown(text: str, limit: int = CELL_CHARS) -> str:
+    """``text`` as plain text in GitHub's Markdown, one line of a table cell: cut after
+    ``limit`` characters, ``visible``, and every character Markdown would read as syntax
+    escaped, so it cannot end the cell, start a heading, link, embed HTML or emphasise."""
+    shown = visible(_cut(text, limit)).translate(_MARKDOWN)
+    shown = _UNDERSCORES.sub(_underscores, shown)
+    return _AUTOLINK.sub(lambda found: "\\" + found.group(), shown)
+
+
+def markdown_code(text: str, limit: int = CELL_CHARS) -> str:
+    """``text`` as a code span in a table cell: its fence one backtick longer than any run of
+    backticks in it, ``|`` escaped (GitHub's tables split cells first), ``visible``."""
+    shown = visible(_cut(text, limit)).replace("|", "\\|")
+    fence = "`" * (1 + max(map(len, re.findall("`+", shown)), default=0))
+    # One space each side is dropped from a span that starts and ends with one.
+    pad = " " if shown[:1] in ("`", " ") or shown[-1:] in ("`", " ") else ""
+    return f"{fence}{pad}{shown}{pad}{fence}"
+
+
+# -- annotations --------------------------------------------------------------------------------
 
 
 def annotation_path(path: str, base: Path, workspace: str | None) -> str:
@@ -105,24 +178,87 @@ def annotation_path(path: str, base: Path, workspace: str | None) -> str:
 
 
 def error_annotations(
-    cases: Sequence[Mapping[str, Any]], base: Path, workspace: str | None
+    cases: Sequence[Mapping[str, Any]],
+    base: Path,
+    workspace: str | None,
+    limit: int = ANNOTATIONS_PER_STEP - 1,
 ) -> list[str]:
-    """One ``::error`` workflow command per failing case, at the case's line in its file."""
+    """One ``::error`` workflow command per failing case, at the case's line in its file.
+
+    At most ``limit`` (GitHub shows 10 a step; the action's own decision is the tenth), the
+    cases that block first (failed, errors), then known failures; when more cases fail, one
+    ``::warning`` says how many are not annotated."""
+    failing = [c for c in cases if c["outcome"] != "passed"]
+    failing.sort(key=lambda c: c["outcome"] not in ("failed", "error"))  # stable: node id order
     lines = []
-    for case in cases:
-        if case["outcome"] == "passed":
-            continue
+    for case in failing[:limit]:
         file = annotation_path(case["path"], base, workspace)
         title = f"summgate: {case['id']}"
+        message = _cut(case["message"], ANNOTATION_CHARS)
         lines.append(
-            f"::error file={_escape_property(file)},line={case['line']},"
-            f"title={_escape_property(title)}::{_escape_data(case['message'])}"
+            f"::error file={command_property(file)},line={int(case['line'])},"
+            f"title={command_property(title)}::{command_data(message)}"
+        )
+    if len(failing) > limit:
+        rest = count(len(failing) - limit, "more failing case")
+        lines.append(
+            f"::warning title=summgate::{rest} not annotated: GitHub shows "
+            f"{ANNOTATIONS_PER_STEP} error annotations a step; the log, the job summary and "
+            f"the JSON report have every case"
         )
     return lines
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+# -- the job summary ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Table:
+    """A Markdown table of the job summary whose rows may be cut to fit GitHub's limit."""
+
+    head: list[str]  # what comes before the rows: a title, the header and its rule
+    rows: list[str]
+    more: str = ""  # the note on rows left out by count ("... and 3 more drops.")
+    kept: int = -1  # rows kept to fit (-1: all)
+
+    def lines(self) -> list[str]:
+        kept = len(self.rows) if self.kept < 0 else self.kept
+        out = [*self.head, *self.rows[:kept]]
+        if kept < len(self.rows):
+            out.append(
+                f"\n... {count(len(self.rows) - kept, 'more row')} cut: the job summary stays "
+                f"under GitHub's {SUMMARY_LIMIT // (1024 * 1024)} MiB limit (the JSON report "
+                f"and the log have every case)."
+            )
+        if self.more:
+            out.append(self.more)
+        return [*out, ""]
+
+
+def _size(lines: Iterable[str]) -> int:
+    return sum(len(line.encode("utf-8", "surrogatepass")) + 1 for line in lines)
+
+
+def _fit(parts: list[list[str] | _Table], budget: int) -> list[str]:
+    """The summary's lines within ``budget`` bytes: tables keep their rows in order while
+    they fit, the earlier tables (the failing cases) first; each cut says so."""
+    note = 200  # bytes for a table's note on cut rows
+    left = budget - sum(_size(p.head) + note if isinstance(p, _Table) else _size(p) for p in parts)
+    for part in parts:
+        if isinstance(part, _Table):
+            left -= _size([part.more])
+            for kept, row in enumerate(part.rows):
+                if _size([row]) > left:
+                    part.kept = kept
+                    break
+                left -= _size([row])
+    lines = [line for p in parts for line in (p.lines() if isinstance(p, _Table) else p)]
+    if _size(lines) > budget:  # only when the head alone is too long: cut it, and say so
+        cut = "... the rest is cut: the job summary stays under GitHub's limit."
+        while lines and _size([*lines, cut]) > budget:
+            lines.pop()
+        lines.append(cut)
+    return lines
 
 
 def step_summary(
@@ -131,31 +267,91 @@ def step_summary(
     baseline: Mapping[str, Any] | None,
     decided: Mapping[str, Any] | None = None,
     max_failures: int = 30,
+    max_bytes: int = SUMMARY_BUDGET,
 ) -> str:
     """Markdown for ``$GITHUB_STEP_SUMMARY``: the decision and what blocked it, checks,
-    failing cases, accepted changes, listed drops."""
+    failing cases, accepted changes, listed drops; at most ``max_bytes`` bytes (UTF-8).
+
+    Everything of the user's (ids, paths, verdicts quoting summaries, metric and gate names)
+    goes through ``markdown`` or ``markdown_code``."""
     # In node id order, as in the JSON report: under xdist, records arrive as workers finish.
     cases = sorted(cases, key=lambda c: c["nodeid"])
     failed = [c for c in cases if c["outcome"] in ("failed", "error")]
+    parts: list[list[str] | _Table] = [_head(cases, suite_checks, failed, decided)]
+    checks = _check_rows(cases)
+    if checks:
+        parts.append(_Table(["| check | mean | min | failed |", "|---|---|---|---|"], checks))
+    if suite_checks:
+        rows = [
+            f"| {markdown(s.name)} | {markdown(s.observed)} | {markdown(s.rule)} | "
+            f"{'**FAIL**' if s.failed else 'ok'} |"
+            for s in suite_checks
+        ]
+        parts.append(_Table(["| suite gate | observed | rule | |", "|---|---|---|---|"], rows))
+    if baseline:
+        parts.append(
+            [
+                f"Baseline {markdown_code(str(baseline['path']))}: {baseline['compared']} "
+                f"compared, {baseline['regressed']} regressed, {baseline['new']} new, "
+                f"{baseline['changed']} changed.",
+                "",
+            ]
+        )
+    # The failing cases first: when the summary must be cut, the drops go before them.
+    if failed:
+        rows = [
+            f"| {markdown_code(case['nodeid'], 1000)} | {markdown(case['verdict'])} | "
+            f"{markdown(case.get('reason', ''))} |"
+            for case in failed[:max_failures]
+        ]
+        more = len(failed) - max_failures
+        parts.append(
+            _Table(
+                ["| case | verdict | first reason |", "|---|---|---|"],
+                rows,
+                f"\n... and {more} more failing cases." if more > 0 else "",
+            )
+        )
+    if decided is not None and decided["accepted"]:
+        parts.append(_accepted(decided["accepted"], max_failures))
+    drops = (
+        decided["drops"]
+        if decided is not None
+        else [
+            {**r, "nodeid": c["nodeid"], "blocking": True}
+            for c in cases
+            for r in c.get("regressions", [])
+        ]
+    )
+    if drops:
+        parts.append(_drops(drops, max_failures))
+    return "\n".join(_fit(parts, max_bytes))
+
+
+def _head(
+    cases: Sequence[Mapping[str, Any]],
+    suite_checks: Sequence[SuiteCheck],
+    failed: Sequence[Mapping[str, Any]],
+    decided: Mapping[str, Any] | None,
+) -> list[str]:
+    """The decision, what blocked it, and the cases' outcomes."""
     if decided is not None:
         passed = bool(decided["decision"]["passed"])
     else:
         passed = not failed and not any(s.failed for s in suite_checks)
-    known = sum(c["outcome"] == "xfailed" for c in cases)
+    verdict = "passed" if passed else "blocked"
     partial = decided["decision"].get("partial") if decided is not None else None
-    out = [
-        f"## summgate: {'passed' if passed else 'blocked'}"
-        if not partial
-        else f"## summgate: {partial.split(':')[0]}, its cases {'passed' if passed else 'blocked'}",
-        "",
-    ]
+    title = f"{markdown(partial.split(':')[0])}, its cases {verdict}" if partial else verdict
+    out = [f"## summgate: {title}", ""]
     if partial:
-        out += [f"> {_md(partial)}", ""]
+        out += [f"> {markdown(partial)}", ""]
     if decided is not None:
         for notice in decided.get("notices", []):
-            out += [f"> {_md(notice)}", ""]
+            out += [f"> {markdown(notice, 2000)}", ""]
         if not passed:
-            out += [f"**Blocked by:** {_md('; '.join(decided['decision']['blocked_by']))}", ""]
+            blocked = "; ".join(decided["decision"]["blocked_by"])
+            out += [f"**Blocked by:** {markdown(blocked, 2000)}", ""]
+    known = sum(c["outcome"] == "xfailed" for c in cases)
     out += [
         f"{len(cases)} cases: {sum(c['outcome'] in ('passed', 'xpassed') for c in cases)} "
         f"passed, {sum(c['outcome'] == 'failed' for c in cases)} failed, "
@@ -163,6 +359,11 @@ def step_summary(
         + (f", {known} known failures" if known else ""),
         "",
     ]
+    return out
+
+
+def _check_rows(cases: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Per check: mean, min, and the cases that failed it."""
     metrics: dict[str, list[float]] = {}
     failures: dict[str, int] = {}
     for case in cases:
@@ -176,89 +377,68 @@ def step_summary(
         blocking = [r["metric"] for r in case.get("regressions", []) if r.get("blocking", True)]
         for metric in dict.fromkeys([*failing, *blocking]):
             failures[metric] = failures.get(metric, 0) + 1
-    if metrics:
-        out += ["| check | mean | min | failed |", "|---|---|---|---|"]
-        # In the terminal summary's order (the built-in checks' own), not the first case's:
-        # a report read back from JSON (a merge of shards) holds its scores sorted by name.
-        known = [spec.metric for spec in SPECS.values()]
-        order = sorted(metrics, key=lambda m: known.index(m) if m in known else len(known))
-        for name, values in ((m, metrics[m]) for m in order):
-            out.append(
-                f"| {name} | {fmt_score(name, sum(values) / len(values))} | "
-                f"{fmt_score(name, min(values))} | {failures.get(name, 0)} |"
+    # In the terminal summary's order (the built-in checks' own), not the first case's: a
+    # report read back from JSON (a merge of shards) holds its scores sorted by name.
+    known = [spec.metric for spec in SPECS.values()]
+    order = sorted(metrics, key=lambda m: known.index(m) if m in known else len(known))
+    return [
+        f"| {markdown(name)} | {fmt_score(name, sum(values) / len(values))} | "
+        f"{fmt_score(name, min(values))} | {failures.get(name, 0)} |"
+        for name, values in ((m, metrics[m]) for m in order)
+    ]
+
+
+def _accepted(accepted: Sequence[Mapping[str, Any]], max_entries: int) -> _Table:
+    rows = []
+    for entry in accepted[:max_entries]:
+        reproduced = {True: "yes", False: "**no**", None: "not run"}[entry["reproduced"]]
+        for change in entry["changes"] or [{"metric": "-", "base": None, "now": None}]:
+            base = "new" if change["base"] is None else f"{change['base']:.3f}"
+            now = "-" if change["now"] is None else f"{change['now']:.3f}"
+            rows.append(
+                f"| {markdown_code(entry['nodeid'], 1000)} | {markdown(change['metric'])} | "
+                f"{base} | {now} | {reproduced} |"
             )
-        out.append("")
-    if suite_checks:
-        out += ["| suite gate | observed | rule | |", "|---|---|---|---|"]
-        out += [
-            f"| {_md(s.name)} | {_md(s.observed)} | {_md(s.rule)} | "
-            f"{'**FAIL**' if s.failed else 'ok'} |"
-            for s in suite_checks
-        ]
-        out.append("")
-    if baseline:
-        out += [
-            f"Baseline `{baseline['path']}`: {baseline['compared']} compared, "
-            f"{baseline['regressed']} regressed, {baseline['new']} new, "
-            f"{baseline['changed']} changed.",
-            "",
-        ]
-    if failed:
-        out += ["| case | verdict | first reason |", "|---|---|---|"]
-        for case in failed[:max_failures]:
-            out.append(
-                f"| `{_md(case['nodeid'])}` | {_md(case['verdict'])} | "
-                f"{_md(case.get('reason', ''))} |"
-            )
-        if len(failed) > max_failures:
-            out.append(f"\n... and {len(failed) - max_failures} more failing cases.")
-        out.append("")
-    if decided is not None and decided["accepted"]:
-        accepted = decided["accepted"]
-        out += [
+    more = len(accepted) - max_entries
+    return _Table(
+        [
             f"**Accepted in this pull request** ({len(accepted)} baseline entries):",
             "",
             "| case | metric | base | new | reproduced |",
             "|---|---|---|---|---|",
-        ]
-        for entry in accepted[:max_failures]:
-            reproduced = {True: "yes", False: "**no**", None: "not run"}[entry["reproduced"]]
-            for change in entry["changes"] or [{"metric": "-", "base": None, "now": None}]:
-                base = "new" if change["base"] is None else f"{change['base']:.3f}"
-                now = "-" if change["now"] is None else f"{change['now']:.3f}"
-                out.append(
-                    f"| `{_md(entry['nodeid'])}` | {_md(change['metric'])} | {base} | {now} "
-                    f"| {reproduced} |"
-                )
-        if len(accepted) > max_failures:
-            out.append(f"\n... and {len(accepted) - max_failures} more accepted entries.")
-        out.append("")
-    drops = (
-        decided["drops"]
-        if decided is not None
-        else [
-            {**r, "nodeid": c["nodeid"], "blocking": True}
-            for c in cases
-            for r in c.get("regressions", [])
-        ]
+        ],
+        rows,
+        f"\n... and {more} more accepted entries." if more > 0 else "",
     )
-    if drops:
-        listed = "" if any(d["blocking"] for d in drops) else " (listed, not blocking)"
-        out += [
+
+
+def _drops(drops: Sequence[Mapping[str, Any]], max_drops: int) -> _Table:
+    listed = "" if any(d["blocking"] for d in drops) else " (listed, not blocking)"
+    more = len(drops) - max_drops
+    return _Table(
+        [
             f"**Drops against the baseline**{listed}, the largest first:",
             "",
             "| case | metric | baseline | now | delta |",
             "|---|---|---|---|---|",
-        ]
-        out += [
-            f"| `{_md(d['nodeid'])}` | {_md(d['metric'])} | {d['baseline']:.3f} | "
-            f"{d['now']:.3f} | {d['delta']:+.3f} |"
-            for d in drops[:max_failures]
-        ]
-        if len(drops) > max_failures:
-            out.append(f"\n... and {len(drops) - max_failures} more drops.")
-        out.append("")
-    return "\n".join(out)
+        ],
+        [
+            f"| {markdown_code(d['nodeid'], 1000)} | {markdown(d['metric'])} | "
+            f"{d['baseline']:.3f} | {d['now']:.3f} | {d['delta']:+.3f} |"
+            for d in drops[:max_drops]
+        ],
+        f"\n... and {more} more drops." if more > 0 else "",
+    )
+
+
+def summary_budget(path: Path) -> int:
+    """The bytes the gate's job summary may take in ``path`` ($GITHUB_STEP_SUMMARY): its
+    budget less what the step has written there already."""
+    try:
+        written = path.stat().st_size if path.is_file() else 0
+    except OSError:
+        written = 0
+    return max(0, SUMMARY_BUDGET - written)
 
 
 def case_record(
