@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pytest_summgate import baseline
-from pytest_summgate.baseline import Baseline, Entry, Regression
+from pytest_summgate.baseline import Baseline, Regression, StoredCase
 from pytest_summgate.errors import BaselineError, SettingError
 from pytest_summgate.gate import Rule
 
@@ -32,8 +32,8 @@ def sample() -> Baseline:
     return Baseline(
         MODEL,
         {
-            "b.jsonl::two": Entry("bbbb", {"length": 42.0, "faithfulness": 0.8123456}),
-            "a.yaml::one": Entry("aaaa", {"faithfulness": 2 / 3, "coverage": 1.0}),
+            "b.jsonl::two": StoredCase("bbbb", {"length": 42.0, "faithfulness": 0.8123456}),
+            "a.yaml::one": StoredCase("aaaa", {"faithfulness": 2 / 3, "coverage": 1.0}),
         },
     )
 
@@ -88,14 +88,14 @@ def test_dumps_sorts_keys_and_rounds_to_four_decimals() -> None:
 def test_dumps_does_not_depend_on_insertion_order() -> None:
     entries = dict(sample().entries)
     reversed_entries = {
-        k: Entry(v.content, dict(reversed(list(v.scores.items()))))
+        k: StoredCase(v.content, dict(reversed(list(v.scores.items()))))
         for k, v in reversed(list(entries.items()))
     }
     assert baseline.dumps(Baseline(MODEL, reversed_entries)) == baseline.dumps(sample())
 
 
 def test_dumps_keeps_non_ascii_node_ids_readable() -> None:
-    text = baseline.dumps(Baseline(MODEL, {"новости.yaml::первый": Entry("c", {"length": 1})}))
+    text = baseline.dumps(Baseline(MODEL, {"новости.yaml::первый": StoredCase("c", {"length": 1})}))
     assert "новости.yaml::первый" in text
 
 
@@ -105,7 +105,9 @@ def test_dumps_then_load_round_trips(tmp_path: Path) -> None:
     loaded = baseline.load(path)
     assert loaded is not None
     assert loaded.model == MODEL
-    assert loaded.entries["a.yaml::one"] == Entry("aaaa", {"coverage": 1.0, "faithfulness": 0.6667})
+    assert loaded.entries["a.yaml::one"] == StoredCase(
+        "aaaa", {"coverage": 1.0, "faithfulness": 0.6667}
+    )
     assert baseline.dumps(loaded) == baseline.dumps(sample())
 
 
@@ -243,29 +245,36 @@ def test_a_baseline_without_a_model_loads(tmp_path: Path) -> None:
 
 
 def test_merge_keeps_cases_not_run_and_updates_those_measured() -> None:
-    old = Baseline("old-model", {"a::1": Entry("x", {"length": 1}), "a::2": Entry("y", {})})
-    merged = baseline.merge(old, {"a::2": Entry("z", {"length": 5}), "a::3": Entry("w", {})}, MODEL)
+    old = Baseline(
+        "old-model", {"a::1": StoredCase("x", {"length": 1}), "a::2": StoredCase("y", {})}
+    )
+    merged = baseline.merge(
+        old, {"a::2": StoredCase("z", {"length": 5}), "a::3": StoredCase("w", {})}, MODEL
+    )
     assert merged == Baseline(
         MODEL,
         {
-            "a::1": Entry("x", {"length": 1}),
-            "a::2": Entry("z", {"length": 5}),
-            "a::3": Entry("w", {}),
+            "a::1": StoredCase("x", {"length": 1}),
+            "a::2": StoredCase("z", {"length": 5}),
+            "a::3": StoredCase("w", {}),
         },
     )
     assert old.entries.keys() == {"a::1", "a::2"}  # the old baseline is left as it was
 
 
 def test_merge_without_an_old_baseline() -> None:
-    assert baseline.merge(None, {"a::1": Entry("x", {})}, MODEL) == Baseline(
-        MODEL, {"a::1": Entry("x", {})}
+    assert baseline.merge(None, {"a::1": StoredCase("x", {})}, MODEL) == Baseline(
+        MODEL, {"a::1": StoredCase("x", {})}
     )
 
 
 def test_prune_drops_what_is_neither_kept_nor_measured() -> None:
-    old = Baseline(MODEL, {f"a::{i}": Entry("x", {"length": i}) for i in range(4)})
-    merged = baseline.merge(old, {"a::0": Entry("x", {"length": 9})}, MODEL, keep=["a::1"])
-    assert merged.entries == {"a::0": Entry("x", {"length": 9}), "a::1": Entry("x", {"length": 1})}
+    old = Baseline(MODEL, {f"a::{i}": StoredCase("x", {"length": i}) for i in range(4)})
+    merged = baseline.merge(old, {"a::0": StoredCase("x", {"length": 9})}, MODEL, keep=["a::1"])
+    assert merged.entries == {
+        "a::0": StoredCase("x", {"length": 9}),
+        "a::1": StoredCase("x", {"length": 1}),
+    }
 
 
 # -- tolerances -----------------------------------------------------------------------------
@@ -302,7 +311,9 @@ def test_parse_tolerances_rejects_bad_values(values: dict[str, object], message:
 def check(
     metric: str, before: float, now: float, rules: Sequence[Rule] = (), **tolerance: float
 ) -> list[Regression]:
-    return baseline.regressions(Entry("c", {metric: before}), {metric: now}, list(rules), tolerance)
+    return baseline.regressions(
+        StoredCase("c", {metric: before}), {metric: now}, list(rules), tolerance
+    )
 
 
 @pytest.mark.parametrize("metric", sorted(baseline.HIGHER_IS_BETTER))
@@ -367,7 +378,7 @@ def test_an_unchanged_score_never_regresses_even_with_zero_tolerance() -> None:
 
 
 def test_metrics_missing_now_or_never_stored_are_skipped() -> None:
-    entry = Entry("c", {"faithfulness": 0.9, "coverage": 1.0})
+    entry = StoredCase("c", {"faithfulness": 0.9, "coverage": 1.0})
     assert baseline.regressions(entry, {"faithfulness": 0.2, "coverage": None}, [], {}) == [
         Regression("faithfulness", 0.9, 0.2, 0.05)
     ]
@@ -375,7 +386,7 @@ def test_metrics_missing_now_or_never_stored_are_skipped() -> None:
 
 
 def test_regressions_come_in_metric_order_with_their_delta() -> None:
-    entry = Entry("c", {"faithfulness": 0.9, "coverage": 1.0, "length": 20})
+    entry = StoredCase("c", {"faithfulness": 0.9, "coverage": 1.0, "length": 20})
     found = baseline.regressions(
         entry, {"faithfulness": 0.5, "coverage": 0.5, "length": 40}, [MAX_WORDS], {}
     )

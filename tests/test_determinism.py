@@ -76,6 +76,7 @@ def test_the_examples_score_the_same_with_two_workers(examples: dict[str, Scores
     assert_same(examples["cold"], examples["n2"])
 
 
+@pytest.mark.model
 def test_a_summeval_sample_scores_the_same_with_and_without_workers(
     tmp_path: Path,
 ) -> None:

@@ -300,7 +300,7 @@ WRITER = textwrap.dedent(
 
     path, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     for number in range(count):
-        entry = baseline.Entry("c", {"faithfulness": 0.5})
+        entry = baseline.StoredCase("c", {"faithfulness": 0.5})
         baseline.update(path, {f"{name}.jsonl::{number}": entry}, "m")
     """
 )

@@ -94,6 +94,7 @@ def test_long_article_is_split_into_windows_that_fit(tiny_nli: Path) -> None:
     assert result.scores["faithfulness"] is not None
 
 
+@pytest.mark.model  # builds and loads a (tiny) torch cross-encoder
 def test_a_model_without_an_entailment_label_is_refused(
     tmp_path: Path,
 ) -> None:
@@ -154,6 +155,7 @@ def nli_faithfulness(path: Path, summary: str) -> Metric:
     return scorer.score([Document(ARTICLE, summary)], None)[0]["faithfulness"]
 
 
+@pytest.mark.model  # builds and loads a (tiny) torch cross-encoder
 def test_a_decisive_finding_is_reported_by_the_nli_backend(tiny_nli: Path) -> None:
     summary = "A Ukrainian military helicopter was downed and 45 people died."
     metric = nli_faithfulness(tiny_nli, summary)
@@ -165,6 +167,7 @@ def test_a_decisive_finding_is_reported_by_the_nli_backend(tiny_nli: Path) -> No
     assert "best article window (entailment " in reason
 
 
+@pytest.mark.model  # builds and loads a (tiny) torch cross-encoder
 def test_a_faithful_sentence_has_no_decisive_finding_in_the_nli_backend(tiny_nli: Path) -> None:
     metric = nli_faithfulness(
         tiny_nli, "A Ukrainian military helicopter was downed and nine people died."

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from pytest_summgate import suite
-from pytest_summgate.baseline import DECIMALS, HIGHER_IS_BETTER, Baseline, Entry
+from pytest_summgate.baseline import DECIMALS, HIGHER_IS_BETTER, Baseline, StoredCase
 from pytest_summgate.errors import SettingError
 from pytest_summgate.suite import Change, SuiteCheck
 
@@ -114,7 +114,7 @@ def test_bootstrap_interval_narrows_with_more_cases() -> None:
 
 
 def stored(**entries: dict[str, float]) -> Baseline:
-    return Baseline("m", {f"f::{k}": Entry(f"hash-{k}", v) for k, v in entries.items()})
+    return Baseline("m", {f"f::{k}": StoredCase(f"hash-{k}", v) for k, v in entries.items()})
 
 
 def test_paired_changes_use_only_cases_with_the_same_content_and_metric() -> None:

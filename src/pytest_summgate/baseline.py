@@ -69,7 +69,7 @@ class KnownFailure:
 
 
 @dataclass(frozen=True)
-class Entry:
+class StoredCase:
     """A case's stored scores, the content hash they were measured on, and how it failed
     then (None: it passed)."""
 
@@ -77,7 +77,7 @@ class Entry:
     scores: Mapping[str, float]
     failure: KnownFailure | None = None
 
-    def same_as(self, other: Entry) -> bool:
+    def same_as(self, other: StoredCase) -> bool:
         """Equal as stored in the file (scores at the stored precision)."""
         return (
             self.content == other.content
@@ -95,7 +95,7 @@ class Baseline:
     """Stored scores by node id (``path::id``), and the model they were measured with."""
 
     model: str | None
-    entries: Mapping[str, Entry]
+    entries: Mapping[str, StoredCase]
 
 
 def parse_tolerances(values: Mapping[str, object], where: str) -> dict[str, float]:
@@ -140,7 +140,7 @@ def load(path: Path) -> Baseline | None:
         if type(version) is not int or version != FORMAT_VERSION:  # true == 1 in Python
             raise ValueError(f"expected a version {FORMAT_VERSION} summgate baseline")
         entries = {
-            str(nodeid): Entry(
+            str(nodeid): StoredCase(
                 str(item["content"]),
                 {str(k): _finite(v) for k, v in dict(item["scores"]).items()},
                 _known_failure(item.get("known_failure")),
@@ -218,7 +218,7 @@ def write(path: Path, baseline: Baseline) -> None:
 
 def update(
     path: Path,
-    measured: Mapping[str, Entry],
+    measured: Mapping[str, StoredCase],
     model: str,
     keep: Callable[[Baseline | None], Iterable[str] | None] = lambda _: None,
 ) -> tuple[Baseline | None, Baseline]:
@@ -243,7 +243,7 @@ def update(
 
 def merge(
     old: Baseline | None,
-    measured: Mapping[str, Entry],
+    measured: Mapping[str, StoredCase],
     model: str,
     keep: Iterable[str] | None = None,
 ) -> Baseline:
@@ -295,7 +295,7 @@ def worse_directions(metric: str, rules: Iterable[Rule]) -> set[int]:
 
 
 def regressions(
-    entry: Entry,
+    entry: StoredCase,
     scores: Mapping[str, float | None],
     rules: Sequence[Rule],
     tolerances: Mapping[str, float],

@@ -420,7 +420,7 @@ class RunController:
 
     def _write_baseline(self) -> None:
         measured = {
-            nodeid: baseline.Entry(
+            nodeid: baseline.StoredCase(
                 self.contents.get(nodeid, ""), scores, self._known_failure(nodeid)
             )
             for nodeid, scores in self.summary.scores.items()

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from .baseline import DECIMALS, Baseline, Entry
+from .baseline import DECIMALS, Baseline, StoredCase
 
 # An accepted entry's stored score and this run's may differ by this much (floating point
 # on another machine), and no more.
@@ -30,8 +30,8 @@ class Accepted:
     the branch's."""
 
     nodeid: str
-    base: Entry | None
-    branch: Entry
+    base: StoredCase | None
+    branch: StoredCase
 
     def changes(self) -> list[tuple[str, float | None, float]]:
         """``(metric, base value, new value)`` for each score the pull request changed."""
@@ -58,7 +58,7 @@ class Accepted:
 class Contract:
     """The entries this run is judged against, and the pull request's accepted changes."""
 
-    reference: Mapping[str, Entry] = field(default_factory=lambda: MappingProxyType({}))
+    reference: Mapping[str, StoredCase] = field(default_factory=lambda: MappingProxyType({}))
     accepted: Mapping[str, Accepted] = field(default_factory=lambda: MappingProxyType({}))
     notices: tuple[str, ...] = ()
     model: str | None = None
@@ -68,7 +68,7 @@ class Contract:
         """Whether any stored entry takes part in this run's decision."""
         return bool(self.reference or self.accepted)
 
-    def entry(self, nodeid: str) -> Entry | None:
+    def entry(self, nodeid: str) -> StoredCase | None:
         """The stored entry of a case, reference or accepted."""
         found = self.reference.get(nodeid)
         if found is None and nodeid in self.accepted:
@@ -111,7 +111,7 @@ def contract(
             notices=(f"no baseline at {branch_where}: this run is compared with {base_where}",),
             model=base.model,
         )
-    reference: dict[str, Entry] = {}
+    reference: dict[str, StoredCase] = {}
     accepted: dict[str, Accepted] = {}
     for nodeid, entry in branch.entries.items():
         before = base.entries.get(nodeid)
@@ -153,7 +153,7 @@ def unreproduced(
     return found
 
 
-def _mismatch(entry: Entry, scores: Mapping[str, float], content: str) -> str:
+def _mismatch(entry: StoredCase, scores: Mapping[str, float], content: str) -> str:
     if entry.content != content:
         return "its article or highlights are not the case's"
     for metric, stored in sorted(entry.scores.items()):
