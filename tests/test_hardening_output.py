@@ -157,6 +157,7 @@ def test_a_terminal_line_is_never_a_workflow_command(text: str, before: str) -> 
     assert not runner_command(line)
     assert not any(unshowable(c) for c in line)
     assert not output_problem(line)
+    assert terminal_line(line) == line  # a line escaped twice reads as escaped once
 
 
 @pytest.mark.parametrize("text", HOSTILE)
