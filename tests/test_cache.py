@@ -49,21 +49,6 @@ def test_the_file_stays_under_its_bound(tmp_path: Path) -> None:
     assert "text 0" not in stored
 
 
-@pytest.mark.parametrize(
-    "content",
-    [b"this is not a database at all" * 100, b"SQLite format 3\x00" + b"\xff" * 4000, b""],
-    ids=["garbage", "damaged-header", "empty"],
-)
-def test_a_corrupt_cache_is_discarded_not_a_crash(tmp_path: Path, content: bytes) -> None:
-    path = tmp_path / "m.sqlite"
-    path.write_bytes(content)
-    cache = ModelCache(path)
-    assert cache.get("m", ["one"]) == {}
-    cache.put("m", vectors("one"))
-    assert sorted(cache.get("m", ["one"])) == ["one"]
-    assert cache.problem == ""
-
-
 def test_an_unusable_place_turns_the_cache_off(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
