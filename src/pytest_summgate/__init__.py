@@ -6,6 +6,6 @@
 from __future__ import annotations
 
 from .api import Result, score, score_many
+from .version import __version__
 
-__version__ = "0.1.0"
 __all__ = ["Result", "__version__", "score", "score_many"]

@@ -21,6 +21,7 @@ from .errors import CaseFileError, quote
 from .files import write_atomic
 from .report import RunSummary, count
 from .settings import Settings
+from .version import __version__
 
 if TYPE_CHECKING:
     from .run import Predictions
@@ -351,7 +352,6 @@ class RunController:
         }
 
     def _json_report(self) -> dict[str, Any]:
-        from . import __version__
         from .models import identity
 
         report = outputs.json_report(

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .. import text
-from . import Document, Metric
+from .base import Document, Metric
 from .similarity import SentenceIndex
 
 if TYPE_CHECKING:

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import text
-from . import Document, Metric, claims
+from . import claims
+from .base import Document, Metric
 from .similarity import SentenceIndex
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from . import Document, Metric
+from .base import Document, Metric
 
 if TYPE_CHECKING:
     from ..models import Embedder

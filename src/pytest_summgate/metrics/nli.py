@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import text
-from . import Document, Metric, claims
+from . import claims
+from .base import Document, Metric
 
 if TYPE_CHECKING:
     from ..models import Embedder, NLIModel
