@@ -17,7 +17,7 @@ import pytest
 
 from . import baseline, cases, decision, files, outputs, shards, suite
 from .cases import InvalidCase
-from .errors import CaseFileError, quote
+from .errors import CaseFileError, quote, terminal_line
 from .files import write_atomic
 from .report import RunSummary, count
 from .settings import Settings
@@ -235,7 +235,7 @@ class RunController:
                 "model or code): rerun with --summgate-update-baseline and commit the result"
             )
             lines += [f"  {self._display_nodeid(u.nodeid)}: {u.problem}" for u in self.unreproduced]
-        text = "\n".join(lines)
+        text = "\n".join(map(terminal_line, lines))  # node ids and reasons are user text
         properties = [(c.name, c.observed) for c in self.suite_checks]
         hook = self.config.hook
         location = ("summgate", None, "suite gates")
@@ -311,6 +311,7 @@ class RunController:
             self.suite_checks,
             self._baseline_counts(),
             self.decision_record(),
+            max_bytes=outputs.summary_budget(Path(summary_file)),
         )
         try:
             files.append_text(Path(summary_file), text + "\n")
@@ -501,8 +502,8 @@ class RunController:
         lines.extend(f"warning: {warning}" for warning in self.warnings)
         if lines:
             terminalreporter.section("summgate")
-            for line in lines:
-                terminalreporter.write_line(line)
+            for line in lines:  # node ids, ids and reasons are user text
+                terminalreporter.write_line(terminal_line(line))
         if self._on_github() and self.merged is None:  # the shards annotated their cases
             workspace = os.environ.get("GITHUB_WORKSPACE")
             for line in outputs.error_annotations(
@@ -514,7 +515,7 @@ class RunController:
         if self.suite_checks:
             terminalreporter.section("summgate suite gates")
             for line in suite.lines(self.suite_checks, self.settings.bootstrap_seed):
-                terminalreporter.write_line(line)
+                terminalreporter.write_line(terminal_line(line))
 
     def blocked_by(self) -> list[str]:
         """What blocks this run, one phrase each; empty when it passes."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import pytest
 
 from . import baseline, cases, decision, outputs, report
-from .errors import CaseFileError, ModelUnavailable, ScorerFailed, quote
+from .errors import CaseFileError, ModelUnavailable, ScorerFailed, quote, terminal_line
 from .generation import GenerationFailed
 from .run import the_run
 
@@ -23,7 +23,18 @@ if TYPE_CHECKING:
 class CaseFile(pytest.File):
     """A YAML or JSONL file of cases; each case becomes a CaseItem."""
 
+    # Why the file's name cannot be shown as it is (pytest prints node ids raw); the file is
+    # then collected under an escaped node id and is one error (plugin.pytest_collect_file).
+    unshowable = ""
+
     def collect(self) -> list[CaseItem]:
+        if self.unshowable:
+            raise self.CollectError(
+                terminal_line(
+                    f"{self._display_path()}: the case file's name {self.unshowable}; pytest "
+                    f"prints names as they are, so rename the file"
+                )
+            )
         run = the_run(self.config)
         settings = run.settings
         display = self._display_path()
@@ -123,7 +134,7 @@ class CaseFailed(Exception):
             self.blocking,
             self.verbose,
         )
-        return f"{block}\n  {self.note}" if self.note else block
+        return f"{block}\n  {terminal_line(self.note)}" if self.note else block
 
 
 class KnownFailure(CaseFailed):
@@ -302,7 +313,8 @@ class CaseItem(pytest.Item):
 
     def _error(self, message: str) -> NoReturn:
         self.summgate_record = outputs.case_record(self.nodeid, self.entry, message=message)
-        pytest.fail(message, pytrace=False)
+        # A hook's traceback, a scorer's error and the location quote user text.
+        pytest.fail("\n".join(map(terminal_line, message.split("\n"))), pytrace=False)
 
     def runtest(self) -> None:
         case = self.entry
@@ -332,7 +344,9 @@ class CaseItem(pytest.Item):
         else:
             return
         self.add_marker(
-            pytest.mark.xfail(reason=self.known.label(), strict=False, raises=KnownFailure)
+            pytest.mark.xfail(
+                reason=terminal_line(self.known.label()), strict=False, raises=KnownFailure
+            )
         )
 
     def _check(self, case: cases.Case, result: CaseResult) -> None:
@@ -374,7 +388,7 @@ class CaseItem(pytest.Item):
         if not failed:
             return
         if settings.update_baseline:
-            pytest.xfail(note)
+            pytest.xfail(terminal_line(note))
         failure.verbose = self.config.get_verbosity() > 0  # the record keeps every line
         raise failure
 
@@ -418,4 +432,4 @@ class CaseItem(pytest.Item):
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, self.entry.line - 1, f"case: {self.name}"
+        return self.path, self.entry.line - 1, f"case: {terminal_line(self.name)}"

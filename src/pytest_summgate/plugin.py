@@ -16,6 +16,7 @@ import pytest
 
 from . import options
 from .batching import is_case_file
+from .errors import output_problem, terminal_line
 from .files import posix_relative
 from .items import CaseFile, CaseItem, refuse_ambiguous_predictions
 from .run import RUN_KEY, SummgateRun, run_of
@@ -86,11 +87,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CaseFile | None:
     run = run_of(parent.config)
-    if run is None or not is_case_file(
-        posix_relative(file_path, parent.config.rootpath), run.settings.globs
-    ):
+    relative = posix_relative(file_path, parent.config.rootpath)
+    if run is None or not is_case_file(relative, run.settings.globs):
         return None
-    return CaseFile.from_parent(parent, path=file_path)
+    unshowable = output_problem(relative)
+    if not unshowable:
+        return CaseFile.from_parent(parent, path=file_path)
+    # pytest prints node ids as they are: a newline or "::error" in a file name would forge
+    # a GitHub annotation in its progress and summary lines. One error, under an escaped id.
+    refused: CaseFile = CaseFile.from_parent(parent, path=file_path, nodeid=terminal_line(relative))
+    refused.unshowable = unshowable
+    return refused
 
 
 @pytest.hookimpl(wrapper=True)
