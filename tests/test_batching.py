@@ -14,8 +14,8 @@ import json
 import pytest
 
 from conftest import BAD_SUMMARY, LEXICAL_CONFTEST, case, jsonl
-from pytest_summgate import items
-from pytest_summgate.items import MAX_CHUNK, MIN_CHUNK, chunk_positions, chunk_size
+from pytest_summgate import batching
+from pytest_summgate.batching import MAX_CHUNK, MIN_CHUNK, chunk_positions, chunk_size
 
 PROBE_CONFTEST = (
     LEXICAL_CONFTEST
@@ -138,7 +138,7 @@ def test_one_process_scores_each_file_in_one_call(probed: pytest.Pytester) -> No
 def test_a_file_larger_than_a_chunk_is_scored_chunk_by_chunk(
     probed: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(items, "MAX_CHUNK", 50)  # the run is in this process
+    monkeypatch.setattr(batching, "MAX_CHUNK", 50)  # the run is in this process
     probed.makefile(".jsonl", a=case_file("a", 130))
     probed.runpytest("--summgate").assert_outcomes(passed=130)
     every = ids("a", 130)

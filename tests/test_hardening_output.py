@@ -1,8 +1,8 @@
 """Issue 14, class 6: what the user wrote cannot forge output, wherever the gate puts it.
 
 Four destinations, one escaping function each: the terminal (``errors.terminal_line``, and
-``errors.visible`` beneath it), GitHub workflow commands (``outputs.command_data`` and
-``command_property``), the Markdown job summary (``outputs.markdown`` and ``markdown_code``),
+``errors.visible`` beneath it), GitHub workflow commands (``ci_outputs.command_data`` and
+``command_property``), the Markdown job summary (``job_summary.markdown`` and ``markdown_code``),
 and the JSON report (``json.dumps``). GitHub's runner is modelled from its source
 (actions/runner, ActionCommand.TryParseV2 and TryParse, and OutputManager): a line of a
 step's output is a command when, less leading white space, it starts with ``::`` or when it
@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import case, jsonl
-from pytest_summgate import outputs
+from pytest_summgate import ci_outputs, job_summary
 from pytest_summgate.errors import output_problem, terminal_line, visible
 from test_reports import GITHUB_ENV, validate
 
@@ -181,15 +181,15 @@ def test_an_annotation_carries_any_text_and_stays_one_command(
     path: str, case_id: str, message: str
 ) -> None:
     record = {"outcome": "failed", "path": path, "line": 7, "id": case_id, "message": message}
-    (line,) = outputs.error_annotations([record], Path("/"), "/")
+    (line,) = ci_outputs.error_annotations([record], Path("/"), "/")
     assert len(runner_lines(line)) == 1
     name, properties, data = parse_command(line)
     assert name == "error"
     assert properties["line"] == "7"
     # The runner trims the properties' end: the title's trailing spaces (an id has none).
     assert properties["title"] == visible(f"summgate: {case_id}").rstrip()
-    assert properties["file"] == visible(outputs.annotation_path(path, Path("/"), "/"))
-    cut = outputs._cut(message, outputs.ANNOTATION_CHARS)
+    assert properties["file"] == visible(ci_outputs.annotation_path(path, Path("/"), "/"))
+    cut = ci_outputs.cut(message, ci_outputs.ANNOTATION_CHARS)
     assert data == "\n".join(visible(part) for part in cut.split("\n"))
 
 
@@ -215,11 +215,11 @@ def failing(n: int, outcome: str = "failed", start: int = 0) -> list[dict[str, A
 def test_annotations_stop_at_githubs_limit_and_count_the_rest(
     n: int, annotated: int, more: int
 ) -> None:
-    lines = outputs.error_annotations(failing(n), Path("/"), "/")
+    lines = ci_outputs.error_annotations(failing(n), Path("/"), "/")
     errors = [line for line in lines if line.startswith("::error ")]
     warnings = [line for line in lines if line.startswith("::warning ")]
     # Nine: the action's own "::error title=summgate: blocked" is the step's tenth.
-    assert len(errors) == annotated <= outputs.ANNOTATIONS_PER_STEP - 1
+    assert len(errors) == annotated <= ci_outputs.ANNOTATIONS_PER_STEP - 1
     if more:
         (warning,) = warnings
         noun = "case" if more == 1 else "cases"
@@ -230,7 +230,7 @@ def test_annotations_stop_at_githubs_limit_and_count_the_rest(
 
 def test_annotations_go_to_the_cases_that_block_before_known_failures() -> None:
     records = failing(12, "xfailed") + failing(3, "failed", start=12) + failing(1, "error", 15)
-    lines = outputs.error_annotations(records, Path("/"), "/")
+    lines = ci_outputs.error_annotations(records, Path("/"), "/")
     titles = [parse_command(line)[1].get("title") for line in lines]
     assert titles[:4] == ["summgate: 012", "summgate: 013", "summgate: 014", "summgate: 015"]
     assert lines[-1].startswith("::warning title=summgate::7 more failing cases ")
@@ -242,7 +242,7 @@ def test_annotations_go_to_the_cases_that_block_before_known_failures() -> None:
 @settings(max_examples=300)
 @given(TEXT)
 def test_markdown_cells_hold_any_text_as_text(text: str) -> None:
-    row = f"| {outputs.markdown_code(text)} | {outputs.markdown(text)} |"
+    row = f"| {job_summary.markdown_code(text)} | {job_summary.markdown(text)} |"
     assert len(cells(row)) == 2
     assert len(runner_lines(row)) == 1
     assert "<" not in outside_code(row)  # in a code span "<" is text
@@ -251,7 +251,7 @@ def test_markdown_cells_hold_any_text_as_text(text: str) -> None:
     found = re.findall(r"<td>(.*?)</td>", rendered, re.S)
     assert len(found) == 2, rendered
     code, plain = found
-    shown = visible(outputs._cut(text, outputs.CELL_CHARS))
+    shown = visible(ci_outputs.cut(text, job_summary.CELL_CHARS))
     # No markup at all: not a link, an image, emphasis, a heading, raw HTML (GitHub's
     # renderer, from its own fork of cmark, in the safe mode that drops raw HTML).
     assert "<" not in plain
@@ -294,7 +294,7 @@ def test_a_job_summary_of_hostile_text_keeps_its_tables_and_shows_no_markup() ->
             for t in HOSTILE
         ],
     }
-    text = outputs.step_summary(summary_records(), [], None, decided)
+    text = job_summary.step_summary(summary_records(), [], None, decided)
     lines = text.split("\n")
     assert text.splitlines() == text.removesuffix("\n").split("\n")  # no CR, NEL, U+2028
     assert "<" not in outside_code(text)
@@ -318,8 +318,8 @@ def test_a_job_summary_of_hostile_text_keeps_its_tables_and_shows_no_markup() ->
 
 
 def test_a_huge_suites_job_summary_lists_thirty_and_counts_the_rest() -> None:
-    text = outputs.step_summary(failing(20_000), [], None)
-    assert len(text.encode()) < outputs.SUMMARY_BUDGET
+    text = job_summary.step_summary(failing(20_000), [], None)
+    assert len(text.encode()) < job_summary.SUMMARY_BUDGET
     assert "\n... and 19970 more failing cases." in text
 
 
@@ -342,10 +342,10 @@ def test_a_job_summary_past_githubs_limit_is_cut_with_a_note() -> None:
         ],
         "drops": [],
     }
-    whole = outputs.step_summary(records, [], None, decided, max_bytes=10**9)
-    assert len(whole.encode()) > outputs.SUMMARY_LIMIT  # the case this test is about
-    text = outputs.step_summary(records, [], None, decided)
-    assert len(text.encode()) <= outputs.SUMMARY_BUDGET
+    whole = job_summary.step_summary(records, [], None, decided, max_bytes=10**9)
+    assert len(whole.encode()) > job_summary.SUMMARY_LIMIT  # the case this test is about
+    text = job_summary.step_summary(records, [], None, decided)
+    assert len(text.encode()) <= job_summary.SUMMARY_BUDGET
     assert text.startswith("## summgate: blocked\n")
     cut = r"\n\.\.\. \d+ more rows cut: the job summary stays under GitHub's 1 MiB limit"
     assert re.search(cut, text)
@@ -356,16 +356,16 @@ def test_a_job_summary_past_githubs_limit_is_cut_with_a_note() -> None:
 
 @given(st.integers(300, 60_000), st.sampled_from([5, 30]))
 def test_the_job_summary_never_exceeds_its_budget(budget: int, n: int) -> None:
-    text = outputs.step_summary(summary_records()[:n], [], None, max_bytes=budget)
+    text = job_summary.step_summary(summary_records()[:n], [], None, max_bytes=budget)
     assert len(text.encode("utf-8")) <= budget
     assert text.startswith("## summgate: blocked")
 
 
 def test_the_budget_leaves_out_what_the_step_wrote_before(tmp_path: Path) -> None:
     summary = tmp_path / "summary.md"
-    assert outputs.summary_budget(summary) == outputs.SUMMARY_BUDGET
+    assert job_summary.summary_budget(summary) == job_summary.SUMMARY_BUDGET
     summary.write_text("x" * 1000, encoding="utf-8")
-    assert outputs.summary_budget(summary) == outputs.SUMMARY_BUDGET - 1000
+    assert job_summary.summary_budget(summary) == job_summary.SUMMARY_BUDGET - 1000
 
 
 # -- a run on GitHub ---------------------------------------------------------------------------
@@ -401,7 +401,7 @@ def test_a_hostile_run_on_github_forges_nothing(gate: pytest.Pytester, on_github
     assert "::error file=cases.jsonl" in raw  # the run ran, on GitHub
     commands = [line for line in runner_lines(raw) if runner_command(line)]
     assert all(OURS.fullmatch(line) for line in commands), commands
-    assert len(commands) == outputs.ANNOTATIONS_PER_STEP  # nine cases and the count line
+    assert len(commands) == ci_outputs.ANNOTATIONS_PER_STEP  # nine cases and the count line
     assert [c for c in raw if unshowable(c) and c != "\n"] == []
     # The job summary: one heading, tables of one width, no user HTML.
     text = on_github.read_text(encoding="utf-8")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from conftest import ARTICLE, BAD_SUMMARY, GOOD_SUMMARY, case, jsonl
-from pytest_summgate import outputs
+from pytest_summgate import ci_outputs, job_summary
 from pytest_summgate.gate import BUILTIN_THRESHOLDS
 
 # 10 of 13 words in the article: faithfulness 0.77, above the built-in bar, 0.23 below 1.00.
@@ -81,7 +81,7 @@ def read_report(gate: pytest.Pytester, path: str = "report.json") -> dict[str, A
 
 def validate(report: dict[str, Any]) -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads(outputs.SCHEMA_FILE.read_text(encoding="utf-8"))
+    schema = json.loads(ci_outputs.SCHEMA_FILE.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate(report, schema, cls=jsonschema.Draft202012Validator)
 
@@ -315,7 +315,9 @@ def test_the_job_summary_does_not_depend_on_the_order_cases_finished() -> None:
         }
         for n in range(1, 5)
     ]
-    assert outputs.step_summary(records, [], None) == outputs.step_summary(records[::-1], [], None)
+    assert job_summary.step_summary(records, [], None) == job_summary.step_summary(
+        records[::-1], [], None
+    )
 
 
 def test_regressions_count_as_failures_in_the_job_summary_as_in_the_terminal() -> None:
@@ -328,7 +330,7 @@ def test_regressions_count_as_failures_in_the_job_summary_as_in_the_terminal() -
         "checks": [{"metric": "faithfulness", "failed": False}],
         "regressions": [{"metric": "faithfulness", "baseline": 1.0, "now": 0.77, "delta": -0.23}],
     }
-    assert "| faithfulness | 0.77 | 0.77 | 1 |" in outputs.step_summary([record], [], None)
+    assert "| faithfulness | 0.77 | 0.77 | 1 |" in job_summary.step_summary([record], [], None)
 
 
 # -- under xdist ------------------------------------------------------------------------------

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import baseline, cases, decision, files, outputs, shards, suite
+from . import baseline, cases, ci_outputs, decision, files, job_summary, shards, suite
 from .cases import InvalidCase
 from .errors import CaseFileError, quote, terminal_line
 from .files import write_atomic
-from .report import RunSummary, count
 from .settings import Settings
+from .terminal import RunSummary, count
 from .version import __version__
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ class RunController:
                 (line or 0) + 1,
                 message,
             )
-            fallback = outputs.case_record(report.nodeid, entry, message=message)
+            fallback = ci_outputs.case_record(report.nodeid, entry, message=message)
             # A traceback's last line (the exception) says more than its first.
             fallback.update(verdict=message.splitlines()[-1] if message else "error", reason="")
             self.records[report.nodeid] = fallback
@@ -306,12 +306,12 @@ class RunController:
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if not summary_file:
             return
-        text = outputs.step_summary(
+        text = job_summary.step_summary(
             list(self.records.values()),
             self.suite_checks,
             self._baseline_counts(),
             self.decision_record(),
-            max_bytes=outputs.summary_budget(Path(summary_file)),
+            max_bytes=job_summary.summary_budget(Path(summary_file)),
         )
         try:
             files.append_text(Path(summary_file), text + "\n")
@@ -355,7 +355,7 @@ class RunController:
     def _json_report(self) -> dict[str, Any]:
         from .models import identity
 
-        report = outputs.json_report(
+        report = ci_outputs.json_report(
             list(self.records.values()),
             self.suite_checks,
             self.settings_record(),
@@ -506,7 +506,7 @@ class RunController:
                 terminalreporter.write_line(terminal_line(line))
         if self._on_github() and self.merged is None:  # the shards annotated their cases
             workspace = os.environ.get("GITHUB_WORKSPACE")
-            for line in outputs.error_annotations(
+            for line in ci_outputs.error_annotations(
                 sorted(self.records.values(), key=lambda r: r["nodeid"]),
                 self.config.invocation_params.dir,  # case paths are shown relative to it
                 workspace,
@@ -519,7 +519,7 @@ class RunController:
 
     def blocked_by(self) -> list[str]:
         """What blocks this run, one phrase each; empty when it passes."""
-        return outputs.blocked_by(
+        return ci_outputs.blocked_by(
             self.records.values(), self.suite_checks, len(self.summary.errors)
         )
 

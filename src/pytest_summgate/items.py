@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from . import baseline, cases, decision, outputs, report
+from . import baseline, cases, ci_outputs, decision, terminal
 from .errors import CaseFileError, ModelUnavailable, ScorerFailed, quote, terminal_line
 from .generation import GenerationFailed
 from .run import the_run
@@ -124,7 +124,7 @@ class CaseFailed(Exception):
 
     def text(self) -> str:
         """The failure block the user reads."""
-        block = report.failure_block(
+        block = terminal.failure_block(
             self.result.checks,
             self.result.metrics,
             self.result.case.location,
@@ -140,135 +140,6 @@ class CaseFailed(Exception):
 class KnownFailure(CaseFailed):
     """A case failing the way its baseline entry (or ``expect: fail``) says it fails:
     pytest reports it as an expected failure (xfail)."""
-
-
-# Cases per chunk. Sentence-transformers sorts a call's sentences by length before batching
-# them; over a few hundred cases the batches pad little. Encoding 1,000 cases' sentences
-# (3,522) took 19.2 s in chunks of 64 cases, 11.5 s in chunks of 512, 11.0 s in one call.
-MIN_CHUNK = 64
-MAX_CHUNK = 512
-
-
-def chunk_size(cases_in_file: int, workers: int) -> int:
-    """Cases per chunk of a file: as many as MAX_CHUNK in one process; under xdist small
-    enough that each worker gets at least two chunks of the file (never under MIN_CHUNK)."""
-    if workers <= 1:
-        return MAX_CHUNK
-    return max(MIN_CHUNK, min(MAX_CHUNK, -(-cases_in_file // (2 * workers))))
-
-
-def chunk_positions(nodeids: list[str], workers: int) -> dict[str, int]:
-    """Each case's chunk number within its file, from the collection's node ids in order.
-
-    The xdist scheduler (controller) and BatchScorer (worker) both call this on the same
-    collection, so they agree on the chunks.
-    """
-    files: dict[str, list[str]] = {}
-    for nodeid in nodeids:
-        files.setdefault(nodeid.partition("::")[0], []).append(nodeid)
-    chunks: dict[str, int] = {}
-    for members in files.values():
-        size = chunk_size(len(members), workers)
-        for position, nodeid in enumerate(members):
-            chunks[nodeid] = position // size
-    return chunks
-
-
-class BatchScorer:
-    """Scores cases in chunks, so their sentences are encoded together in large batches.
-
-    A chunk is consecutive cases of one file (by their place in the collection, so every
-    process and every -k/--lf selection agrees on it), ``chunk_size`` of them. The first case
-    of a chunk to run scores all of the chunk's cases that are ready; each case then takes
-    its own result. Under xdist the scheduler keeps a chunk on one worker (plugin.py).
-
-    The session's cases are indexed by chunk once, on first use: a case's cost is then its
-    chunk's, whatever the number of files or cases (scanning every item for each chunk made
-    5,000 one-case files take about 5 times as long as 5,000 cases of one file).
-    """
-
-    def __init__(self, config: pytest.Config, lookahead: bool = True, workers: int = 1) -> None:
-        self.config = config  # the engine is looked up when scoring: tests may swap it
-        self.lookahead = lookahead
-        self.workers = workers
-        self._results: dict[str, CaseResult] = {}
-        self._scored: set[str] = set()
-        self._chunks: dict[str, tuple[str, int]] = {}  # node id: (its file, chunk number)
-        self._members: dict[tuple[str, int], list[CaseItem]] = {}  # chunk: its cases, in order
-        self._indexed: tuple[int, int] = (0, -1)  # the items list indexed: (its id, length)
-        self._one_by_one: set[tuple[str, int]] = set()  # chunks where a batch raised
-
-    def result_for(self, item: CaseItem) -> CaseResult:
-        if item.nodeid not in self._results:
-            batch = self._batch(item)
-            run = the_run(self.config)
-            engine = run.engine
-            in_force = run.settings.update_baseline or run.contract.in_force
-            try:
-                scored = engine.check([case for _, case in batch], in_force)
-            except Exception:
-                if len(batch) == 1:
-                    raise
-                # A scorer raised for some case of the batch (a custom scorer, say): score
-                # this chunk case by case, so only the case that raises fails.
-                self._one_by_one.add(self._chunk_of(item))
-                return self.result_for(item)
-            for (member, _), result in zip(batch, scored, strict=True):
-                self._results[member.nodeid] = result
-                self._scored.add(member.nodeid)
-        return self._results.pop(item.nodeid)
-
-    def same_chunk(self, one: CaseItem, other: CaseItem) -> bool:
-        """Whether two cases are scored (and generated) together; never, without lookahead."""
-        return self.lookahead and self._chunk_of(one) == self._chunk_of(other)
-
-    def _chunk_of(self, item: CaseItem) -> tuple[str, int]:
-        """The item's chunk: (its file, chunk number); number -1 for a case not among the
-        session's items, which is scored alone."""
-        items = item.session.items
-        if self._indexed != (id(items), len(items)):  # a plugin may replace the list
-            self._index(items)
-        return self._chunks.get(item.nodeid, (item.nodeid.partition("::")[0], -1))
-
-    def _index(self, items: list[pytest.Item]) -> None:
-        own = [other for other in items if isinstance(other, CaseItem)]
-        positions = chunk_positions([other.nodeid for other in own], self.workers)
-        self._chunks = {n: (n.partition("::")[0], c) for n, c in positions.items()}
-        self._members = {}
-        for other in own:
-            self._members.setdefault(self._chunks[other.nodeid], []).append(other)
-        self._indexed = (id(items), len(items))
-
-    def _batch(self, item: CaseItem) -> list[tuple[CaseItem, cases.Case]]:
-        """The item and the other unscored cases of its chunk that have (or get) a summary."""
-        chunk = self._chunk_of(item)
-        assert isinstance(item.entry, cases.Case)
-        batch = [(item, item.entry)]
-        if not self.lookahead or chunk in self._one_by_one:
-            return batch
-        for other in self._members.get(chunk, []):
-            if other is not item and other.nodeid not in self._scored:
-                case = self._ready(other)
-                if case is not None:
-                    batch.append((other, case))
-        return batch
-
-    def _ready(self, item: CaseItem) -> cases.Case | None:
-        """The case with its summary: given, or generated now by the hook (in the hook's own
-        batches; the case's setup later takes the same summary). None when it has none."""
-        entry = item.entry
-        if not isinstance(entry, cases.Case):
-            return None
-        if entry.summary is not None:
-            return entry
-        generator = the_run(self.config).generator
-        if generator is None or not generator.available(item):
-            return None
-        try:
-            summary = generator.summary_for(item)
-        except GenerationFailed:
-            return None  # its setup reports the failure
-        return dataclasses.replace(entry, summary=summary)
 
 
 class CaseItem(pytest.Item):
@@ -312,7 +183,7 @@ class CaseItem(pytest.Item):
         self._error(f"{problem}\n  {case.location}")
 
     def _error(self, message: str) -> NoReturn:
-        self.summgate_record = outputs.case_record(self.nodeid, self.entry, message=message)
+        self.summgate_record = ci_outputs.case_record(self.nodeid, self.entry, message=message)
         # A hook's traceback, a scorer's error and the location quote user text.
         pytest.fail("\n".join(map(terminal_line, message.split("\n"))), pytrace=False)
 
@@ -320,7 +191,9 @@ class CaseItem(pytest.Item):
         case = self.entry
         assert isinstance(case, cases.Case)
         try:
-            result = the_run(self.config).batcher.result_for(self)
+            batcher = the_run(self.config).batcher
+            assert batcher is not None  # None only in a merge, which collects no case
+            result = batcher.result_for(self)
         except ScorerFailed as error:
             problem = str(error)
         else:
@@ -373,7 +246,7 @@ class CaseItem(pytest.Item):
             note = known.label()
         failure_type = KnownFailure if note else CaseFailed
         failure = failure_type(result, regressed, run.remedy, blocking, note)
-        self.summgate_record = outputs.case_record(
+        self.summgate_record = ci_outputs.case_record(
             self.nodeid,
             case,
             result,

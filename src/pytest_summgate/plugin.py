@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,6 +19,7 @@ from .errors import output_problem, terminal_line
 from .files import posix_relative
 from .items import CaseFile, CaseItem, refuse_ambiguous_predictions
 from .run import RUN_KEY, SummgateRun, run_of
+from .terminal import QuietPhases
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -123,30 +123,3 @@ def pytest_runtest_makereport(
             # Why this process's cache was turned off, for the controller's summary.
             report.summgate_cache_problem = cache.problem if cache is not None else ""  # type: ignore[attr-defined]
     return report
-
-
-class QuietPhases:
-    """Keeps a case's passed setup and teardown reports out of the terminal reporter's list.
-
-    The terminal reporter keeps every passed setup and teardown report, and for each failing
-    test scans all of them for teardown output (pytest-dev/pytest#13360): with 10,000 cases
-    of which 5,000 fail, that scan took 38 of a warm run's 69 s (profiled). A case's setup
-    and teardown print nothing; a report that carries output (sections) stays.
-    """
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> Generator[None, None, None]:
-        yield
-        if (
-            hasattr(report, "summgate_failed")
-            and report.passed
-            and report.when in ("setup", "teardown")
-            and not report.sections
-        ):
-            reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-            kept: Any = getattr(reporter, "stats", {}).get("")
-            if kept and kept[-1] is report:
-                kept.pop()

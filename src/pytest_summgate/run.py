@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from . import baseline, cases, decision, options, shards
+from .batching import BatchScorer
 from .cache import ModelCache, cache_files
 from .controller import RunController
 from .engine import Engine
@@ -50,7 +51,7 @@ class SummgateRun:
     custom_scorers: list[Scorer] = field(default_factory=list)
     remedy: str = ""  # the command that accepts this run's scores
     generator: SummaryGenerator | None = None
-    batcher: Any = None  # the BatchScorer (items.py); None in a merge, which scores nothing
+    batcher: BatchScorer | None = None  # None in a merge, which scores nothing
     predictions: Predictions | None = None
     workers: int = 1  # xdist workers (1 without xdist)
 
@@ -79,16 +80,14 @@ class SummgateRun:
         return run
 
     def _start_scoring(self) -> None:
-        from .items import BatchScorer
-
         config, settings = self.config, self.settings
-        self.generator = SummaryGenerator(config, settings.batch_size)
         self.predictions = self.controller.predictions = _predictions(config, settings)
         self.remedy = remedy(config)
         workerinput = getattr(config, "workerinput", None)
         if workerinput is not None:
             self.workers = int(workerinput.get("workercount") or 1)
-        self.batcher = BatchScorer(config, lookahead(config), self.workers)
+        self.batcher = BatchScorer(self, lookahead(config), self.workers)
+        self.generator = SummaryGenerator(config, settings.batch_size, self.batcher)
         config.pluginmanager.register(self.controller, "summgate-controller")
         self.attach_models()
 

@@ -1,6 +1,6 @@
 """pytest-xdist scheduling that keeps each chunk of cases on one worker.
 
-The gate scores cases in chunks (``items.BatchScorer``: consecutive cases of a file)
+The gate scores cases in chunks (``batching.BatchScorer``: consecutive cases of a file)
 so their sentences are encoded in one batch. xdist's default ``load`` scheduling hands out
 single tests, which would split chunks between workers and encode them twice. This scheduler
 is xdist's LoadScope scheduling with a case file's chunk as the scope; other tests keep
@@ -16,8 +16,7 @@ import pytest
 from xdist.scheduler import LoadScopeScheduling
 
 from . import shards
-from .batching import is_case_file
-from .items import chunk_positions
+from .batching import chunk_positions, is_case_file
 from .run import lookahead, the_run
 
 

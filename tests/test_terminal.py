@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_summgate import gate, report
+from pytest_summgate import gate, terminal
 from pytest_summgate.metrics import Metric
 
 
@@ -26,7 +26,7 @@ METRICS = {
 
 
 def test_failure_block_reads_as_in_the_style_guide() -> None:
-    block = report.failure_block(CHECKS, METRICS, "cases/news.jsonl:7")
+    block = terminal.failure_block(CHECKS, METRICS, "cases/news.jsonl:7")
     assert block.splitlines() == [
         "2 of 3 checks failed: faithfulness 0.31 < 0.80, length 131 words > 120",
         "  check          score   rule       margin",
@@ -46,7 +46,7 @@ def test_margin_is_negative_exactly_when_a_check_fails() -> None:
         check("max_compression", 0.5, 0.94),
         check("coverage", 0.5, 1.0),
     ]
-    table = report.check_table(checks)[1:]
+    table = terminal.check_table(checks)[1:]
     for row, c in zip(table, checks, strict=True):
         margin = row.split()[6 if c.rule.metric == "length" else 4]
         assert margin.startswith("-") is c.failed, row
@@ -54,24 +54,24 @@ def test_margin_is_negative_exactly_when_a_check_fails() -> None:
 
 def test_evidence_is_capped() -> None:
     metrics = {"faithfulness": Metric(0.1, tuple(f"line {i}" for i in range(10)))}
-    block = report.failure_block([check("faithfulness", 0.5, 0.1)], metrics, "f.yaml:1")
+    block = terminal.failure_block([check("faithfulness", 0.5, 0.1)], metrics, "f.yaml:1")
     lines = block.splitlines()
     cut = "  ... and 4 more lines (-v shows all)"
     assert lines[-8:] == [*(f"  line {i}" for i in range(6)), cut, "  f.yaml:1"]
-    verbose = report.failure_block(
+    verbose = terminal.failure_block(
         [check("faithfulness", 0.5, 0.1)], metrics, "f.yaml:1", verbose=True
     )
     assert verbose.splitlines()[-11:] == [*(f"  line {i}" for i in range(10)), "  f.yaml:1"]
 
 
 def test_verdict_when_everything_passed() -> None:
-    assert report.verdict([check("coverage", 0.5, 0.9), check("rouge1", 0.3, None)]) == (
+    assert terminal.verdict([check("coverage", 0.5, 0.9), check("rouge1", 0.3, None)]) == (
         "all 1 checks passed"
     )
 
 
 def test_run_summary_per_check_and_worst_cases() -> None:
-    summary = report.RunSummary()
+    summary = terminal.RunSummary()
     summary.add("a.yaml::one", {"faithfulness": 0.9, "length": 40.0}, [])
     summary.add("a.yaml::two", {"faithfulness": 0.3, "length": 200.0}, ["faithfulness", "length"])
     summary.add("a.yaml::three", {"faithfulness": 0.6, "length": 20.0}, ["length"])
@@ -90,7 +90,7 @@ def test_run_summary_per_check_and_worst_cases() -> None:
 
 
 def test_run_summary_of_nothing_is_silent() -> None:
-    assert report.RunSummary().lines() == []
+    assert terminal.RunSummary().lines() == []
 
 
 def test_the_failure_block_keeps_a_users_text_on_its_line() -> None:
@@ -98,7 +98,7 @@ def test_the_failure_block_keeps_a_users_text_on_its_line() -> None:
     metrics = {"faithfulness": Metric(0.1, ('least supported: "a\n::error file=x::forged"',))}
     evidence = ("  ::warning::an evidence line of a scorer's own", "\x1b[31mred\x1b[0m")
     metrics["faithfulness"] = Metric(0.1, (*metrics["faithfulness"].evidence, *evidence))
-    block = report.failure_block(
+    block = terminal.failure_block(
         [check("faithfulness", 0.5, 0.1)], metrics, "cases\n##[error]x.jsonl:3"
     )
     assert block.splitlines()[-4:] == [
@@ -110,7 +110,7 @@ def test_the_failure_block_keeps_a_users_text_on_its_line() -> None:
 
 
 def test_worst_cases_never_start_a_workflow_command() -> None:
-    summary = report.RunSummary()
+    summary = terminal.RunSummary()
     summary.add("::error title=forged::x.jsonl::a", {"faithfulness": 0.1}, ["faithfulness"])
     summary.errors["y\x1b[2J.jsonl::b"] = "invalid case: 'summary' is empty"
     lines = summary.lines()

@@ -1,128 +1,35 @@
-"""Reports that CI users read: the JSON report, the GitHub job summary, and annotations.
+"""GitHub's job summary of a run: Markdown tables of its cases, drops and accepted changes.
 
-Pure functions from the run's records to text; the controller (the only process that writes
-files) calls them at the end of the run. The JSON report's schema is
-``report-schema.json`` beside this module (documented in the README). What the user wrote is
-escaped for where it goes by one function each: ``markdown`` and ``markdown_code`` for the
-job summary, ``command_data`` and ``command_property`` for workflow commands; the JSON report
-is ``json.dumps``'s, which escapes every control character and surrogate.
+Made from the JSON report's records (``ci_outputs``). What the user wrote is escaped by
+``markdown`` (text) and ``markdown_code`` (ids and paths in code spans), and the whole stays
+under GitHub's size limit (rows are cut, with a note of how many).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .baseline import content_hash
 from .errors import visible
 from .gate import SPECS
-from .report import count, fmt_score
 from .suite import SuiteCheck
+from .terminal import count, fmt_score
 
 if TYPE_CHECKING:
-    from .baseline import Regression
-    from .cases import Case, InvalidCase
-    from .engine import CaseResult
+    pass
+from .ci_outputs import cut
 
-REPORT_VERSION = 1
-SCHEMA_FILE = Path(__file__).with_name("report-schema.json")
-
-
-def json_report(
-    cases: Sequence[Mapping[str, Any]],
-    suite_checks: Sequence[SuiteCheck],
-    settings: Mapping[str, Any],
-    model: Mapping[str, Any],
-    version: str,
-    baseline: Mapping[str, Any] | None,
-) -> dict[str, Any]:
-    """The whole run as one JSON-able document (see report-schema.json)."""
-    outcomes = [c["outcome"] for c in cases]
-    return {
-        "report_version": REPORT_VERSION,
-        "summgate_version": version,
-        "model": dict(model),
-        "settings": dict(settings),
-        "totals": {
-            "cases": len(cases),
-            "passed": outcomes.count("passed"),
-            "failed": outcomes.count("failed"),
-            "errors": outcomes.count("error"),
-        },
-        "suite": [
-            {
-                "gate": c.name,
-                "observed": c.observed,
-                "rule": c.rule,
-                "failed": c.failed,
-                "detail": c.detail,
-            }
-            for c in suite_checks
-        ],
-        "baseline": dict(baseline) if baseline is not None else None,
-        "cases": sorted((dict(c) for c in cases), key=lambda c: c["nodeid"]),
-    }
-
-
-def blocked_by(
-    cases: Iterable[Mapping[str, Any]], suite_checks: Sequence[SuiteCheck], errors: int
-) -> list[str]:
-    """What blocks a run, one phrase each (empty when it passes): its failed suite gates, and
-    its failed cases by kind; ``errors`` counts the cases that could not be checked. The
-    controller and a merge of shards both decide with it."""
-    failed = [c for c in cases if c.get("outcome") == "failed"]
-    hard = sum(bool(c.get("hard_evidence")) for c in failed)
-    rules = sum(any(k["failed"] for k in c.get("checks", [])) for c in failed)
-    drops = sum(any(d.get("blocking") for d in c.get("regressions", [])) for c in failed)
-    phrases = [f"suite gate {c.name}" for c in suite_checks if c.failed]
-    for cases_of, what in (
-        (hard, "with hard evidence (a decisive claim check)"),
-        (rules, "below a threshold"),
-        (drops, "regressed (summgate_case_regressions = fail)"),
-        (errors, "not checked (errors)"),
-    ):
-        if cases_of:
-            phrases.append(f"{count(cases_of, 'case')} {what}")
-    return phrases
-
-
-# GitHub's limits. A step shows at most 10 error, 10 warning and 10 notice annotations (and a
-# job 50) and drops the rest without a word (actions/toolkit, docs/problem-matchers.md,
-# "Limitations"). A step's job summary over 1 MiB is not shown at all: "$GITHUB_STEP_SUMMARY
-# upload aborted, supports content up to a size of 1024k" (workflow commands documentation,
-# "Adding a job summary").
-ANNOTATIONS_PER_STEP = 10
+# A step's job summary over 1 MiB is not shown at all: "$GITHUB_STEP_SUMMARY upload aborted,
+# supports content up to a size of 1024k" (workflow commands documentation, "Adding a job
+# summary").
 SUMMARY_LIMIT = 1024 * 1024
 # The gate's share of a step's summary: the action prints its own lines after pytest, and a
 # workflow may have written to the same step's summary before.
 SUMMARY_BUDGET = SUMMARY_LIMIT - 64 * 1024
 CELL_CHARS = 300  # of a user's text in one table cell (a node id: 500 characters and a path)
-ANNOTATION_CHARS = 4000  # of an annotation's message: the failure block, about 15 lines
-
-
-# -- escaping, one function per destination ---------------------------------------------------
-
-
-def command_data(text: str) -> str:
-    """``text`` as the message of a GitHub workflow command (``::error ...::<message>``):
-    ``visible`` except for line breaks, then GitHub's escapes (``%`` as ``%25``, CR ``%0D``,
-    LF ``%0A``), so the message is one line of the log that GitHub shows as several."""
-    lines = [visible(line) for line in text.split("\n")]
-    return "%0A".join(line.replace("%", "%25").replace("\r", "%0D") for line in lines)
-
-
-def command_property(text: str) -> str:
-    """``text`` as a property of a workflow command (``file=``, ``title=``): ``visible``, then
-    GitHub's escapes of a property (``%``, CR, LF, and ``:`` as ``%3A``, ``,`` as ``%2C``)."""
-    return visible(text).replace("%", "%25").replace(":", "%3A").replace(",", "%2C")
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 # What GitHub's Markdown would read as syntax in a table cell: backslash escapes, code spans,
@@ -148,7 +55,7 @@ def markdown(text: str, limit: int = CELL_CHARS) -> str:
     """``text`` as plain text in GitHub's Markdown, one line of a table cell: cut after
     ``limit`` characters, ``visible``, and every character Markdown would read as syntax
     escaped, so it cannot end the cell, start a heading, link, embed HTML or emphasise."""
-    shown = visible(_cut(text, limit)).translate(_MARKDOWN)
+    shown = visible(cut(text, limit)).translate(_MARKDOWN)
     shown = _UNDERSCORES.sub(_underscores, shown)
     return _AUTOLINK.sub(lambda found: "\\" + found.group(), shown)
 
@@ -156,57 +63,11 @@ def markdown(text: str, limit: int = CELL_CHARS) -> str:
 def markdown_code(text: str, limit: int = CELL_CHARS) -> str:
     """``text`` as a code span in a table cell: its fence one backtick longer than any run of
     backticks in it, ``|`` escaped (GitHub's tables split cells first), ``visible``."""
-    shown = visible(_cut(text, limit)).replace("|", "\\|")
+    shown = visible(cut(text, limit)).replace("|", "\\|")
     fence = "`" * (1 + max(map(len, re.findall("`+", shown)), default=0))
     # One space each side is dropped from a span that starts and ends with one.
     pad = " " if shown[:1] in ("`", " ") or shown[-1:] in ("`", " ") else ""
     return f"{fence}{pad}{shown}{pad}{fence}"
-
-
-# -- annotations --------------------------------------------------------------------------------
-
-
-def annotation_path(path: str, base: Path, workspace: str | None) -> str:
-    """A case file's path (relative to ``base``) as GitHub wants it: relative to the checkout
-    (GITHUB_WORKSPACE)."""
-    full = (base / path).resolve() if not os.path.isabs(path) else Path(path)
-    base = Path(workspace).resolve() if workspace else Path.cwd()
-    try:
-        return full.relative_to(base).as_posix()
-    except ValueError:
-        return full.as_posix()
-
-
-def error_annotations(
-    cases: Sequence[Mapping[str, Any]],
-    base: Path,
-    workspace: str | None,
-    limit: int = ANNOTATIONS_PER_STEP - 1,
-) -> list[str]:
-    """One ``::error`` workflow command per failing case, at the case's line in its file.
-
-    At most ``limit`` (GitHub shows 10 a step; the action's own decision is the tenth), the
-    cases that block first (failed, errors), then known failures; when more cases fail, one
-    ``::warning`` says how many are not annotated."""
-    failing = [c for c in cases if c["outcome"] != "passed"]
-    failing.sort(key=lambda c: c["outcome"] not in ("failed", "error"))  # stable: node id order
-    lines = []
-    for case in failing[:limit]:
-        file = annotation_path(case["path"], base, workspace)
-        title = f"summgate: {case['id']}"
-        message = _cut(case["message"], ANNOTATION_CHARS)
-        lines.append(
-            f"::error file={command_property(file)},line={int(case['line'])},"
-            f"title={command_property(title)}::{command_data(message)}"
-        )
-    if len(failing) > limit:
-        rest = count(len(failing) - limit, "more failing case")
-        lines.append(
-            f"::warning title=summgate::{rest} not annotated: GitHub shows "
-            f"{ANNOTATIONS_PER_STEP} error annotations a step; the log, the job summary and "
-            f"the JSON report have every case"
-        )
-    return lines
 
 
 # -- the job summary ----------------------------------------------------------------------------
@@ -439,87 +300,3 @@ def summary_budget(path: Path) -> int:
     except OSError:
         written = 0
     return max(0, SUMMARY_BUDGET - written)
-
-
-def case_record(
-    nodeid: str,
-    entry: Case | InvalidCase,
-    result: CaseResult | None = None,
-    regressed: Sequence[Regression] = (),
-    message: str = "",
-    baseline_status: str = "",
-    blocking: bool = True,
-) -> dict[str, Any]:
-    """One case as the JSON report holds it; a case without a result is an error."""
-    record: dict[str, Any] = {
-        "nodeid": nodeid,
-        "id": entry.id,
-        "path": entry.path,
-        "line": entry.line,
-        "baseline": baseline_status or None,
-    }
-    if result is None:
-        first = message.splitlines()[0] if message else "error"
-        return {
-            **record,
-            "outcome": "error",
-            "verdict": first,
-            "reason": first,
-            "message": message,
-            "scores": {},
-            "checks": [],
-            "regressions": [],
-            "evidence": {},
-            "hard_evidence": {},
-            "content": None,
-            "failing": [],
-        }
-    hard = result.hard_evidence
-    failing = [c.rule.metric for c in result.checks if c.failed or c.below]
-    failing += [*hard, *(r.metric for r in regressed)]
-    evidence = {
-        m: list(result.metrics[m].evidence)
-        for m in dict.fromkeys(failing)
-        if m in result.metrics and result.metrics[m].evidence
-    }
-    first_reason = next((lines[0] for lines in evidence.values() if lines), "")
-    failed = any(c.failed for c in result.checks) or bool(hard) or (blocking and bool(regressed))
-    return {
-        **record,
-        "outcome": "failed" if failed else "passed",
-        "verdict": message.splitlines()[0] if message else "all checks passed",
-        "reason": first_reason,
-        "message": message,
-        "scores": {k: (round(v, 6) if v is not None else None) for k, v in result.scores.items()},
-        "checks": [
-            {
-                "rule": c.rule.name,
-                "metric": c.rule.metric,
-                "op": c.rule.op,
-                "bound": c.rule.value,
-                "score": c.score,
-                "source": c.rule.source,
-                "failed": c.failed,
-                "advisory": c.advisory,
-                "skipped": c.skipped or None,
-            }
-            for c in result.checks
-        ],
-        "hard_evidence": {metric: list(reasons) for metric, reasons in hard.items()},
-        "regressions": [
-            {
-                "metric": r.metric,
-                "baseline": r.baseline,
-                "now": r.now,
-                "delta": r.delta,
-                "tolerance": r.tolerance,
-                "blocking": blocking,
-            }
-            for r in regressed
-        ],
-        "evidence": evidence,
-        # What a merge of shards needs to judge the run as a whole (known failures, accepted
-        # changes, the paired change): as the controller tracks them in an unsharded run.
-        "content": content_hash(result.case.article, result.case.highlights),
-        "failing": result.failing(),
-    }
