@@ -480,10 +480,7 @@ class RunController:
         return f"{self._display(self.config.rootpath / path)}{sep}{rest}"
 
     def _display(self, path: Path) -> str:
-        try:
-            return str(path.relative_to(self.config.invocation_params.dir))
-        except ValueError:
-            return str(path)
+        return files.posix_relative(path, self.config.invocation_params.dir)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if is_worker(self.config):
@@ -543,48 +540,7 @@ class RunController:
             lines.append(f"decision: not made here: {self.shard.partial}")
             verdict = f"this shard's cases: {verdict}"
         lines.append(f"decision: {verdict}" if self.shard is None else verdict)
-        accepted = decision.ranked(self.contract.accepted)
-        if accepted:
-            new = sum(a.base is None for a in accepted)
-            top = accepted[0]
-            fall = top.largest_fall()
-            largest = ""
-            if fall is not None:
-                metric, before, now = fall
-                largest = (
-                    f"; largest drop {self._display_nodeid(top.nodeid)} {metric} "
-                    f"{before:.3f} -> {now:.3f}"
-                )
-            lines.append(
-                f"accepted in this pull request: {len(accepted)} entries ({new} new cases)"
-                f"{largest}" + ("" if verbose else "; -v lists them")
-            )
-            if verbose:
-                for change in accepted:
-                    shown = ", ".join(
-                        f"{m} {'new' if b is None else f'{b:.3f}'} -> {n:.3f}"
-                        for m, b, n in change.changes()
-                    )
-                    lines.append(
-                        f"  {self._display_nodeid(change.nodeid)}: {shown or 'known failure'}"
-                    )
-        drops = self.drops()
-        if drops:
-            cases_dropped = len({nodeid for nodeid, _ in drops})
-            nodeid, worst = drops[0]
-            how = "failing" if self.settings.case_regressions == "fail" else "listed, not blocking"
-            lines.append(
-                f"drops against the baseline ({how}): {count(cases_dropped, 'case')}; largest "
-                f"{self._display_nodeid(nodeid)} {worst['metric']} {worst['baseline']:.3f} -> "
-                f"{worst['now']:.3f} ({worst['delta']:+.3f})"
-                + ("" if verbose else "; -v lists all")
-            )
-            if verbose:
-                lines += [
-                    f"  {self._display_nodeid(n)} {r['metric']} {r['baseline']:.3f} -> "
-                    f"{r['now']:.3f} ({r['delta']:+.3f})"
-                    for n, r in drops
-                ]
+        lines += self._accepted_lines(verbose) + self._drop_lines(verbose)
         if self.known:
             xfailed = sorted(n for n, o in self.known.items() if o == "xfailed")
             xpassed = sorted(n for n, o in self.known.items() if o == "xpassed")
@@ -595,6 +551,54 @@ class RunController:
                     f"their record): {', '.join(self._display_nodeid(n) for n in xpassed[:3])}"
                 )
             lines.append(line)
+        return lines
+
+    def _accepted_lines(self, verbose: bool) -> list[str]:
+        """The pull request's accepted changes: how many, the largest drop (-v: each one)."""
+        accepted = decision.ranked(self.contract.accepted)
+        if not accepted:
+            return []
+        new = sum(a.base is None for a in accepted)
+        top = accepted[0]
+        fall = top.largest_fall()
+        largest = ""
+        if fall is not None:
+            metric, before, now = fall
+            largest = (
+                f"; largest drop {self._display_nodeid(top.nodeid)} {metric} "
+                f"{before:.3f} -> {now:.3f}"
+            )
+        lines = [
+            f"accepted in this pull request: {len(accepted)} entries ({new} new cases)"
+            f"{largest}" + ("" if verbose else "; -v lists them")
+        ]
+        for change in accepted if verbose else []:
+            shown = ", ".join(
+                f"{m} {'new' if b is None else f'{b:.3f}'} -> {n:.3f}"
+                for m, b, n in change.changes()
+            )
+            lines.append(f"  {self._display_nodeid(change.nodeid)}: {shown or 'known failure'}")
+        return lines
+
+    def _drop_lines(self, verbose: bool) -> list[str]:
+        """The drops against the baseline: how many cases, the largest (-v: every one)."""
+        drops = self.drops()
+        if not drops:
+            return []
+        cases_dropped = len({nodeid for nodeid, _ in drops})
+        nodeid, worst = drops[0]
+        how = "failing" if self.settings.case_regressions == "fail" else "listed, not blocking"
+        lines = [
+            f"drops against the baseline ({how}): {count(cases_dropped, 'case')}; largest "
+            f"{self._display_nodeid(nodeid)} {worst['metric']} {worst['baseline']:.3f} -> "
+            f"{worst['now']:.3f} ({worst['delta']:+.3f})" + ("" if verbose else "; -v lists all")
+        ]
+        if verbose:
+            lines += [
+                f"  {self._display_nodeid(n)} {r['metric']} {r['baseline']:.3f} -> "
+                f"{r['now']:.3f} ({r['delta']:+.3f})"
+                for n, r in drops
+            ]
         return lines
 
     def _baseline_lines(self) -> list[str]:

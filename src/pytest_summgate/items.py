@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from . import baseline, cases, ci_outputs, decision, terminal
+from . import baseline, cases, ci_outputs, decision, files, terminal
 from .errors import CaseFileError, ModelUnavailable, ScorerFailed, quote, terminal_line
 from .generation import GenerationFailed
 from .run import the_run
@@ -58,10 +58,7 @@ class CaseFile(pytest.File):
         return collected
 
     def _display_path(self) -> str:
-        try:
-            return str(self.path.relative_to(self.config.invocation_params.dir))
-        except ValueError:
-            return str(self.path)
+        return files.posix_relative(self.path, self.config.invocation_params.dir)
 
 
 def _join(
