@@ -58,6 +58,18 @@ def verdict(checks: Sequence[Check], hard_evidence: Mapping[str, Sequence[str]] 
     return f"{len(failed)} of {len(judged)} checks failed: " + ", ".join(map(_short, failed))
 
 
+def table(rows: Sequence[Sequence[str]], aligned: int | None = None) -> list[str]:
+    """Rows as columns, two spaces in and three apart, without trailing spaces. Only the first
+    ``aligned`` columns are padded (default: all); the rest is free text after them."""
+    padded = len(rows[0]) if aligned is None else aligned
+    widths = [max(len(row[i]) for row in rows) for i in range(padded)]
+    lines = []
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row[:padded], widths, strict=True)]
+        lines.append(("  " + "   ".join([*cells, *row[padded:]])).rstrip())
+    return lines
+
+
 def check_table(checks: Sequence[Check]) -> list[str]:
     rows = [("check", "score", "rule", "margin", "")]
     for check in checks:
@@ -72,11 +84,7 @@ def check_table(checks: Sequence[Check]) -> list[str]:
         if check.below and check.advisory:
             status = f"below  (advisory: {rule.source}; a baseline is in force)"
         rows.append((rule.metric, fmt_score(rule.metric, check.score), bound, margin, status))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    return [
-        "  " + "   ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + f"   {row[4]}"
-        for row in rows
-    ]
+    return table(rows, aligned=4)
 
 
 def regression_verdict(regressed: Sequence[Regression], blocking: bool = True) -> str:
@@ -102,10 +110,7 @@ def regression_table(regressed: Sequence[Regression], blocking: bool = True) -> 
         )
         for r in regressed
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
-    return [
-        "  " + "   ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip() for row in rows
-    ]
+    return table(rows)
 
 
 def failure_block(
@@ -192,11 +197,7 @@ class RunSummary:
                         str(failed),
                     )
                 )
-            widths = [max(len(r[i]) for r in rows) for i in range(4)]
-            out.extend(
-                "  " + "   ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip()
-                for r in rows
-            )
+            out.extend(table(rows))
         ranked = sorted(self.failures, key=lambda n: (-len(self.failures[n]), n))[:worst]
         if ranked:
             out.append("worst cases:")
