@@ -13,9 +13,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from .baseline import content_hash
+from .engine import evidence_shown
 from .errors import visible
 from .suite import SuiteCheck
 from .terminal import count
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from .baseline import Regression
     from .cases import Case, InvalidCase
     from .engine import CaseResult
+    from .gate import Check
 
 REPORT_VERSION = 1
 SCHEMA_FILE = Path(__file__).with_name("report-schema.json")
@@ -161,6 +163,54 @@ def error_annotations(
     return lines
 
 
+class CheckRecord(TypedDict):
+    """One rule's verdict on a case (the report's ``cases[].checks[]``)."""
+
+    rule: str
+    metric: str
+    op: str
+    bound: float
+    score: float | None
+    source: str
+    failed: bool
+    advisory: bool
+    skipped: str | None
+
+
+class RegressionRecord(TypedDict):
+    """A metric's drop against the baseline (the report's ``cases[].regressions[]``)."""
+
+    metric: str
+    baseline: float
+    now: float
+    delta: float
+    tolerance: float
+    blocking: bool
+
+
+class CaseRecord(TypedDict):
+    """One case as the JSON report holds it (``cases[]`` of report-schema.json)."""
+
+    nodeid: str
+    id: str
+    path: str
+    line: int
+    baseline: str | None  # how it compared: compared, new, accepted, ... (None: no baseline)
+    outcome: str  # passed, failed, error, xfailed, xpassed
+    verdict: str
+    reason: str
+    message: str
+    scores: dict[str, float | None]
+    checks: list[CheckRecord]
+    hard_evidence: dict[str, list[str]]
+    regressions: list[RegressionRecord]
+    evidence: dict[str, list[str]]
+    # What a merge of shards needs to judge the run as a whole (known failures, accepted
+    # changes, the paired change): as the controller tracks them in an unsharded run.
+    content: str | None
+    failing: list[str]
+
+
 def case_record(
     nodeid: str,
     entry: Case | InvalidCase,
@@ -169,77 +219,72 @@ def case_record(
     message: str = "",
     baseline_status: str = "",
     blocking: bool = True,
-) -> dict[str, Any]:
+) -> CaseRecord:
     """One case as the JSON report holds it; a case without a result is an error."""
-    record: dict[str, Any] = {
-        "nodeid": nodeid,
-        "id": entry.id,
-        "path": entry.path,
-        "line": entry.line,
-        "baseline": baseline_status or None,
-    }
+    first = message.splitlines()[0] if message else ""
     if result is None:
-        first = message.splitlines()[0] if message else "error"
-        return {
-            **record,
-            "outcome": "error",
-            "verdict": first,
-            "reason": first,
-            "message": message,
-            "scores": {},
-            "checks": [],
-            "regressions": [],
-            "evidence": {},
-            "hard_evidence": {},
-            "content": None,
-            "failing": [],
-        }
+        return CaseRecord(
+            nodeid=nodeid,
+            id=entry.id,
+            path=entry.path,
+            line=entry.line,
+            baseline=baseline_status or None,
+            outcome="error",
+            verdict=first or "error",
+            reason=first or "error",
+            message=message,
+            scores={},
+            checks=[],
+            hard_evidence={},
+            regressions=[],
+            evidence={},
+            content=None,
+            failing=[],
+        )
     hard = result.hard_evidence
-    failing = [c.rule.metric for c in result.checks if c.failed or c.below]
-    failing += [*hard, *(r.metric for r in regressed)]
-    evidence = {
-        m: list(result.metrics[m].evidence)
-        for m in dict.fromkeys(failing)
-        if m in result.metrics and result.metrics[m].evidence
-    }
-    first_reason = next((lines[0] for lines in evidence.values() if lines), "")
+    evidence = evidence_shown(result.checks, result.metrics, hard, regressed)
     failed = any(c.failed for c in result.checks) or bool(hard) or (blocking and bool(regressed))
-    return {
-        **record,
-        "outcome": "failed" if failed else "passed",
-        "verdict": message.splitlines()[0] if message else "all checks passed",
-        "reason": first_reason,
-        "message": message,
-        "scores": {k: (round(v, 6) if v is not None else None) for k, v in result.scores.items()},
-        "checks": [
-            {
-                "rule": c.rule.name,
-                "metric": c.rule.metric,
-                "op": c.rule.op,
-                "bound": c.rule.value,
-                "score": c.score,
-                "source": c.rule.source,
-                "failed": c.failed,
-                "advisory": c.advisory,
-                "skipped": c.skipped or None,
-            }
-            for c in result.checks
-        ],
-        "hard_evidence": {metric: list(reasons) for metric, reasons in hard.items()},
-        "regressions": [
-            {
-                "metric": r.metric,
-                "baseline": r.baseline,
-                "now": r.now,
-                "delta": r.delta,
-                "tolerance": r.tolerance,
-                "blocking": blocking,
-            }
-            for r in regressed
-        ],
-        "evidence": evidence,
-        # What a merge of shards needs to judge the run as a whole (known failures, accepted
-        # changes, the paired change): as the controller tracks them in an unsharded run.
-        "content": content_hash(result.case.article, result.case.highlights),
-        "failing": result.failing(),
-    }
+    return CaseRecord(
+        nodeid=nodeid,
+        id=entry.id,
+        path=entry.path,
+        line=entry.line,
+        baseline=baseline_status or None,
+        outcome="failed" if failed else "passed",
+        verdict=first or "all checks passed",
+        reason=next((lines[0] for lines in evidence.values() if lines), ""),
+        message=message,
+        scores={k: (round(v, 6) if v is not None else None) for k, v in result.scores.items()},
+        checks=[_check_record(check) for check in result.checks],
+        hard_evidence={metric: list(reasons) for metric, reasons in hard.items()},
+        regressions=[_regression_record(r, blocking) for r in regressed],
+        evidence={metric: list(lines) for metric, lines in evidence.items() if lines},
+        content=content_hash(result.case.article, result.case.highlights),
+        failing=result.failing(),
+    )
+
+
+def _check_record(check: Check) -> CheckRecord:
+    rule = check.rule
+    return CheckRecord(
+        rule=rule.name,
+        metric=rule.metric,
+        op=rule.op,
+        bound=rule.value,
+        score=check.score,
+        source=rule.source,
+        failed=check.failed,
+        advisory=check.advisory,
+        skipped=check.skipped or None,
+    )
+
+
+def _regression_record(regression: Regression, blocking: bool) -> RegressionRecord:
+    return RegressionRecord(
+        metric=regression.metric,
+        baseline=regression.baseline,
+        now=regression.now,
+        delta=regression.delta,
+        tolerance=regression.tolerance,
+        blocking=blocking,
+    )

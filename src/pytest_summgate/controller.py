@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -60,7 +60,7 @@ class RunController:
         self.contents: dict[str, str] = {}
         self.statuses: dict[str, str] = {}
         self.suite_checks: list[suite.SuiteCheck] = []
-        self.records: dict[str, dict[str, Any]] = {}
+        self.records: dict[str, ci_outputs.CaseRecord] = {}
         self.written: str = ""
         self.problems: list[str] = []  # files the run could not write, and why
         self.warnings: list[str] = []  # what the run left out, and why (shown after problems)
@@ -91,7 +91,8 @@ class RunController:
             )
             fallback = ci_outputs.case_record(report.nodeid, entry, message=message)
             # A traceback's last line (the exception) says more than its first.
-            fallback.update(verdict=message.splitlines()[-1] if message else "error", reason="")
+            fallback["verdict"] = message.splitlines()[-1] if message else "error"
+            fallback["reason"] = ""
             self.records[report.nodeid] = fallback
         if report.when == "call" and report.failed and record is None:
             # The scoring itself raised (a bug of ours): not scored, an error.
@@ -143,7 +144,8 @@ class RunController:
         self.merged = merged
         for record in merged.records:
             nodeid = record["nodeid"]
-            self.records[nodeid] = record
+            # Read back from a shard's report, which case_record wrote.
+            self.records[nodeid] = cast(ci_outputs.CaseRecord, record)
             if nodeid in merged.not_checked:
                 self.summary.errors[nodeid] = merged.not_checked[nodeid]
                 continue
@@ -455,8 +457,8 @@ class RunController:
         failing = self.failing.get(nodeid)
         if not failing:
             return None
-        record = self.records.get(nodeid, {})
-        reason = str(record.get("reason") or record.get("verdict") or "")
+        record = self.records.get(nodeid)
+        reason = (record["reason"] or record["verdict"]) if record is not None else ""
         return baseline.KnownFailure(tuple(sorted(failing)), reason[:200])
 
     def _case_exists(self, nodeid: str) -> bool:
@@ -520,12 +522,12 @@ class RunController:
             self.records.values(), self.suite_checks, len(self.summary.errors)
         )
 
-    def drops(self) -> list[tuple[str, dict[str, Any]]]:
+    def drops(self) -> list[tuple[str, ci_outputs.RegressionRecord]]:
         """Per-case drops against the baseline, the largest first: (node id, regression)."""
         found = [
             (nodeid, r)
             for nodeid, record in self.records.items()
-            for r in record.get("regressions", [])
+            for r in record["regressions"]
         ]
         return sorted(found, key=lambda pair: (pair[1]["delta"], pair[0]))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .cache import ModelCache
 from .cases import Case
@@ -14,6 +15,9 @@ from .gate import Check, Rule, evaluate
 from .metrics import Document, Metric, Scorer, default_scorers, score_documents
 from .models import Embedder, get_embedder
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .baseline import Regression
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,20 @@ class CaseResult:
         """What fails the case: the failed rules' names, and ``decisive`` for hard evidence."""
         names = [check.rule.name for check in self.failed]
         return names + (["decisive"] if self.hard_evidence else [])
+
+
+def evidence_shown(
+    checks: Sequence[Check],
+    metrics: Mapping[str, Metric],
+    hard_evidence: Mapping[str, Sequence[str]],
+    regressed: Sequence[Regression] = (),
+) -> dict[str, tuple[str, ...]]:
+    """The evidence a case shows, by metric: of the metrics whose rule failed (or advised),
+    whose claim checks are decisive, and that dropped against the baseline, in that order.
+    The failure block and the JSON report both show this."""
+    failing = [c.rule.metric for c in checks if c.failed or c.below]
+    failing += [*hard_evidence, *(r.metric for r in regressed)]
+    return {m: tuple(metrics[m].evidence) for m in dict.fromkeys(failing) if m in metrics}
 
 
 class Engine:

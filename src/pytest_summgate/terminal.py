@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .engine import evidence_shown
 from .errors import terminal_line
 from .gate import SPECS, Check
 from .metrics import Metric
@@ -136,11 +137,8 @@ def failure_block(
     lines = [head, *(line.rstrip() for line in check_table(checks))]
     if regressed:
         lines.extend(regression_table(regressed, blocking))
-    evidence: list[str] = []
-    failing = [c.rule.metric for c in checks if c.failed or c.below]
-    failing += [*hard_evidence, *(r.metric for r in regressed)]
-    for metric in dict.fromkeys(failing):
-        evidence.extend(metrics[metric].evidence if metric in metrics else ())
+    shown = evidence_shown(checks, metrics, hard_evidence, regressed)
+    evidence = [line for lines in shown.values() for line in lines]
     if len(evidence) > MAX_EVIDENCE_LINES and not verbose:
         hidden = len(evidence) - MAX_EVIDENCE_LINES
         evidence = [*evidence[:MAX_EVIDENCE_LINES], f"... and {hidden} more lines (-v shows all)"]

@@ -1,0 +1,139 @@
+"""The code's shape: one option table, a typed report record, an import graph without cycles."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import get_type_hints
+
+import pytest
+
+from pytest_summgate import ci_outputs, options
+from pytest_summgate.options import Raw
+from pytest_summgate.settings import Settings
+
+PACKAGE = Path(ci_outputs.__file__).parent
+
+
+def test_every_option_of_the_table_is_a_flag_or_an_ini_value_in_help(
+    pytester: pytest.Pytester,
+) -> None:
+    shown = pytester.runpytest("--help").stdout.str()
+    for option in options.OPTIONS:
+        assert option.flag or option.ini, option.name
+        if option.flag:
+            assert option.flag in shown, option.flag
+        if option.ini:
+            assert f"{option.ini} (" in shown, option.ini
+
+
+def test_every_option_reaches_the_settings() -> None:
+    # A value for each option, as the command line would give it, changes the Settings.
+    given = {
+        "fields": Raw(cli=["summary=candidate"]),
+        "thresholds": Raw(cli=["faithfulness=0.3"]),
+        "model": Raw(cli="some/model"),
+        "faithfulness_model": Raw(cli="some/nli"),
+        "globs": Raw(ini=["evals/*.jsonl"]),
+        "baseline": Raw(cli="b.json"),
+        "update_baseline": Raw(cli=True),
+        "prune_baseline": Raw(cli=True),
+        "tolerance": Raw(cli=["faithfulness=0.2"]),
+        "suite": Raw(cli=["pass_rate=0.5"]),
+        "seed": Raw(cli=7),
+        "report": Raw(cli="r.json"),
+        "github": Raw(cli="on"),
+        "predictions": Raw(cli="p.jsonl"),
+        "batch_size": Raw(cli=3),
+        "cache": Raw(cli="off"),
+        "case_regressions": Raw(cli="fail"),
+        "base_baseline": Raw(cli="base.json"),
+        "shard": Raw(cli=options._shard("1/2")),
+        "merge": Raw(cli=["shards/*.json"]),
+    }
+    assert set(given) | {"summgate"} == set(options.BY_NAME)
+    default = Settings.resolve({})
+    for name, raw in given.items():
+        assert Settings.resolve({name: raw}) != default, name
+
+
+def test_an_ini_value_is_read_when_the_command_line_gives_none() -> None:
+    for name, value in [("model", "ini/model"), ("report", "r.json"), ("github", "off")]:
+        settings = Settings.resolve({name: Raw(ini=value)})
+        assert value in repr(settings), name
+    assert Settings.resolve({"batch_size": Raw(ini="5")}).batch_size == 5
+
+
+def _schema_case() -> dict[str, object]:
+    schema = json.loads(ci_outputs.SCHEMA_FILE.read_text(encoding="utf-8"))
+    case: dict[str, object] = schema["properties"]["cases"]["items"]
+    return case
+
+
+def test_the_typed_case_record_is_the_schemas_case() -> None:
+    case = _schema_case()
+    properties = case["properties"]
+    assert isinstance(properties, dict)
+    assert set(get_type_hints(ci_outputs.CaseRecord)) == set(properties)
+    assert set(get_type_hints(ci_outputs.CheckRecord)) == set(
+        properties["checks"]["items"]["properties"]
+    )
+    assert set(get_type_hints(ci_outputs.RegressionRecord)) == set(
+        properties["regressions"]["items"]["properties"]
+    )
+
+
+def _imports(path: Path, module: str) -> set[str]:
+    """The package modules ``module`` imports when it runs (not under TYPE_CHECKING)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+        for node in ast.walk(block)
+    }
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom) or not node.level or id(node) in typing_only:
+            continue
+        base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+        target = ".".join([*base, *([node.module] if node.module else [])])
+        names = [target] if node.module else [f"{target}.{a.name}" for a in node.names]
+        found.update(names)
+    return found
+
+
+def test_the_package_imports_no_module_that_imports_it_back() -> None:
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        modules[name] = path
+    graph = {
+        name: {t for t in _imports(path, name) if t in modules and t != name}
+        for name, path in modules.items()
+    }
+    # Depth-first search for a way back to where it started.
+    for start in graph:
+        seen: set[str] = set()
+        stack = [(start, [start])]
+        while stack:
+            node, trail = stack.pop()
+            for following in graph[node]:
+                assert following != start, " -> ".join([*trail, start])
+                if following not in seen:
+                    seen.add(following)
+                    stack.append((following, [*trail, following]))
+
+
+def test_plugin_holds_hooks_only() -> None:
+    source = (PACKAGE / "plugin.py").read_text(encoding="utf-8")
+    assert len(source.splitlines()) < 250
+    functions = [
+        node.name
+        for node in ast.parse(source).body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
+    assert all(name.startswith("pytest_") for name in functions), functions
