@@ -16,7 +16,7 @@ the article (give or take case, punctuation and tokenization) has no findings.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -248,14 +248,7 @@ def check(sentence: str, source: Source, passage: str) -> Claims:
     quoted = [
         q for q in find_quotes(sentence) if not supported(q.text, source.token_set, source.bigrams)
     ]
-    found += [
-        finding(
-            "quote",
-            f'quote "{text.clip(q.text, 60)}" is not in the article',
-            len(tokens(q.text)) >= DECISIVE_QUOTE_WORDS,
-        )
-        for q in quoted[:1]
-    ]
+    found += [_invented_quote(q.text) for q in quoted[:1]]
     spelled: dict[str, str] = {}
     names_missing = 0
     # A sentence whose only capital opens it ("Ortega said she was...") reads as the
@@ -273,11 +266,7 @@ def check(sentence: str, source: Source, passage: str) -> Claims:
     flips = _polarity(sentence, source, claim) if claim_overlap >= roles.SAME_CLAIM else []
     found += flips
     if claim_overlap >= roles.SAME_CLAIM and not any(f.kind == "swap" for f in found):
-        swap = roles.swapped_heads(clauses(sentence), clauses(claim))
-        if swap:
-            a, b, verb = swap
-            reason = f'roles swapped: the article has "{b}" before "{verb}" and "{a}" after it'
-            found.append(finding("swap", reason))
+        found += _swapped_clauses(sentence, claim)
     novel = [
         w
         for w in content_words(toks)
@@ -295,6 +284,23 @@ def check(sentence: str, source: Source, passage: str) -> Claims:
         any(f.kind == "negation" for f in flips),
         any(f.kind == "swap" for f in found),
     )
+
+
+def _invented_quote(quote: str) -> Finding:
+    """A quotation the article does not hold; decisive when long enough to be a quote."""
+    decisive = len(tokens(quote)) >= DECISIVE_QUOTE_WORDS
+    return finding("quote", f'quote "{text.clip(quote, 60)}" is not in the article', decisive)
+
+
+def _swapped_clauses(sentence: str, claim: str) -> list[Finding]:
+    """The claim's subject and object heads, swapped in the sentence's clause."""
+    swap = roles.swapped_heads(clauses(sentence), clauses(claim))
+    if not swap:
+        return []
+    a, b, verb = swap
+    return [
+        finding("swap", f'roles swapped: the article has "{b}" before "{verb}" and "{a}" after it')
+    ]
 
 
 def _narrowed(passage: str, sentence_tokens: Sequence[str]) -> str:
@@ -468,25 +474,8 @@ def _roles(
     ]
     pairs = roles.slot_swaps(sentence, lacking, passage, candidates, same, claim_overlap)
     if not pairs and claim_overlap >= roles.SAME_CLAIM:
-        # A name modifying a noun where the passage has another modifying the same noun
-        # ("Arsenal teenager X" / "Anderlecht teenager X"); not a demonym, which says
-        # something else of it ("the Colombian striker" / "the Atletico striker").
-        theirs = {
-            noun: n
-            for n in find_names(passage, initial=True)[:_NAMES]
-            if (noun := modified_noun(passage, n))
-            and not n.words[-1].endswith(_DEMONYMS)
-            and not present(n, sentence_tokens)
-        }
-        pairs = [
-            (item(n), item(theirs[noun]))
-            for n in ours
-            if (noun := modified_noun(sentence, n))
-            and noun in theirs
-            and not n.words[-1].endswith(_DEMONYMS)
-            and not present(n, passage_tokens)
-            and not same(item(n), item(theirs[noun]))
-        ][:1]
+        texts = (sentence, sentence_tokens, passage, passage_tokens)
+        pairs = _other_modifier(texts, ours, present, same, item)
     found = [
         finding("entity", f"wrong name: the article says {other.text} here, not {ours_.text}")
         for ours_, other in pairs
@@ -497,6 +486,36 @@ def _roles(
         a, b, verb = swap
         found.append(finding("swap", f"roles swapped: the article has {b} {verb} {a}"))
     return found
+
+
+def _other_modifier(
+    texts: tuple[str, Sequence[str], str, Sequence[str]],
+    ours: Sequence[Name],
+    present: Callable[[Name, Sequence[str]], bool],
+    same: Callable[[roles.Item, roles.Item], bool],
+    item: Callable[[Name], roles.Item],
+) -> list[tuple[roles.Item, roles.Item]]:
+    """A name modifying a noun where the passage has another modifying the same noun
+    ("Arsenal teenager X" / "Anderlecht teenager X"); not a demonym, which says something
+    else of it ("the Colombian striker" / "the Atletico striker"). ``texts``: the sentence,
+    its tokens, the passage, its tokens (the very lists ``present`` knows)."""
+    sentence, sentence_tokens, passage, passage_tokens = texts
+    theirs = {
+        noun: n
+        for n in find_names(passage, initial=True)[:_NAMES]
+        if (noun := modified_noun(passage, n))
+        and not n.words[-1].endswith(_DEMONYMS)
+        and not present(n, sentence_tokens)
+    }
+    return [
+        (item(n), item(theirs[noun]))
+        for n in ours
+        if (noun := modified_noun(sentence, n))
+        and noun in theirs
+        and not n.words[-1].endswith(_DEMONYMS)
+        and not present(n, passage_tokens)
+        and not same(item(n), item(theirs[noun]))
+    ][:1]
 
 
 def unseen_numbers(sentence: str, source: Source) -> list[str]:
