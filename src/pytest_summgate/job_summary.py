@@ -143,12 +143,7 @@ def step_summary(
     if checks:
         parts.append(_Table(["| check | mean | min | failed |", "|---|---|---|---|"], checks))
     if suite_checks:
-        rows = [
-            f"| {markdown(s.name)} | {markdown(s.observed)} | {markdown(s.rule)} | "
-            f"{'**FAIL**' if s.failed else 'ok'} |"
-            for s in suite_checks
-        ]
-        parts.append(_Table(["| suite gate | observed | rule | |", "|---|---|---|---|"], rows))
+        parts.append(_suite_gates(suite_checks))
     if baseline:
         parts.append(
             [
@@ -160,19 +155,7 @@ def step_summary(
         )
     # The failing cases first: when the summary must be cut, the drops go before them.
     if failed:
-        rows = [
-            f"| {markdown_code(case['nodeid'], 1000)} | {markdown(case['verdict'])} | "
-            f"{markdown(case.get('reason', ''))} |"
-            for case in failed[:max_failures]
-        ]
-        more = len(failed) - max_failures
-        parts.append(
-            _Table(
-                ["| case | verdict | first reason |", "|---|---|---|"],
-                rows,
-                f"\n... and {more} more failing cases." if more > 0 else "",
-            )
-        )
+        parts.append(_failing(failed, max_failures))
     if decided is not None and decided["accepted"]:
         parts.append(_accepted(decided["accepted"], max_failures))
     drops = (
@@ -187,6 +170,29 @@ def step_summary(
     if drops:
         parts.append(_drops(drops, max_failures))
     return "\n".join(_fit(parts, max_bytes))
+
+
+def _suite_gates(suite_checks: Sequence[SuiteCheck]) -> _Table:
+    rows = [
+        f"| {markdown(s.name)} | {markdown(s.observed)} | {markdown(s.rule)} | "
+        f"{'**FAIL**' if s.failed else 'ok'} |"
+        for s in suite_checks
+    ]
+    return _Table(["| suite gate | observed | rule | |", "|---|---|---|---|"], rows)
+
+
+def _failing(failed: Sequence[Mapping[str, Any]], max_failures: int) -> _Table:
+    rows = [
+        f"| {markdown_code(case['nodeid'], 1000)} | {markdown(case['verdict'])} | "
+        f"{markdown(case.get('reason', ''))} |"
+        for case in failed[:max_failures]
+    ]
+    more = len(failed) - max_failures
+    return _Table(
+        ["| case | verdict | first reason |", "|---|---|---|"],
+        rows,
+        f"\n... and {more} more failing cases." if more > 0 else "",
+    )
 
 
 def _head(
