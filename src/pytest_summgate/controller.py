@@ -525,9 +525,7 @@ class RunController:
     def drops(self) -> list[tuple[str, ci_outputs.RegressionRecord]]:
         """Per-case drops against the baseline, the largest first: (node id, regression)."""
         found = [
-            (nodeid, r)
-            for nodeid, record in self.records.items()
-            for r in record["regressions"]
+            (nodeid, r) for nodeid, record in self.records.items() for r in record["regressions"]
         ]
         return sorted(found, key=lambda pair: (pair[1]["delta"], pair[0]))
 
