@@ -1,8 +1,9 @@
 """Quotations in a summary sentence: are they the article's words, and the same speaker's?
 
 Quotation marks come straight (``"``), curly, as CNN/DailyMail's tokenized ```` `` ... '' ````
-and ``` ... '``, or single. A quotation is at most a few hundred characters, so an unclosed
-mark costs one bounded look-ahead, never a scan of the rest of the text.
+and ``` ... '``, or single. A quotation is at most a few hundred characters. Finding them is
+linear in the sentence: each stretch of text is searched once for the next closing mark of a
+kind, however many marks are left unclosed and however much space follows them.
 """
 
 from __future__ import annotations
@@ -15,14 +16,34 @@ from itertools import pairwise
 from .lexicon import find, tokens, word_list
 from .names import TITLES, Name, find_names
 
-_LONGEST = 400
-_QUOTE = re.compile(
-    rf"``\s*([^\n]{{1,{_LONGEST}}}?)\s*''"
-    rf"|\"\s*([^\"\n]{{1,{_LONGEST}}}?)\s*\""
-    rf"|“\s*([^”\n]{{1,{_LONGEST}}}?)\s*”"
+_LONGEST = 400  # characters of a quotation, at most
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """One kind of quotation: its opening mark (with the context it needs), its closing
+    mark (with what may not follow it), and a mark its words cannot hold."""
+
+    opens: re.Pattern[str]
+    closes: re.Pattern[str]
+    inside_not: str = ""
+
+
+# In the order they are tried at a mark: two backticks open a tokenized quotation before one
+# opens a single-quoted one.
+_KINDS = (
+    _Kind(re.compile("``"), re.compile("''")),
+    _Kind(re.compile('"'), re.compile('"'), '"'),
+    _Kind(re.compile("“"), re.compile("”"), "”"),
     # Single quotes, and CNN/DM's tokenized "` ... '"; "'re" and "'s" open no quotation.
-    rf"|(?<![\w'’`])['‘`](?!(?:s|re|ve|ll|d|m|t)\b)\s*([^\n]{{1,{_LONGEST}}}?)\s*['’](?![\w'’])"
+    _Kind(
+        re.compile(r"(?<![\w'’`])['‘`](?!(?:s|re|ve|ll|d|m|t)\b)"),
+        re.compile(r"['’](?![\w'’])"),
+    ),
 )
+_MARK = re.compile("[\"“'‘`]")
+_TEXT = re.compile(r"\S")
+_NEWLINE = re.compile("\n")
 _QUOTES = 4  # quotations of one sentence looked up in the article
 # Most tokens between a speaker and the quotation of ``X said he was "hopeful"``; the speech
 # verb must follow the name at once.
@@ -61,13 +82,96 @@ class Quote:
 
 
 def find_quotes(sentence: str) -> list[Quote]:
-    """Quoted passages: ``"..."``, curly quotes, ````...''`` and single quotes."""
+    """Quoted passages: ``"..."``, curly quotes, ````...''`` and single quotes.
+
+    A quotation is the first closing mark of its kind after its opening mark, within
+    :data:`_LONGEST` characters of its words and on one line; spaces around its words are
+    not its words. Scanned left to right, a quotation's closing mark opens no other.
+    """
+    kinds = [_Closing(kind, sentence) for kind in _KINDS]
     found = []
-    for match in _QUOTE.finditer(sentence):
-        inner = next(g for g in match.groups() if g).strip(_MARKS + " ,;:\\").removesuffix(".")
+    position = 0
+    while (mark := _MARK.search(sentence, position)) is not None:
+        # The kinds in order, as a regular expression's alternatives would be tried.
+        quotation = next(filter(None, (kind.at(mark.start()) for kind in kinds)), None)
+        if quotation is None:
+            position = mark.start() + 1
+            continue
+        words, end = quotation
+        inner = words.strip(_MARKS + " ,;:\\").removesuffix(".")
         if inner:
-            found.append(Quote(inner, match.span()))
+            found.append(Quote(inner, (mark.start(), end)))
+        position = end
     return found
+
+
+class _Ahead:
+    """Where ``pattern`` next matches at or after a position. Asked for positions in
+    increasing order, as a left-to-right scan asks, each stretch of text is searched once:
+    a thousand unclosed marks do not search the rest of the text a thousand times."""
+
+    def __init__(self, pattern: re.Pattern[str], text: str) -> None:
+        self.pattern, self.text = pattern, text
+        self.asked, self.found = 0, -1  # no match starts in text[asked:found]
+
+    def first(self, position: int) -> int:
+        """The start of the first match at or after ``position``; len(text) if none."""
+        if not self.asked <= position <= self.found:
+            match = self.pattern.search(self.text, position)
+            self.asked, self.found = position, match.start() if match else len(self.text)
+        return self.found
+
+
+class _Closing:
+    """The quotations of one kind in one sentence, asked for at marks left to right."""
+
+    def __init__(self, kind: _Kind, sentence: str) -> None:
+        self.kind, self.sentence = kind, sentence
+        # One of each per kind, so that each is asked for increasing positions.
+        self.text = _Ahead(_TEXT, sentence)
+        self.newline = _Ahead(_NEWLINE, sentence)
+        self.mark = _Ahead(kind.closes, sentence)
+        self.words_end: dict[int, int] = {}  # a closing mark: where the space before it starts
+
+    def at(self, start: int) -> tuple[str, int] | None:
+        """The quotation of this kind opening at ``start``: its words (the spaces after the
+        opening mark and before the closing one left out) and where its closing mark ends;
+        None when none opens there."""
+        sentence, kind = self.sentence, self.kind
+        opening = kind.opens.match(sentence, start)
+        if opening is None:
+            return None
+        after = opening.end()
+        begin = self.text.first(after)
+        close = self.mark.first(begin + 1)
+        if close < len(sentence):
+            end = self._words_end(begin, close)
+            if (
+                end - begin <= _LONGEST
+                and sentence[begin] not in kind.inside_not
+                and self.newline.first(begin) >= end
+            ):
+                return sentence[begin:end], self._after_mark(close)
+        # Only spaces between the marks: a quotation of one space (any but a line break)
+        # that closes right after them. It has no words, but its closing mark opens nothing.
+        if begin > after and kind.closes.match(sentence, begin):
+            spaces = sentence[after:begin].replace("\n", "")
+            if spaces:
+                return spaces[-1], self._after_mark(begin)
+        return None
+
+    def _words_end(self, begin: int, close: int) -> int:
+        """Where the space before a closing mark starts (the mark itself if none)."""
+        if close not in self.words_end:
+            # ``begin`` is no space and precedes the mark, and a later mark is first asked
+            # with a ``begin`` past this one: the stretches stripped do not overlap.
+            self.words_end[close] = begin + len(self.sentence[begin:close].rstrip())
+        return self.words_end[close]
+
+    def _after_mark(self, close: int) -> int:
+        closed = self.kind.closes.match(self.sentence, close)
+        assert closed is not None
+        return closed.end()
 
 
 def quotes(sentence: str) -> list[str]:
