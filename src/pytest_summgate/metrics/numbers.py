@@ -302,18 +302,24 @@ def days(
 ) -> dict[tuple[int, int], str]:
     """The numbers that are days of a month (1 to 31 next to a month name), by their span:
     the day with its month as written (``March 14``)."""
-    spans = [d.span for d in months if d.kind == "month"]
+    # Only the month nearest before a number and the one nearest after it can be next to it:
+    # looked up by position, so a text of many dates costs no more per date than one of few.
+    spans = sorted(d.span for d in months if d.kind == "month")
+    ends = [m_end for _, m_end in spans]
     result = {}
     for q in found:
         if q.kind != "number" or not q.text.isdigit() or not 1 <= q.value <= 31:
             continue
         start, end = q.span
-        for m_start, m_end in spans:
-            if (m_end <= start and _DAY_AFTER.fullmatch(sentence[m_end:start])) or (
-                end <= m_start and _DAY_BEFORE.fullmatch(sentence[end:m_start])
-            ):
-                result[q.span] = sentence[min(start, m_start) : max(end, m_end)]
-                break
+        before = bisect.bisect_right(ends, start) - 1  # the last month ending by the number
+        after = bisect.bisect_left(spans, (end, -1))  # the first month starting after it
+        if before >= 0 and _DAY_AFTER.fullmatch(sentence[spans[before][1] : start]):
+            m_start, m_end = spans[before]
+        elif after < len(spans) and _DAY_BEFORE.fullmatch(sentence[end : spans[after][0]]):
+            m_start, m_end = spans[after]
+        else:
+            continue
+        result[q.span] = sentence[min(start, m_start) : max(end, m_end)]
     return result
 
 
