@@ -44,3 +44,20 @@ def test_each_day_is_matched_with_its_nearest_months_only(monkeypatch: pytest.Mo
     large = day_lookups(monkeypatch, 1600)
     assert small <= 4 * 400 * 2  # at most two look-ups per day, in the summary and the article
     assert large <= 4 * small + 8
+
+
+def test_rouge_l_is_skipped_past_its_quadratic_bound_and_rouge_1_2_still_count() -> None:
+    from pytest_summgate.metrics import Document
+    from pytest_summgate.metrics.coverage import ROUGE_L_MAX_PAIRS, RougeScorer
+
+    def doc(words: int) -> Document:
+        summary = " ".join(f"word{i % 700}" for i in range(words)) + "."
+        return Document("An article.", summary, [" ".join(f"word{i}" for i in range(words))])
+
+    small, large = RougeScorer().score([doc(1_000), doc(3_000)], None)
+    assert 1_000 * 1_000 <= ROUGE_L_MAX_PAIRS < 3_000 * 3_000
+    assert small["rougeL"].value is not None
+    assert large["rougeL"].value is None
+    assert "too long for ROUGE-L (3000 x 3000 words" in large["rougeL"].skipped
+    assert large["rouge1"].value == pytest.approx(700 / 3_000)
+    assert large["rouge2"].value is not None
