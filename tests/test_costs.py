@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
-from pytest_summgate.metrics import claims, numbers
+from pytest_summgate.metrics import Document, claims, faithfulness, numbers
+from pytest_summgate.metrics.similarity import SentenceIndex
+
+if TYPE_CHECKING:
+    from pytest_summgate.models import Embedder
 
 
 class CountedPattern:
@@ -47,7 +54,6 @@ def test_each_day_is_matched_with_its_nearest_months_only(monkeypatch: pytest.Mo
 
 
 def test_rouge_l_is_skipped_past_its_quadratic_bound_and_rouge_1_2_still_count() -> None:
-    from pytest_summgate.metrics import Document
     from pytest_summgate.metrics.coverage import ROUGE_L_MAX_PAIRS, RougeScorer
 
     def doc(words: int) -> Document:
@@ -61,3 +67,43 @@ def test_rouge_l_is_skipped_past_its_quadratic_bound_and_rouge_1_2_still_count()
     assert "too long for ROUGE-L (3000 x 3000 words" in large["rougeL"].skipped
     assert large["rouge1"].value == pytest.approx(700 / 3_000)
     assert large["rouge2"].value is not None
+
+
+class RandomVectors:
+    """An embedder of random unit vectors (one per distinct sentence, in the order asked)."""
+
+    def __init__(self) -> None:
+        self.generator = np.random.default_rng(0)
+
+    def encode(self, sentences: Sequence[str]) -> npt.NDArray[np.float32]:
+        found = self.generator.normal(size=(len(sentences), 8)).astype(np.float32)
+        unit: npt.NDArray[np.float32] = found / np.linalg.norm(found, axis=1, keepdims=True)
+        return unit
+
+
+class CountedIndex(SentenceIndex):
+    """A sentence index that remembers the largest block of rows it was asked to compare."""
+
+    largest = 0
+
+    def similarities(
+        self, queries: Sequence[str], candidates: Sequence[str]
+    ) -> npt.NDArray[np.float32]:
+        self.largest = max(self.largest, len(queries))
+        return super().similarities(queries, candidates)
+
+
+def test_a_long_summary_is_compared_with_the_article_a_block_of_rows_at_a_time() -> None:
+    article = " ".join(f"Sentence number {i} of the article." for i in range(300))
+    summary = " ".join(f"Claim number {i} of the summary." for i in range(1_000))
+    doc = Document(article, summary, [])
+    embedder = cast("Embedder", RandomVectors())
+    index = CountedIndex(embedder, [*doc.summary_sentences, *doc.article_sentences])
+    nearest = faithfulness._nearest(doc, index)
+    assert len(nearest) == 1_000
+    assert index.largest <= faithfulness._ROWS  # memory bounded by a block, not the summary
+    # The same passages, in the same order, as sorting every similarity would give.
+    whole = index.similarities(doc.summary_sentences, doc.article_sentences)
+    for row in (0, 499, 999):
+        ranked = sorted(((float(s), j) for j, s in enumerate(whole[row])), reverse=True)
+        assert nearest[row] == ranked[: faithfulness._PASSAGES]

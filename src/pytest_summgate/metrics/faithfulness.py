@@ -19,6 +19,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from .. import text
 from . import claims
 from .base import Document, Metric
@@ -164,22 +166,40 @@ def check_sentences(docs: Sequence[Document], embedder: Embedder) -> list[list[S
 
 
 def _check_document(doc: Document, index: SentenceIndex, article: Article) -> list[SentenceCheck]:
-    if not doc.summary_sentences:
-        return []
-    passages = article.passages
-    if passages:
-        sims = index.similarities(doc.summary_sentences, doc.article_sentences)
     checks = []
-    for row, sentence in enumerate(doc.summary_sentences):
-        if passages:
-            order = sims[row].argsort()[::-1][:_PASSAGES]
-            support = max(float(sims[row, order[0]]), 0.0)
-            closest = doc.article_sentences[int(order[0])]
-            near = frozenset().union(*(article.stems[int(i)] for i in order))
+    for sentence, nearest in zip(doc.summary_sentences, _nearest(doc, index), strict=True):
+        if nearest:
+            support = max(nearest[0][0], 0.0)
+            closest = doc.article_sentences[nearest[0][1]]
+            near = frozenset().union(*(article.stems[i] for _, i in nearest))
         else:
             support, closest, near = 0.0, "", frozenset()
         checks.append(_check_sentence(sentence, article, support, closest, near))
     return checks
+
+
+# Summary sentences compared with the article at a time: the similarity matrix of a long
+# summary against a long article is built a block of rows at a time (bounded memory).
+_ROWS = 256
+
+
+def _nearest(doc: Document, index: SentenceIndex) -> list[list[tuple[float, int]]]:
+    """For each summary sentence, the ``_PASSAGES`` article sentences closest to it (cosine
+    similarity, index), closest first; ties go to the later sentence. Selected in time linear
+    in the article's sentences (a partition, not a sort)."""
+    summary, candidates = doc.summary_sentences, doc.article_sentences
+    if not candidates:
+        return [[] for _ in summary]
+    keep = min(_PASSAGES, len(candidates))
+    found = []
+    for start in range(0, len(summary), _ROWS):
+        sims = index.similarities(summary[start : start + _ROWS], candidates)
+        top = np.argpartition(-sims, keep - 1, axis=1)[:, :keep] if keep < len(candidates) else None
+        for row in range(sims.shape[0]):
+            columns = top[row] if top is not None else range(len(candidates))
+            pairs = [(float(sims[row, j]), int(j)) for j in columns]
+            found.append(sorted(pairs, key=lambda pair: (-pair[0], -pair[1]))[:keep])
+    return found
 
 
 def _check_sentence(
