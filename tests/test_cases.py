@@ -243,9 +243,22 @@ def test_invalid_json_line_is_that_case_only(tmp_path: Path) -> None:
 
 
 def test_yaml_off_switches_a_threshold_off(tmp_path: Path) -> None:
-    # YAML 1.1 reads a bare off (and no, false) as the boolean false.
+    # YAML 1.1 reads a bare off as the boolean false; the loader knows it was written "off".
     content = f"- {{article: {ARTICLE}, summary: {GOOD_SUMMARY}, thresholds: {{max_words: off}}}}"
     assert only_case(load_text(tmp_path, "c.yaml", content)).thresholds == {"max_words": None}
+
+
+@pytest.mark.parametrize("written", ["no", "false"])
+def test_yaml_no_and_false_do_not_switch_a_threshold_off(tmp_path: Path, written: str) -> None:
+    # Also the boolean false to YAML 1.1, but not the word the README gives for off.
+    rules = f"thresholds: {{max_words: {written}}}"
+    content = f"- {{article: {ARTICLE}, summary: {GOOD_SUMMARY}, {rules}}}"
+    (entry,) = load_text(tmp_path, "c.yaml", content)
+    assert isinstance(entry, InvalidCase)
+    assert entry.message == (
+        f"threshold max_words is written '{written}' at c.yaml:1, which YAML 1.1 reads as the "
+        "boolean false: write a number, or off"
+    )
 
 
 @pytest.mark.parametrize(

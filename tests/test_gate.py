@@ -30,9 +30,7 @@ def test_the_documented_threshold_names() -> None:
         ("max_compression", 2.5, 2.5),
         ("min_words", "off", None),
         ("max_words", " OFF ", None),
-        ("coverage", None, None),
-        ("coverage", False, None),  # YAML's bare off
-        ("coverage", "none", None),
+        ("coverage", None, None),  # YAML's ~ or an empty value, JSON's null
     ],
 )
 def test_parse_value(name: str, raw: object, value: float | None) -> None:

@@ -10,25 +10,25 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from . import files, gate
+from . import files, gate, yaml_loader
 from .baseline import parse_tolerances
 from .errors import CaseFileError, SettingError, quote
+from .yaml_loader import MAX_DEPTH, Unusable, Written
+from .yaml_loader import LongNumber as _LongNumber
 
 FIELDS = ("id", "article", "summary", "highlights", "thresholds", "tolerance", "expect")
 REQUIRED = ("article", "summary")
 TEXTS = ("article", "summary", "highlights")
 
-# Bounds on what a case file may hold. A case is 4 levels deep (file, case, highlights,
-# text): 100 leaves room for any dataset's nested metadata, and keeps every walk of a row
-# far from Python's recursion limit. An id is one line of a node id.
-MAX_DEPTH = 100
+# Bounds on what a case file may hold (and MAX_DEPTH, its nesting). An id is one line of a
+# node id.
 MAX_ID_CHARS = 500
 MAX_FILE_BYTES = 1024 * files.MB
 # Characters an id cannot hold: control characters and line or paragraph separators (they
@@ -80,6 +80,12 @@ class InvalidCase:
 
 
 Entry = Case | InvalidCase
+# A YAML mapping's value as written, when YAML read it as no text (nothing for JSONL).
+AsWritten = Callable[[Mapping[Any, Any], object], Written | None]
+
+
+def _nothing_written(mapping: Mapping[Any, Any], key: object) -> None:
+    return None
 
 
 def parse_field_map(assignments: list[str]) -> dict[str, str]:
@@ -115,18 +121,23 @@ def load(path: Path, display: str, field_map: Mapping[str, str]) -> list[Entry]:
     ``display`` is the path as shown to the user; ``field_map`` the command line's and ini's
     field mapping (a YAML file's own ``defaults: fields:`` takes precedence over it).
     """
-    text = _read_text(path, display)
-    if path.suffix == ".jsonl":
+    with yaml_loader.collector_paused():
+        return _load(_read_text(path, display), path.suffix, display, field_map)
+
+
+def _load(text: str, suffix: str, display: str, field_map: Mapping[str, str]) -> list[Entry]:
+    as_written: AsWritten = _nothing_written
+    if suffix == ".jsonl":
         rows = list(_jsonl_rows(text, display))
         defaults: dict[str, Any] = {}
     else:
-        rows, defaults = _yaml_rows(text, display)
+        rows, defaults, as_written = _yaml_rows(text, display)
     problem = _shape_problem(defaults)
     if problem:
         raise CaseFileError(display, None, f"in defaults: {problem}")
     fields = dict(field_map)
-    file_fields = defaults.pop("fields", None) or {}
-    file_thresholds = defaults.pop("thresholds", None) or {}
+    file_fields = defaults.get("fields") or {}
+    file_thresholds = defaults.get("thresholds") or {}
     try:
         # dict() of a list would raise ValueError, and str() of a list key would map a field.
         if not isinstance(file_fields, dict) or not all(
@@ -136,10 +147,13 @@ def load(path: Path, display: str, field_map: Mapping[str, str]) -> list[Entry]:
                 "'fields' must be a mapping of FIELD: KEY (for example summary: chatgpt)"
             )
         fields.update(parse_field_map([f"{k}={v}" for k, v in file_fields.items()]))
-        parsed_thresholds = gate.parse_mapping(file_thresholds)
+        parsed_thresholds = _thresholds(file_thresholds, as_written, display)
+        conflict = gate.contradiction(parsed_thresholds)
+        if conflict:
+            raise SettingError(f"thresholds: {conflict}")
     except (SettingError, AttributeError, TypeError) as error:
         raise CaseFileError(display, None, f"in defaults: {error}") from None
-    return list(_validate_all(rows, display, fields, defaults, parsed_thresholds))
+    return list(_validate_all(rows, display, fields, defaults, parsed_thresholds, as_written))
 
 
 def _jsonl_rows(text: str, display: str) -> Iterator[tuple[int, Any]]:
@@ -161,18 +175,6 @@ class _Unreadable:
     message: str
 
 
-@dataclass(frozen=True)
-class _LongNumber:
-    """A whole number too long for Python to read (over 4,300 digits): the case that holds
-    it is an error, not the whole file."""
-
-    digits: int
-
-    @property
-    def problem(self) -> str:
-        return f"a whole number of {self.digits} digits, too long to read"
-
-
 def _parse_int(text: str) -> int | _LongNumber:
     digits = len(text.lstrip("-"))
     limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
@@ -189,13 +191,14 @@ def _children(value: object) -> Iterable[object] | None:
 
 def _shape_problem(value: object) -> str:
     """Why a value read from a case file cannot be used, or "": nested more than MAX_DEPTH
-    levels (counting through YAML aliases), referring to itself, or holding a number too
-    long to read.
+    levels (counting through YAML aliases), referring to itself, or holding an
+    :class:`~pytest_summgate.yaml_loader.Unusable` value (a number too long to read, a key
+    written twice).
 
     Without recursion, and in time linear in the distinct values: YAML aliases share
     values, so ``&a [*b, *b, ...]`` chains expand exponentially but are walked once each.
     """
-    if isinstance(value, _LongNumber):
+    if isinstance(value, Unusable):
         return value.problem
     height: dict[int, int] = {}  # id of a finished container: levels below it, itself included
     stack: list[tuple[object, Iterator[object], list[int]]] = []
@@ -207,7 +210,7 @@ def _shape_problem(value: object) -> str:
     while stack:
         node, pending, below = stack[-1]
         for child in pending:
-            if isinstance(child, _LongNumber):
+            if isinstance(child, Unusable):
                 return child.problem
             grandchildren = _children(child)
             if grandchildren is None:
@@ -234,67 +237,25 @@ def _shape_problem(value: object) -> str:
     return ""
 
 
-class _Loader(yaml.SafeLoader):
-    """A safe loader that remembers where each alias stands in its sequence.
-
-    An alias composes to its anchor's node, marks and all: ``- *base`` would be reported at
-    the anchor's line.
-    """
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.alias_lines: dict[tuple[int, int], int] = {}
-        self.depth = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        # In a mapping, index is the key's node; only sequence positions matter here.
-        if isinstance(index, int) and self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            self.alias_lines[(id(parent), index)] = event.start_mark.line + 1
-        # Composing recurses once per level: 5,000 nested brackets would be a RecursionError.
-        if self.depth >= MAX_DEPTH + 2:  # the file's own mapping and its 'cases:' list
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-            raise yaml.composer.ComposerError(
-                None, None, f"nested more than {MAX_DEPTH} levels deep", mark
-            )
-        self.depth += 1
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
-
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int | _LongNumber:  # type: ignore[override]
-        try:
-            number: int = super().construct_yaml_int(node)
-        except ValueError:  # over Python's limit of 4,300 digits
-            return _LongNumber(len(str(node.value).lstrip("+-").replace("_", "")))
-        return number
-
-
-_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
-
-
-def _yaml_rows(text: str, display: str) -> tuple[list[tuple[int, Any]], dict[str, Any]]:
-    """Case rows with their line numbers, and the file's ``defaults``."""
+def _yaml_rows(text: str, display: str) -> tuple[list[tuple[int, Any]], dict[str, Any], AsWritten]:
+    """Case rows with their line numbers, the file's ``defaults``, and how a value of one of
+    its mappings was written."""
     try:
-        # The reader checks the characters when the loader is made: a control character
-        # (a NUL byte) is a YAMLError from here, not from parsing.
-        loader = _Loader(text)
-        try:
-            root = loader.get_single_node()
-            data = loader.construct_document(root) if root is not None else None
-        finally:
-            loader.dispose()
+        document = yaml_loader.read(text, display)
     except yaml.YAMLError as error:
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         # A problem may quote the file (a tag, a key): cut like any quote of user input.
         problem = problem if len(problem) <= 200 else problem[:200] + "..."
         raise CaseFileError(display, _error_line(error, text), f"invalid YAML: {problem}") from None
+    root, data, as_written = document.root, document.data, document.as_written
     if root is None or data is None:
-        return [], {}
+        return [], {}, as_written
     if isinstance(root, yaml.SequenceNode) and isinstance(data, list):
-        return _with_lines(root, data, loader.alias_lines), {}
+        return _with_lines(root, data, document.alias_lines), {}, as_written
     if isinstance(root, yaml.MappingNode) and isinstance(data, dict):
+        for value in data.values():  # a second 'cases:' or 'defaults:'
+            if isinstance(value, yaml_loader.DuplicateKey):
+                raise CaseFileError(display, value.line, value.problem)
         unknown = sorted(str(k) for k in data if k not in ("defaults", "cases"))
         if "cases" not in data or unknown:
             extra = f" (unexpected keys: {', '.join(unknown)})" if unknown else ""
@@ -309,12 +270,12 @@ def _yaml_rows(text: str, display: str) -> tuple[list[tuple[int, Any]], dict[str
             raise CaseFileError(display, None, "'defaults:' must be a mapping")
         cases = data["cases"]
         if cases is None:  # "cases:" with nothing under it yet
-            return [], dict(defaults)
+            return [], defaults, as_written
         node = _value_node(root, "cases")
         if not isinstance(cases, list) or not isinstance(node, yaml.SequenceNode):
             line = node.start_mark.line + 1 if node is not None else None
             raise CaseFileError(display, line, "'cases:' must be a list of cases")
-        return _with_lines(node, cases, loader.alias_lines), dict(defaults)
+        return _with_lines(node, cases, document.alias_lines), defaults, as_written
     raise CaseFileError(
         display,
         root.start_mark.line + 1,
@@ -363,6 +324,7 @@ def _validate_all(
     fields: Mapping[str, str],
     defaults: Mapping[str, Any],
     file_thresholds: Mapping[str, float | None],
+    as_written: AsWritten,
 ) -> Iterator[Entry]:
     """Each row as a Case or an InvalidCase, under a name unique within the file.
 
@@ -372,7 +334,7 @@ def _validate_all(
     verdict and error keyed by it, always belongs to one case.
     """
     id_key = fields.get("id", "id")
-    ids = [_row_id(row, defaults, id_key) for _, row in rows]
+    ids = [_row_id(row, defaults, id_key, display, as_written) for _, row in rows]
     first: dict[str, int] = {}  # id: the line of the first row that has it
     owner: dict[str, int] = {}  # id: that row's position
     for position, ((line, _), (case_id, _, problem)) in enumerate(zip(rows, ids, strict=True)):
@@ -391,7 +353,8 @@ def _validate_all(
         elif case_id is not None and name != case_id:
             yield InvalidCase(name, display, line, _duplicate(case_id, raw_id, display, first))
         else:
-            yield _validate(row, line, display, fields, defaults, file_thresholds, name)
+            place = _Place(display, line, name, as_written)
+            yield _validate(row, place, fields, defaults, file_thresholds)
 
 
 def _unused(name: str, ids: Mapping[str, int], names: set[str]) -> str:
@@ -418,7 +381,13 @@ def _duplicate(case_id: str, raw_id: object, display: str, first: Mapping[str, i
     )
 
 
-def _row_id(row: Any, defaults: Mapping[str, Any], key: str) -> tuple[str | None, object, str]:
+def _row_id(
+    row: Any,
+    defaults: Mapping[str, Any],
+    key: str,
+    display: str = "",
+    as_written: AsWritten = _nothing_written,
+) -> tuple[str | None, object, str]:
     """A row's id as its node id holds it (None: the row has none), the id as written, and
     why the row cannot be used ("" when it can): its shape, or its id."""
     if not isinstance(row, dict):
@@ -430,6 +399,16 @@ def _row_id(row: Any, defaults: Mapping[str, Any], key: str) -> tuple[str | None
     named = "'id'" if key == "id" else f"'id' (read from {quote(key)})"
     if raw is None:
         return None, raw, ""
+    # "id: 010" is 8 to YAML 1.1, "id: 1:30" is 90, "id: yes" is true: not the id written.
+    written = as_written(row if key in row else defaults, key)
+    if written is not None:
+        reading = written.reading() or ("" if str(raw) == written.text else f"the number {raw}")
+        if reading:
+            return (
+                None,
+                raw,
+                f"{named} {_misread(written, display, reading)}: quote it to keep it as written",
+            )
     # bool is an int to isinstance; "id: yes" would silently become line-N.
     if isinstance(raw, bool) or not isinstance(raw, (str, int)):
         kind = type(raw).__name__
@@ -470,15 +449,25 @@ def text_problem(name: str, value: str | Iterable[str]) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where a row stands, the name it is given, and how its file's values were written."""
+
+    display: str
+    line: int
+    case_id: str
+    as_written: AsWritten
+
+
 def _validate(
     row: Any,
-    line: int,
-    display: str,
+    place: _Place,
     fields: Mapping[str, str],
     defaults: Mapping[str, Any],
     file_thresholds: Mapping[str, float | None],
-    case_id: str,
 ) -> Entry:
+    case_id, display, line = place.case_id, place.display, place.line
+
     def invalid(message: str) -> InvalidCase:
         return InvalidCase(case_id, display, line, message)
 
@@ -529,23 +518,10 @@ def _validate(
         problem = text_problem("'highlights'", highlights)
         if problem:
             return invalid(problem)
-    raw_thresholds = row.get(keys["thresholds"]) or {}
-    if not isinstance(raw_thresholds, dict):
-        return invalid("'thresholds' must be a mapping of NAME: VALUE")
     try:
-        thresholds = gate.parse_mapping(raw_thresholds)
-    except SettingError as error:
-        return invalid(str(error))
-    raw_tolerance = merged.get(keys["tolerance"]) or {}
-    if not isinstance(raw_tolerance, dict):
-        return invalid("'tolerance' must be a mapping of METRIC: VALUE")
-    try:
-        tolerance = parse_tolerances(raw_tolerance, "tolerance")
-    except SettingError as error:
-        return invalid(str(error))
-    expect = merged.get(keys["expect"])
-    try:
-        expected_failure = _expected_failure(expect)
+        thresholds = _case_thresholds(row.get(keys["thresholds"]), place, file_thresholds)
+        tolerance = _tolerance(merged.get(keys["tolerance"]), place)
+        expected_failure = _expected_failure(merged.get(keys["expect"]))
     except SettingError as error:
         return invalid(str(error))
     used = {keys[name] for name in FIELDS}
@@ -565,6 +541,70 @@ def _validate(
         tolerance=tolerance,
         metadata=metadata,
         expected_failure=expected_failure,
+    )
+
+
+def _thresholds(
+    raw: Mapping[Any, Any], as_written: AsWritten, display: str
+) -> dict[str, float | None]:
+    """A ``thresholds:`` mapping validated. A value YAML 1.1 reads as other than it looks
+    (``010`` is 8, ``no`` is false) is refused where it is written; ``off``, which YAML reads
+    as false too, switches the threshold off."""
+    values: dict[Any, object] = {}
+    for name, value in raw.items():
+        written = as_written(raw, name)
+        if written is not None and isinstance(name, str):
+            if written.kind == "bool" and written.text.strip().lower() == gate.OFF:
+                value = gate.OFF
+            elif written.reading():
+                hint = "a number, or off" if written.kind == "bool" else _DECIMAL
+                problem = _misread(written, display, written.reading())
+                raise SettingError(f"threshold {name} {problem}: write {hint}")
+        values[name] = value
+    return gate.parse_mapping(values)
+
+
+def _case_thresholds(
+    raw: object, place: _Place, file_thresholds: Mapping[str, float | None]
+) -> dict[str, float | None]:
+    """A case's own thresholds, which must leave a summary some way to pass together with
+    its file's."""
+    raw = {} if raw is None else raw
+    if not isinstance(raw, dict):
+        raise SettingError("'thresholds' must be a mapping of NAME: VALUE")
+    thresholds = _thresholds(raw, place.as_written, place.display)
+    conflict = gate.contradiction({**file_thresholds, **thresholds})
+    if conflict:
+        sources = ", ".join(
+            f"{name} from {'this case' if name in thresholds else 'its file defaults'}"
+            for name in gate.BOUNDS
+        )
+        raise SettingError(f"thresholds: {conflict} ({sources})")
+    return thresholds
+
+
+def _tolerance(raw: object, place: _Place) -> dict[str, float]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise SettingError("'tolerance' must be a mapping of METRIC: VALUE")
+    for name in raw:
+        written = place.as_written(raw, name)
+        if written is not None and written.reading() and isinstance(name, str):
+            problem = _misread(written, place.display, written.reading())
+            hint = "a number" if written.kind == "bool" else _DECIMAL
+            raise SettingError(f"tolerance: tolerance {name} {problem}: write {hint}")
+    return parse_tolerances(raw, "tolerance")
+
+
+_DECIMAL = "the number in decimal digits (no leading zero, underscore, colon or 0x)"
+
+
+def _misread(written: Written, display: str, reading: str) -> str:
+    """``is written '010' at c.yaml:7, which YAML 1.1 reads as the octal number 8``."""
+    return (
+        f"is written {quote(written.text)} at {display}:{written.line}, which YAML 1.1 "
+        f"reads as {reading}"
     )
 
 

@@ -114,7 +114,26 @@ def unregister_custom() -> None:
 
 SOURCE_BUILTIN = "built-in default"
 
-_OFF = {"off", "none", "null", ""}
+# The one word that switches a threshold or a suite gate off, in any case ("off", "OFF"), on
+# the command line, in the ini and in case files; there, a YAML or JSON null does too. Other
+# words ("none", "no", "false", "") are errors: a threshold is never off by accident.
+OFF = "off"
+# The thresholds that bound one score from both sides.
+BOUNDS = ("min_words", "max_words")
+
+
+def is_off(raw: object) -> bool:
+    """``off`` (any case, spaces around it), or a null from a case file."""
+    return raw is None or (isinstance(raw, str) and raw.strip().lower() == OFF)
+
+
+def contradiction(values: Mapping[str, float | None]) -> str:
+    """Why no summary can pass these thresholds together, or "": a minimum of words over the
+    maximum."""
+    low, high = (values.get(name) for name in BOUNDS)
+    if low is not None and high is not None and low > high:
+        return f"min_words {low:g} is more than max_words {high:g}: no summary can pass both"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -184,9 +203,10 @@ def parse_value(name: str, raw: object) -> float | None:
     if spec is None:
         known = ", ".join(SPECS)
         raise SettingError(f"unknown threshold {quote(name)}{suggest(name)}; known: {known}")
-    # YAML 1.1 reads a bare ``off`` (and ``no``, ``false``) as the boolean False.
-    if raw is None or raw is False or (isinstance(raw, str) and raw.strip().lower() in _OFF):
+    if is_off(raw):
         return None
+    # A case file's loader turns YAML's bare ``off`` (the boolean false to YAML 1.1) into
+    # "off"; any other boolean (``no``, ``true``, JSON's ``false``) says nothing clear.
     if isinstance(raw, bool):
         raise SettingError(f"threshold {name} must be a number, not {quote(raw)}")
     try:
@@ -194,7 +214,9 @@ def parse_value(name: str, raw: object) -> float | None:
     except OverflowError:  # a whole number of 400 digits
         value = math.inf
     except (TypeError, ValueError):
-        raise SettingError(f"threshold {name} must be a number, not {quote(raw)}") from None
+        raise SettingError(
+            f"threshold {name} must be a number, not {quote(raw)}{off_hint(raw)}"
+        ) from None
     if math.isnan(value) or math.isinf(value):
         raise SettingError(f"threshold {name} must be a finite number, not {quote(raw)}")
     if spec.unit_interval and not 0.0 <= value <= 1.0:
@@ -204,6 +226,14 @@ def parse_value(name: str, raw: object) -> float | None:
     if spec.integer and value != int(value):
         raise SettingError(f"threshold {name} must be a whole number of words, not {quote(raw)}")
     return value
+
+
+def off_hint(raw: object) -> str:
+    """How to switch a setting off, for a value that looks like an attempt to (``none``)."""
+    words = ("", "none", "null", "no", "false", "disabled", "disable", "n/a", "-")
+    if isinstance(raw, str) and raw.strip().lower() in words:
+        return f" (to switch it off, write {OFF})"
+    return ""
 
 
 def parse_assignment(text: str) -> tuple[str, str]:
