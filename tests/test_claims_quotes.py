@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_summgate.metrics import claims
+from pytest_summgate.metrics import claims, quotes
 from pytest_summgate.metrics.quotes import find_quotes
 
 _LONGEST = 400
@@ -73,14 +73,14 @@ PIECES = [
 ]  # fmt: skip
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=settings.default.max_examples * 25, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=40))
 def test_any_mix_of_marks_gives_the_oracles_quotations(pieces: list[str]) -> None:
     sentence = "".join(pieces)
     assert found(sentence) == oracle(sentence)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=settings.default.max_examples * 5, deadline=None)
 @given(
     st.lists(st.sampled_from(PIECES), max_size=12),
     st.sampled_from(["a", " ", "\n", "word "]),
@@ -122,13 +122,38 @@ UNCLOSED = {
 
 @pytest.mark.parametrize("unit", list(UNCLOSED.values()), ids=list(UNCLOSED))
 def test_unclosed_quotation_marks_are_scanned_in_linear_time(unit: str) -> None:
-    small, large = unit * 2_000, unit * 8_000
-    assert best_of_three(lambda: find_quotes(large)) < 0.5
+    small, large = unit * 8_000, unit * 32_000
+    assert best_of_three(lambda: find_quotes(small)) < 0.5
     # Four times the marks, about four times the time: a quadratic scan takes sixteen.
     ratio = best_of_three(lambda: find_quotes(large)) / max(
-        best_of_three(lambda: find_quotes(small)), 1e-4
+        best_of_three(lambda: find_quotes(small)), 1e-3
     )
-    assert ratio < 8, ratio
+    assert ratio < 10, ratio
+
+
+class Counting(quotes._Ahead):
+    """A cursor that adds up how much text its searches go over."""
+
+    searched = 0
+
+    def first(self, position: int) -> int:
+        if self.asked <= position <= self.found:
+            return self.found
+        found = super().first(position)
+        Counting.searched += found - position
+        return found
+
+
+@pytest.mark.parametrize("unit", list(UNCLOSED.values()), ids=list(UNCLOSED))
+def test_each_stretch_of_text_is_searched_a_bounded_number_of_times(
+    unit: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(quotes, "_Ahead", Counting)
+    for sentence in (unit * 1_000, unit * 4_000, "x" + unit * 4_000 + "”'\"''"):
+        Counting.searched = 0
+        find_quotes(sentence)
+        # Three cursors for each of four kinds of quotation, each over the text at most once.
+        assert Counting.searched <= 12 * len(sentence)
 
 
 def test_a_summary_of_unclosed_quotes_is_checked_in_well_under_a_second() -> None:
