@@ -137,3 +137,13 @@ def test_plugin_holds_hooks_only() -> None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
     ]
     assert all(name.startswith("pytest_") for name in functions), functions
+
+
+def test_off_is_the_one_word_for_off_for_the_cache_too() -> None:
+    from pytest_summgate.errors import SettingError
+
+    assert Settings.resolve({"cache": Raw(cli="OFF")}).cache_path is None
+    assert Settings.resolve({"cache": Raw(ini="c.sqlite")}).cache_path == "c.sqlite"
+    for word in ("none", "no", "false"):
+        with pytest.raises(SettingError, match="to switch it off, write off"):
+            Settings.resolve({"cache": Raw(cli=word)})

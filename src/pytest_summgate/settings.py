@@ -137,8 +137,13 @@ class Settings:
 
 
 def _cache_path(value: str) -> str | None:
+    """A cache path; None for ``off``, the one word for off (as for thresholds)."""
     value = value.strip()
-    return None if value.lower() in {"off", "none", "no", "false"} else value
+    if gate.is_off(value):
+        return None
+    if gate.off_hint(value):  # "none", "no", "false": a switch meant, not a file name
+        raise SettingError(f"summgate_cache: {quote(value)} is not a path{gate.off_hint(value)}")
+    return value
 
 
 def _case_regressions(value: str | None) -> str:
