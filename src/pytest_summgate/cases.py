@@ -19,7 +19,7 @@ import yaml
 
 from . import files, gate, yaml_loader
 from .baseline import parse_tolerances
-from .errors import CaseFileError, SettingError, quote
+from .errors import CaseFileError, SettingError, output_problem, quote
 from .yaml_loader import MAX_DEPTH, Unusable, Written
 from .yaml_loader import LongNumber as _LongNumber
 
@@ -427,7 +427,14 @@ def _row_id(
             f"{named} {quote(text)} holds {_character(bad.group())} at character "
             f"{bad.start() + 1}: an id is one line of text",
         )
-    return _case_id(text, "") or None, raw, ""
+    case_id = _case_id(text, "")
+    # pytest prints node ids as they are (progress, -v, the short summary): an id with a
+    # bidi override or zero-width character, or holding "##[", could hide text or forge a
+    # GitHub workflow command there. Checked on the id as the node id holds it (":x" is "x").
+    unprintable = output_problem(case_id)
+    if unprintable:
+        return None, raw, f"{named} {quote(text)} {unprintable}: pytest prints ids as they are"
+    return case_id or None, raw, ""
 
 
 def _character(character: str) -> str:
