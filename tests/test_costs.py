@@ -107,3 +107,36 @@ def test_a_long_summary_is_compared_with_the_article_a_block_of_rows_at_a_time()
     for row in (0, 499, 999):
         ranked = sorted(((float(s), j) for j, s in enumerate(whole[row])), reverse=True)
         assert nearest[row] == ranked[: faithfulness._PASSAGES]
+
+
+def test_fragments_are_carried_with_their_word_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Thousands of bare stops ('." ' repeated) are fragments of no words, carried to the
+    # next sentence: each piece's words are counted once (were recounted with all the carried
+    # text: 16,000 stops took 9 s).
+    from pytest_summgate import text
+
+    counted: list[int] = []
+    real = text.words
+
+    def words(part: str) -> list[str]:
+        counted.append(len(part))
+        return real(part)
+
+    monkeypatch.setattr(text, "words", words)
+    sentences = text.split_sentences('." ' * 4_000 + "The council met on Tuesday.")
+    assert sentences[0].endswith("The council met on Tuesday.")
+    assert len(counted) <= 4_001
+    assert sum(counted) <= 4 * 4_001  # a few characters a piece, never the carried run
+
+
+@pytest.mark.parametrize("run", ["a" + "!" * 16_000 + "x", "a" + ".?" * 8_000 + "b"])
+def test_a_long_run_of_stops_is_split_in_linear_time(run: str) -> None:
+    # A guard against a quadratic pattern (the boundary tried from inside the run took 6 s
+    # on 16,000 stops), not a benchmark: the bound is generous.
+    import time
+
+    from pytest_summgate import text
+
+    start = time.perf_counter()
+    assert text.split_sentences(run)
+    assert time.perf_counter() - start < 1.0

@@ -87,8 +87,10 @@ _TERMINAL = ".!?…。！？؟۔"
 _CLOSERS = "\"'’”»)]"
 # CJK text puts no space after a stop. NFKC (see normalize) turns the full-width ！ and ？
 # into ASCII ! and ?, so those end a sentence when a CJK character follows directly.
+# A match starts only where a run of stops starts: tried from inside a run too, a long run
+# that ends no sentence ("!!!...x") cost time quadratic in its length.
 _BOUNDARY = re.compile(
-    rf"([{re.escape(_TERMINAL)}]+[{re.escape(_CLOSERS)}]*)"
+    rf"(?<![{re.escape(_TERMINAL)}])([{re.escape(_TERMINAL)}]+[{re.escape(_CLOSERS)}]*)"
     rf"(\s+|(?<=[。！？])(?=\S)|(?<=[!?])(?=[{_CJK}]))"
 )
 # In CNN/DailyMail highlight strings a lost newline leaves a closing quote against the next
@@ -155,20 +157,25 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _join_fragments(pieces: Sequence[str]) -> list[str]:
+    """Each piece of two words or fewer (not CJK) joined to the sentence after it (or, at
+    the end, to the one before it). Word counts add up as fragments are carried, so a run of
+    thousands of bare stops costs time linear in its length."""
     sentences: list[str] = []
-    carry = ""
+    carried: list[str] = []
+    carried_words = 0
     for piece in pieces:
-        piece = f"{carry} {piece}".strip() if carry else piece
-        if len(words(piece)) <= 2 and not _is_cjk(piece):
-            carry = piece
+        count = carried_words + len(words(piece))
+        if count <= 2 and not _is_cjk(piece):
+            carried.append(piece)
+            carried_words = count
             continue
-        carry = ""
-        sentences.append(piece)
-    if carry:
+        sentences.append(" ".join([*carried, piece]))
+        carried, carried_words = [], 0
+    if carried:
         if sentences:
-            sentences[-1] = f"{sentences[-1]} {carry}"
+            sentences[-1] = " ".join([sentences[-1], *carried])
         else:
-            sentences.append(carry)
+            sentences.append(" ".join(carried))
     return sentences
 
 
