@@ -147,3 +147,20 @@ def test_off_is_the_one_word_for_off_for_the_cache_too() -> None:
     for word in ("none", "no", "false"):
         with pytest.raises(SettingError, match="to switch it off, write off"):
             Settings.resolve({"cache": Raw(cli=word)})
+
+
+@pytest.mark.parametrize(
+    ("raw", "where"),
+    [
+        ({"thresholds": Raw(cli=["min_words=200"])}, "--summgate-threshold"),
+        ({"thresholds": Raw(ini=["max_words=5"])}, "summgate_thresholds"),
+        ({"thresholds": Raw(cli=["min_words=40"], ini=["max_words=30"])}, "--summgate-threshold"),
+    ],
+)
+def test_bounds_no_summary_can_pass_are_a_usage_error(raw: dict[str, Raw], where: str) -> None:
+    from pytest_summgate.errors import SettingError
+
+    with pytest.raises(SettingError, match=f"^{where}: min_words .* more than max_words"):
+        Settings.resolve(raw)
+    # Switching one bound off resolves it.
+    assert Settings.resolve({"thresholds": Raw(cli=["min_words=200", "max_words=off"])})

@@ -82,10 +82,17 @@ class Settings:
         ini_tolerance, cli_tolerance = lines("tolerance")
         ini_suite, cli_suite = lines("suite")
         seed = given("seed").cli
+        cli = _parse_thresholds(cli_thresholds, "--summgate-threshold")
+        ini = _parse_thresholds(ini_thresholds, "summgate_thresholds")
+        # A case's own layers are checked as its file is read (cases.py); these are not.
+        problem = gate.contradiction({**gate.BUILTIN_THRESHOLDS, **ini, **cli})
+        if problem:
+            where = "--summgate-threshold" if set(gate.BOUNDS) & set(cli) else "summgate_thresholds"
+            raise SettingError(f"{where}: {problem}")
         return cls(
             fields=MappingProxyType(fields),
-            cli_thresholds=_frozen(_parse_thresholds(cli_thresholds, "--summgate-threshold")),
-            ini_thresholds=_frozen(_parse_thresholds(ini_thresholds, "summgate_thresholds")),
+            cli_thresholds=_frozen(cli),
+            ini_thresholds=_frozen(ini),
             model=text("model") or DEFAULT_MODEL,
             faithfulness_model=text("faithfulness_model"),
             globs=tuple(given("globs").ini or ()) or DEFAULT_GLOBS,
