@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from conftest import ARTICLE, GOOD_SUMMARY, LEXICAL_CONFTEST, case, jsonl
-from pytest_summgate import cases, gate
+from pytest_summgate import case_ids, cases, gate
 from pytest_summgate.errors import SettingError, quote
 from test_plugin import assert_no_traceback
 
@@ -483,14 +483,14 @@ def test_a_lone_surrogate_in_metadata_is_kept_and_harmless(gate: pytest.Pytester
 def test_a_case_id_never_holds_a_node_id_separator_nor_starts_with_a_colon(
     raw: object, expected: str
 ) -> None:
-    assert cases._case_id(raw, "") == expected
+    assert case_ids.normalized_id(raw, "") == expected
 
 
 @pytest.mark.parametrize(
     "raw", ["a" * 501, 10**500, -(10**600), "x" * 100_000], ids=["501", "int", "neg", "long"]
 )
 def test_an_id_over_500_characters_is_that_cases_error(raw: object) -> None:
-    case_id, _, problem = cases._row_id({"id": raw}, {}, "id")
+    case_id, _, problem = case_ids.row_id({"id": raw}, {}, "id")
     assert case_id is None
     assert "ids are at most 500 characters" in problem
     assert len(problem) < 200

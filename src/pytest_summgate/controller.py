@@ -464,7 +464,8 @@ class RunController:
     def _case_exists(self, nodeid: str) -> bool:
         """Whether a stored case is still in its case file, whether or not it ran (-k,
         --deselect, a subset of paths). A file that cannot be read now counts as there."""
-        # At the last "::": a file name may hold "::", a case id never does (cases._case_id).
+        # At the last "::": a file name may hold "::", a case id never does
+        # (case_ids.normalized_id).
         path, _, case_id = nodeid.rpartition("::")
         if path not in self._case_ids:
             file = self.config.rootpath / path

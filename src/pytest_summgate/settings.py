@@ -82,13 +82,7 @@ class Settings:
         ini_tolerance, cli_tolerance = lines("tolerance")
         ini_suite, cli_suite = lines("suite")
         seed = given("seed").cli
-        cli = _parse_thresholds(cli_thresholds, "--summgate-threshold")
-        ini = _parse_thresholds(ini_thresholds, "summgate_thresholds")
-        # A case's own layers are checked as its file is read (cases.py); these are not.
-        problem = gate.contradiction({**gate.BUILTIN_THRESHOLDS, **ini, **cli})
-        if problem:
-            where = "--summgate-threshold" if set(gate.BOUNDS) & set(cli) else "summgate_thresholds"
-            raise SettingError(f"{where}: {problem}")
+        ini, cli = _threshold_layers(ini_thresholds, cli_thresholds)
         return cls(
             fields=MappingProxyType(fields),
             cli_thresholds=_frozen(cli),
@@ -178,6 +172,21 @@ def _github_mode(value: str) -> str:
 
 def _pairs(assignments: Sequence[str]) -> dict[str, str]:
     return dict(gate.parse_assignment(text) for text in assignments)
+
+
+def _threshold_layers(
+    ini_thresholds: Sequence[str], cli_thresholds: Sequence[str]
+) -> tuple[dict[str, float | None], dict[str, float | None]]:
+    """The ini's and the command line's thresholds, which must leave a summary some way to
+    pass together with the built-in defaults (a case's own layers are checked as its file
+    is read, in case_rows)."""
+    cli = _parse_thresholds(cli_thresholds, "--summgate-threshold")
+    ini = _parse_thresholds(ini_thresholds, "summgate_thresholds")
+    problem = gate.contradiction({**gate.BUILTIN_THRESHOLDS, **ini, **cli})
+    if problem:
+        where = "--summgate-threshold" if set(gate.BOUNDS) & set(cli) else "summgate_thresholds"
+        raise SettingError(f"{where}: {problem}")
+    return ini, cli
 
 
 def _parse_thresholds(assignments: Sequence[str], where: str) -> dict[str, float | None]:

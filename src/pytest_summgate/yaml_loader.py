@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -59,7 +59,7 @@ _OCTAL = re.compile(r"[-+]?0[0-7_]+")
 
 class Unusable:
     """A value read from a case file that the case holding it cannot use; ``problem`` says
-    why. A file's walk of each case (``cases._shape_problem``) finds it at any depth."""
+    why. A file's walk of each case (``case_rows.shape_problem``) finds it at any depth."""
 
     problem = ""
 
@@ -300,3 +300,19 @@ if LIBYAML:
             SafeConstructor.__init__(self)
             Resolver.__init__(self)
             self.guard(where)
+
+
+# A YAML mapping's value as written, when YAML read it as no text (nothing for JSONL).
+AsWritten = Callable[[Mapping[Any, Any], object], Written | None]
+
+
+def nothing_written(mapping: Mapping[Any, Any], key: object) -> None:
+    return None
+
+
+def misread(written: Written, display: str, reading: str) -> str:
+    """``is written '010' at c.yaml:7, which YAML 1.1 reads as the octal number 8``."""
+    return (
+        f"is written {quote(written.text)} at {display}:{written.line}, which YAML 1.1 "
+        f"reads as {reading}"
+    )
