@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from pytest_summgate import suite
+from pytest_summgate import suite, terminal
 from pytest_summgate.baseline import DECIMALS, HIGHER_IS_BETTER, Baseline, StoredCase
 from pytest_summgate.errors import SettingError
 from pytest_summgate.suite import Change, SuiteCheck
@@ -238,7 +238,7 @@ def test_lines_show_every_gate_with_its_figures_and_the_seed() -> None:
             "paired over 30 cases",
         ),
     ]
-    assert suite.lines(checks, seed=42) == [
+    assert terminal.suite_lines(checks, seed=42) == [
         "  gate                       observed                         rule",
         "  pass_rate                  0.67                             >= 0.90"
         "                   FAIL  (2 of 3 cases passed)",
@@ -249,5 +249,7 @@ def test_lines_show_every_gate_with_its_figures_and_the_seed() -> None:
 
 
 def test_lines_without_a_baseline_do_not_mention_the_bootstrap() -> None:
-    text = suite.lines([SuiteCheck("mean_coverage", "0.750", ">= 0.50", False, "over 2")], 1)
+    text = terminal.suite_lines(
+        [SuiteCheck("mean_coverage", "0.750", ">= 0.50", False, "over 2")], 1
+    )
     assert text[-1] == "  mean_coverage   0.750      >= 0.50   ok  (over 2)"

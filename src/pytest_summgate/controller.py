@@ -20,7 +20,7 @@ from .cases import InvalidCase
 from .errors import CaseFileError, quote, terminal_line
 from .files import write_atomic
 from .settings import Settings
-from .terminal import RunSummary, count
+from .terminal import RunSummary, count, suite_lines
 from .version import __version__
 
 if TYPE_CHECKING:
@@ -229,7 +229,7 @@ class RunController:
         lines = [
             f"{len(failed)} suite gate{'s' if len(failed) > 1 else ''} failed: "
             + ", ".join(f"{c.name} {c.observed} (rule {c.rule})" for c in failed),
-            *suite.lines(self.suite_checks, self.settings.bootstrap_seed),
+            *suite_lines(self.suite_checks, self.settings.bootstrap_seed),
         ]
         if self.unreproduced:
             lines.append(
@@ -514,7 +514,7 @@ class RunController:
                 terminalreporter.write_line(line)
         if self.suite_checks:
             terminalreporter.section("summgate suite gates")
-            for line in suite.lines(self.suite_checks, self.settings.bootstrap_seed):
+            for line in suite_lines(self.suite_checks, self.settings.bootstrap_seed):
                 terminalreporter.write_line(terminal_line(line))
 
     def blocked_by(self) -> list[str]:

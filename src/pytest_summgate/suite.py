@@ -216,19 +216,3 @@ def evaluate(
             )
         )
     return checks
-
-
-def lines(checks: Sequence[SuiteCheck], seed: int) -> list[str]:
-    rows = [("gate", "observed", "rule", "")]
-    rows += [
-        (c.name, c.observed, c.rule, ("FAIL" if c.failed else "ok") + f"  ({c.detail})")
-        for c in checks
-    ]
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    out = [
-        "  " + "   ".join(c.ljust(widths[i]) for i, c in enumerate(r[:3])) + f"   {r[3]}"
-        for r in rows
-    ]
-    if any("vs baseline" in c.name for c in checks):
-        out.append(f"  (bootstrap: {BOOTSTRAP_SAMPLES} resamples, seed {seed})")
-    return [line.rstrip() for line in out]

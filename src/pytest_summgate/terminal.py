@@ -20,6 +20,7 @@ from .engine import evidence_shown
 from .errors import terminal_line
 from .gate import SPECS, Check
 from .metrics import Metric
+from .suite import BOOTSTRAP_SAMPLES, SuiteCheck
 
 if TYPE_CHECKING:
     from .baseline import Regression
@@ -148,6 +149,19 @@ def failure_block(
         lines.append(f"  to accept the new scores: {remedy}")
     # Each line as one line: a newline inside a quoted summary or a file name is shown as \n.
     return "\n".join(map(terminal_line, lines))
+
+
+def suite_lines(checks: Sequence[SuiteCheck], seed: int) -> list[str]:
+    """The suite gates' table: each gate, what was observed, its rule, its verdict."""
+    rows = [("gate", "observed", "rule", "")]
+    rows += [
+        (c.name, c.observed, c.rule, ("FAIL" if c.failed else "ok") + f"  ({c.detail})")
+        for c in checks
+    ]
+    out = table(rows, aligned=3)
+    if any("vs baseline" in c.name for c in checks):
+        out.append(f"  (bootstrap: {BOOTSTRAP_SAMPLES} resamples, seed {seed})")
+    return out
 
 
 def count(n: int, noun: str) -> str:
