@@ -164,3 +164,37 @@ def test_bounds_no_summary_can_pass_are_a_usage_error(raw: dict[str, Raw], where
         Settings.resolve(raw)
     # Switching one bound off resolves it.
     assert Settings.resolve({"thresholds": Raw(cli=["min_words=200", "max_words=off"])})
+
+
+def test_a_runs_custom_metrics_are_in_force_for_that_run_only(pytester: pytest.Pytester) -> None:
+    from pytest_summgate import gate
+
+    pytester.makeconftest(
+        """
+        from pytest_summgate import gate
+
+        class Brevity:
+            names = ("brevity",)
+            needs_model = False
+            directions = {"brevity": "<="}
+
+            def score(self, docs, embedder):
+                return [{} for _ in docs]
+
+        def pytest_summgate_scorers(config):
+            return [Brevity()]
+
+        def pytest_sessionstart(session):
+            assert gate.metrics().custom == {"brevity": "<="}
+            assert "brevity" in gate.metrics().specs
+        """
+    )
+    outer = gate.metrics()
+    result = pytester.runpytest_inprocess("--summgate", "--summgate-threshold=brevity=3")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert gate.metrics() is outer  # given back when the run ended
+    assert "brevity" not in gate.metrics().specs
+    # Without the conftest, the metric is unknown again.
+    pytester.path.joinpath("conftest.py").unlink()
+    refused = pytester.runpytest_inprocess("--summgate", "--summgate-threshold=brevity=3")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR

@@ -8,7 +8,7 @@ from pytest_summgate.metrics import Metric
 
 def check(name: str, value: float, score: float | None, source: str = "built-in default",
           skipped: str = "") -> gate.Check:  # fmt: skip
-    spec = gate.SPECS[name]
+    spec = gate.BUILTIN_SPECS[name]
     return gate.Check(gate.Rule(name, spec.metric, spec.op, value, source), score, skipped)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from . import files
 from .errors import BaselineError, SettingError, quote
-from .gate import CUSTOM, SOURCE_BUILTIN, Rule
+from .gate import SOURCE_BUILTIN, Rule, metrics
 
 FORMAT_VERSION = 1
 DECIMALS = 4
@@ -102,8 +102,9 @@ def parse_tolerances(values: Mapping[str, object], where: str) -> dict[str, floa
     """Validate ``metric: tolerance`` pairs (ini, command line, or a case's ``tolerance:``)."""
     result: dict[str, float] = {}
     for name, raw in values.items():
-        if name not in DEFAULT_TOLERANCES and name not in CUSTOM:
-            known = ", ".join([*DEFAULT_TOLERANCES, *CUSTOM])
+        custom = metrics().custom
+        if name not in DEFAULT_TOLERANCES and name not in custom:
+            known = ", ".join([*DEFAULT_TOLERANCES, *custom])
             raise SettingError(
                 f"{where}: unknown metric {quote(name)} for a tolerance; known: {known}"
             )
@@ -276,14 +277,14 @@ class Regression:
 
 def higher_is_better(metric: str) -> bool:
     """A metric where a drop is always worse: the built-in scores and custom minimums."""
-    return metric in HIGHER_IS_BETTER or CUSTOM.get(metric) == ">="
+    return metric in HIGHER_IS_BETTER or metrics().custom.get(metric) == ">="
 
 
 def worse_directions(metric: str, rules: Iterable[Rule]) -> set[int]:
     """Which way a change counts as worse: -1 (a drop), +1 (a rise), or none."""
     if higher_is_better(metric):
         return {-1}
-    if CUSTOM.get(metric) == "<=":
+    if metrics().custom.get(metric) == "<=":
         return {+1}
     # Length is a constraint, not a quality: a summary growing well inside a built-in bound
     # has not regressed. Only a bound the user set makes a move towards it count.

@@ -9,7 +9,9 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from contextvars import ContextVar, Token
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Literal
 
 from .errors import SettingError, quote
@@ -29,51 +31,53 @@ class ThresholdSpec:
     help: str = ""
 
 
-SPECS: dict[str, ThresholdSpec] = {
-    spec.name: spec
-    for spec in (
-        ThresholdSpec(
-            "faithfulness",
-            "faithfulness",
-            ">=",
-            True,
-            help="weakest summary sentence's support by the article",
-        ),
-        ThresholdSpec(
-            "coverage",
-            "coverage",
-            ">=",
-            True,
-            help="share of reference highlights the summary covers",
-        ),
-        ThresholdSpec("rouge1", "rouge1", ">=", True, help="ROUGE-1 recall of the highlights"),
-        ThresholdSpec("rouge2", "rouge2", ">=", True, help="ROUGE-2 recall of the highlights"),
-        ThresholdSpec("rougeL", "rougeL", ">=", True, help="ROUGE-L recall of the highlights"),
-        ThresholdSpec(
-            "min_words",
-            "length",
-            ">=",
-            False,
-            integer=True,
-            help="summary length in words, at least",
-        ),
-        ThresholdSpec(
-            "max_words",
-            "length",
-            "<=",
-            False,
-            integer=True,
-            help="summary length in words, at most",
-        ),
-        ThresholdSpec(
-            "max_compression",
-            "compression",
-            "<=",
-            False,
-            help="summary words / article words, at most",
-        ),
-    )
-}
+BUILTIN_SPECS: Mapping[str, ThresholdSpec] = MappingProxyType(
+    {
+        spec.name: spec
+        for spec in (
+            ThresholdSpec(
+                "faithfulness",
+                "faithfulness",
+                ">=",
+                True,
+                help="weakest summary sentence's support by the article",
+            ),
+            ThresholdSpec(
+                "coverage",
+                "coverage",
+                ">=",
+                True,
+                help="share of reference highlights the summary covers",
+            ),
+            ThresholdSpec("rouge1", "rouge1", ">=", True, help="ROUGE-1 recall of the highlights"),
+            ThresholdSpec("rouge2", "rouge2", ">=", True, help="ROUGE-2 recall of the highlights"),
+            ThresholdSpec("rougeL", "rougeL", ">=", True, help="ROUGE-L recall of the highlights"),
+            ThresholdSpec(
+                "min_words",
+                "length",
+                ">=",
+                False,
+                integer=True,
+                help="summary length in words, at least",
+            ),
+            ThresholdSpec(
+                "max_words",
+                "length",
+                "<=",
+                False,
+                integer=True,
+                help="summary length in words, at most",
+            ),
+            ThresholdSpec(
+                "max_compression",
+                "compression",
+                "<=",
+                False,
+                help="summary words / article words, at most",
+            ),
+        )
+    }
+)
 
 # Built-in defaults for news summaries, measured on dev splits only (README: "How the defaults
 # were chosen"): faithfulness by bench/learn_faithfulness.py, coverage and length by
@@ -87,29 +91,55 @@ BUILTIN_THRESHOLDS: dict[str, float] = {
     "max_compression": 0.5,
 }
 
-# Metrics added by custom scorers (hookspecs.pytest_summgate_scorers), and which way is
-# better for each: a threshold of the same name is a minimum (">=") or a maximum ("<=").
-CUSTOM: dict[str, Op] = {}
+
+@dataclass(frozen=True)
+class Metrics:
+    """The threshold names a run knows, and which way each custom metric is better.
+
+    The built-ins, and the metrics of the run's custom scorers (hookspecs.
+    pytest_summgate_scorers): a custom metric's threshold of the same name is a minimum
+    (``>=``) or a maximum (``<=``). The run builds its own (``SummgateRun``) and puts it in
+    force for its session (``in_force``); outside a run, the built-ins are.
+    """
+
+    specs: Mapping[str, ThresholdSpec] = field(default_factory=lambda: BUILTIN_SPECS)
+    custom: Mapping[str, Op] = field(default_factory=lambda: MappingProxyType({}))
+
+    def with_metric(self, name: str, op: Op = ">=") -> Metrics:
+        """These metrics and a custom scorer's metric (a threshold, baseline and report key)."""
+        if op not in (">=", "<="):
+            raise SettingError(
+                f"custom metric {name!r}: direction must be '>=' or '<=', not {op!r}"
+            )
+        if name in self.specs and name not in self.custom:
+            raise SettingError(f"custom metric {name!r} clashes with the built-in threshold")
+        if not name.isidentifier():
+            raise SettingError(f"custom metric name {name!r} must be a plain identifier")
+        spec = ThresholdSpec(name, name, op, unit_interval=False, help="custom metric")
+        return Metrics(
+            MappingProxyType({**self.specs, name: spec}),
+            MappingProxyType({**self.custom, name: op}),
+        )
 
 
-def register_metric(name: str, op: Op = ">=") -> None:
-    """Make a custom scorer's metric a threshold name (and a baseline and report key)."""
-    if op not in (">=", "<="):
-        raise SettingError(f"custom metric {name!r}: direction must be '>=' or '<=', not {op!r}")
-    builtin = SPECS.get(name)
-    if builtin is not None and name not in CUSTOM:
-        raise SettingError(f"custom metric {name!r} clashes with the built-in threshold")
-    if not name.isidentifier():
-        raise SettingError(f"custom metric name {name!r} must be a plain identifier")
-    SPECS[name] = ThresholdSpec(name, name, op, unit_interval=False, help="custom metric")
-    CUSTOM[name] = op
+BUILTIN_METRICS = Metrics()
+# The metrics of the run in force. A context variable rather than a module global: a pytest
+# session run inside another (pytester) puts its own in force and gives the outer one back.
+_IN_FORCE: ContextVar[Metrics] = ContextVar("summgate_metrics", default=BUILTIN_METRICS)
 
 
-def unregister_custom() -> None:
-    """Forget custom metrics (at the end of a pytest run, so runs in one process are apart)."""
-    for name in CUSTOM:
-        SPECS.pop(name, None)
-    CUSTOM.clear()
+def metrics() -> Metrics:
+    """The metrics of the run in force (the built-ins outside a run)."""
+    return _IN_FORCE.get()
+
+
+def in_force(known: Metrics) -> Token[Metrics]:
+    """Put a run's metrics in force until ``out_of_force(token)``."""
+    return _IN_FORCE.set(known)
+
+
+def out_of_force(token: Token[Metrics]) -> None:
+    _IN_FORCE.reset(token)
 
 
 SOURCE_BUILTIN = "built-in default"
@@ -193,15 +223,15 @@ def advisory(rule: Rule, baseline_in_force: bool) -> bool:
 def suggest(name: str) -> str:
     if len(name) > 100:  # no threshold name is that long; spare difflib the work
         return ""
-    close = difflib.get_close_matches(name, list(SPECS), n=1, cutoff=0.5)
+    close = difflib.get_close_matches(name, list(metrics().specs), n=1, cutoff=0.5)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def parse_value(name: str, raw: object) -> float | None:
     """Validate one threshold; None means the threshold is switched off."""
-    spec = SPECS.get(name)
+    spec = metrics().specs.get(name)
     if spec is None:
-        known = ", ".join(SPECS)
+        known = ", ".join(metrics().specs)
         raise SettingError(f"unknown threshold {quote(name)}{suggest(name)}; known: {known}")
     if is_off(raw):
         return None
@@ -249,7 +279,8 @@ def parse_mapping(values: Mapping[str, object]) -> dict[str, float | None]:
     parsed = {}
     for name, raw in values.items():
         if not isinstance(name, str):  # str() of a 5,000-digit number raises
-            raise SettingError(f"unknown threshold {quote(name)}; known: {', '.join(SPECS)}")
+            known = ", ".join(metrics().specs)
+            raise SettingError(f"unknown threshold {quote(name)}; known: {known}")
         parsed[name] = parse_value(name, raw)
     return parsed
 
@@ -264,7 +295,7 @@ def resolve_rules(layers: Iterable[Layer]) -> list[Rule]:
         for name, value in values.items():
             merged[name] = (value, source)
     rules = []
-    for name, spec in SPECS.items():
+    for name, spec in metrics().specs.items():
         if name in merged and merged[name][0] is not None:
             value, source = merged[name]
             assert value is not None

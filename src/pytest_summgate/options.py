@@ -71,7 +71,7 @@ def _check_threshold(text: str) -> None:
     name, raw = gate.parse_assignment(text)
     # A name not built in may be a custom scorer's metric, registered in pytest_configure,
     # where Settings.resolve checks it.
-    if name in gate.SPECS:
+    if name in gate.metrics().specs:
         gate.parse_value(name, raw)
 
 

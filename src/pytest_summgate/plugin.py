@@ -47,9 +47,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    from . import gate
-
-    gate.unregister_custom()
     run = run_of(config)
     if run is not None:
         run.finish()

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+from contextvars import Token
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from . import baseline, cases, decision, options, shards
+from . import baseline, cases, decision, gate, options, shards
 from .batching import BatchScorer
 from .cache import ModelCache, cache_files
 from .controller import RunController
@@ -49,19 +50,38 @@ class SummgateRun:
     controller: RunController
     engine: Engine
     custom_scorers: list[Scorer] = field(default_factory=list)
+    metrics: gate.Metrics = gate.BUILTIN_METRICS  # threshold names and directions, custom too
     remedy: str = ""  # the command that accepts this run's scores
     generator: SummaryGenerator | None = None
     batcher: BatchScorer | None = None  # None in a merge, which scores nothing
     predictions: Predictions | None = None
     workers: int = 1  # xdist workers (1 without xdist)
+    _token: Token[gate.Metrics] | None = field(default=None, repr=False)
 
     @classmethod
     def start(cls, config: pytest.Config) -> SummgateRun:
         """The run of this session; raises pytest.UsageError quoting a bad option, ini value
-        or baseline."""
+        or baseline. Its metrics (the built-ins and its custom scorers') are in force from
+        here until :meth:`finish`."""
         refuse_a_moved_rootdir(config)
         try:
-            custom = _custom_scorers(config)
+            custom, known = _custom_scorers(config)
+        except SettingError as error:
+            raise pytest.UsageError(f"summgate: {error}") from None
+        token = gate.in_force(known)
+        try:
+            run = cls._started(config, custom, known)
+        except BaseException:
+            gate.out_of_force(token)
+            raise
+        run._token = token
+        return run
+
+    @classmethod
+    def _started(
+        cls, config: pytest.Config, custom: list[Scorer], known: gate.Metrics
+    ) -> SummgateRun:
+        try:
             settings = Settings.resolve(options.read(config))
         except SettingError as error:
             raise pytest.UsageError(f"summgate: {error}") from None
@@ -70,7 +90,7 @@ class SummgateRun:
         stored, contract = _baselines(config, settings, path)
         controller = RunController(config, settings, stored, path, contract, settings.shard)
         engine = Engine(settings, [*default_scorers(settings.faithfulness_model), *custom])
-        run = cls(config, settings, contract, controller, engine, custom)
+        run = cls(config, settings, contract, controller, engine, custom, known)
         if settings.merge:
             # The engine is never used (no case is scored), but there as in every gate run: a
             # conftest may wrap it (the model would load on first use only).
@@ -107,8 +127,11 @@ class SummgateRun:
                 model.announce = lambda line: _announce(self.config, line)
 
     def finish(self) -> None:
-        """Models are shared by the process (pytester runs several sessions in one): forget
-        this session's terminal and cache."""
+        """Give back the metrics in force before this run; models are shared by the process
+        (pytester runs several sessions in one): forget this session's terminal and threads."""
+        if self._token is not None:
+            gate.out_of_force(self._token)
+            self._token = None
         for model in models_of(self.engine):
             model.announce = None
             model.threads = None
@@ -299,12 +322,10 @@ def _announce(config: pytest.Config, line: str) -> None:
         pass
 
 
-def _custom_scorers(config: pytest.Config) -> list[Scorer]:
-    """Scorers from conftest/plugins (the hook) and installed packages (entry points),
-    with their metrics registered as threshold names."""
+def _custom_scorers(config: pytest.Config) -> tuple[list[Scorer], gate.Metrics]:
+    """Scorers from conftest/plugins (the hook) and installed packages (entry points), and
+    the run's metrics: the built-ins and theirs, each a threshold name."""
     from importlib.metadata import entry_points
-
-    from . import gate
 
     scorers: list[Scorer] = [
         s for batch in config.hook.pytest_summgate_scorers(config=config) for s in (batch or [])
@@ -317,14 +338,15 @@ def _custom_scorers(config: pytest.Config) -> list[Scorer]:
                 f"scorer entry point {entry_point.name!r} ({entry_point.value}) failed: "
                 f"{type(error).__name__}: {error}"
             ) from None
+    known = gate.BUILTIN_METRICS
     for scorer in scorers:
         names = getattr(scorer, "names", None)
         if not names or not callable(getattr(scorer, "score", None)):
             raise SettingError(f"custom scorer {scorer!r} needs 'names' and a 'score' method")
         directions = getattr(scorer, "directions", {}) or {}
         for name in names:
-            gate.register_metric(name, directions.get(name, ">="))
-    return scorers
+            known = known.with_metric(name, directions.get(name, ">="))
+    return scorers, known
 
 
 def _tracked_by_git(cache: Path) -> bool:

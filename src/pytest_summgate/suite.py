@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from . import gate
 from .baseline import DECIMALS, HIGHER_IS_BETTER, Baseline
 from .errors import SettingError, quote
-from .gate import CUSTOM
+from .gate import metrics
 
 DEFAULT_SEED = 20261125
 BOOTSTRAP_SAMPLES = 2000
@@ -47,7 +47,7 @@ SUITE_GATES = (
 
 def higher_metrics() -> list[str]:
     """Metrics where higher is better: the built-in scores and custom scorers' minimums."""
-    return sorted(HIGHER_IS_BETTER | {m for m, op in CUSTOM.items() if op == ">="})
+    return sorted(HIGHER_IS_BETTER | {m for m, op in metrics().custom.items() if op == ">="})
 
 
 def gate_names() -> list[str]:
@@ -74,7 +74,7 @@ def parse_gates(assignments: Mapping[str, str], where: str) -> dict[str, float |
             raise SettingError(
                 f"{where}: suite gate {name} must be a number, not {quote(raw)}{gate.off_hint(raw)}"
             ) from None
-        custom = name.removeprefix("mean_") in CUSTOM
+        custom = name.removeprefix("mean_") in metrics().custom
         if name == "confidence" and not 0.5 <= value < 1.0:
             raise SettingError(
                 f"{where}: confidence must be at least 0.5 and below 1, not {quote(raw)}"

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from . import gate
 from .engine import evidence_shown
 from .errors import terminal_line
-from .gate import SPECS, Check
+from .gate import Check
 from .metrics import Metric
 from .suite import BOOTSTRAP_SAMPLES, SuiteCheck
 
@@ -187,7 +188,9 @@ class RunSummary:
         """The summary section; ``display`` turns a node id into what the user sees."""
         if not self.scores and not self.errors:
             return []
-        metrics = [m for m in (*(s.metric for s in SPECS.values()),) if self._values(m)]
+        metrics = [
+            m for m in (*(s.metric for s in gate.metrics().specs.values()),) if self._values(m)
+        ]
         metrics = list(dict.fromkeys(metrics))
         out = [
             f"{count(len(self.scores), 'case')} scored, {len(self.failures)} failed, "
