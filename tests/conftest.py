@@ -1,17 +1,46 @@
-"""Shared fixtures: a pytester project with the gate switched on and no model behind it."""
+"""Shared fixtures: a pytester project with the gate switched on and no model behind it.
+
+Also the test run's own settings: hypothesis profiles (``dev``, the everyday default, and
+``ci``), and the third-party plugins kept out of the runs that tests start.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
+import os
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
-# Imported here so pytester's in-process runs find these modules already loaded: pytester
-# drops every module a run imports, and reimporting nltk for every run is slow.
-import rouge_score.rouge_scorer  # noqa: F401
+# Modules that every gate run imports, imported once here: pytester drops the modules an
+# in-process run imports, and importing these anew (nltk under ROUGE; the stand-in scorers and
+# xdist's schedulers, which pytest rewrites and compiles again) cost each run 20 to 40 ms.
+PRELOADED = (
+    "rouge_score.rouge_scorer",
+    "xdist.remote",
+    "xdist.scheduler",
+    "xdist.workermanage",
+    "pytest_summgate.metrics.faithfulness",
+    "pytest_summgate.scheduling",
+    "pytest_summgate.testing",
+)
+for _name in PRELOADED:
+    importlib.import_module(_name)
+
+UNUSED_PLUGINS = "-p no:hypothesispytest -p no:anyio"
+
+# Hypothesis: the everyday loop tries a fifth of the examples that CI tries (hypothesis's own
+# "ci" profile, 100 a test, derandomized: GitHub sets CI, .ci/run sets HYPOTHESIS_PROFILE=ci).
+# HYPOTHESIS_PROFILE or --hypothesis-profile picks a profile by name. A test that wants more
+# than the default asks for a multiple of settings().max_examples.
+settings.register_profile("dev", max_examples=20)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if "CI" in os.environ else "dev")
+)
 
 REPO = Path(__file__).resolve().parent.parent
 # The seed row, as copied into examples/ from ../shared/examples (the repo must not need
@@ -66,11 +95,25 @@ def seed_row() -> dict[str, Any]:
 
 
 @pytest.fixture
-def gate(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    """A pytester project whose gate uses the lexical stand-in scorers (no model, no torch)."""
-    # Hypothesis's terminal summary imports hypothesis anew in every in-process run (pytester
-    # drops the modules a run imports): 1.5 s a run, for a plugin these runs never use.
-    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:hypothesispytest")
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytester, with the runs it starts kept to pytest, xdist and the gate."""
+    # Plugins of this environment that no run of the gate uses, loaded again by every run
+    # (pytester drops the modules a run imports) and by every process a run starts, xdist's
+    # workers too (they read PYTEST_ADDOPTS): hypothesis's costs 0.4 s a process, anyio's 0.15 s.
+    monkeypatch.setenv("PYTEST_ADDOPTS", UNUSED_PLUGINS)
+    # A run a test starts is never an xdist worker itself, when this suite runs under -n.
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)
+    return pytester
+
+
+@pytest.fixture
+def gate(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A pytester project whose gate uses the lexical stand-in scorers (no model, no torch).
+
+    Runs under xdist (``-n 2``) are in-process runs too: the controller runs in this process
+    and only the workers start Python anew: a quarter less than ``runpytest_subprocess``.
+    """
     pytester.makeconftest(LEXICAL_CONFTEST)
     pytester.makeini("[pytest]\n")
     return pytester

@@ -195,6 +195,7 @@ def pytest_summgate_generate(cases, config):
 XDIST = ("--summgate", "-n", "2", "-p", "no:cacheprovider")
 
 
+@pytest.mark.slow  # xdist workers: a second a run
 @pytest.mark.parametrize(
     ("selection", "first", "size"),
     [
@@ -207,7 +208,7 @@ def test_two_workers_score_each_chunk_once_on_one_worker(
 ) -> None:
     probed.makefile(".jsonl", cases=case_file("c", 300))
     # (xdist's controller does not count the cases its workers deselected)
-    probed.runpytest_subprocess(*XDIST, *selection).assert_outcomes(passed=300 - first)
+    probed.runpytest(*XDIST, *selection).assert_outcomes(passed=300 - first)
     selected = ids("c", 300)[first:]
     logged = calls(probed)
     assert scored_once(logged) == dict.fromkeys(selected, 1)
@@ -218,10 +219,11 @@ def test_two_workers_score_each_chunk_once_on_one_worker(
     assert {who for who, _ in logged} == {"gw0", "gw1"}
 
 
+@pytest.mark.slow  # xdist workers: a second a run
 @pytest.mark.parametrize("dist", ["worksteal", "loadfile"])
 def test_other_distributions_score_each_case_once(probed: pytest.Pytester, dist: str) -> None:
     probed.makefile(".jsonl", cases=case_file("c", 300))
-    probed.runpytest_subprocess(*XDIST, "--dist", dist).assert_outcomes(passed=300)
+    probed.runpytest(*XDIST, "--dist", dist).assert_outcomes(passed=300)
     logged = calls(probed)
     assert scored_once(logged) == dict.fromkeys(ids("c", 300), 1)
     # worksteal scores one case at a time (a stolen case would be scored twice); loadfile

@@ -4,7 +4,6 @@ gate's scores with it cold, warm and off."""
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -58,22 +57,30 @@ def test_an_unusable_place_turns_the_cache_off(tmp_path: Path) -> None:
     assert "turned off" in cache.problem
 
 
-def _writer(path: str, worker: int) -> None:
-    cache = ModelCache(Path(path))
-    for round_ in range(20):
-        cache.put("m", vectors(*(f"w{worker} r{round_} t{i}" for i in range(10))))
+# A writer process: only the cache and numpy to import (a spawned multiprocessing child
+# imports this test module, and with it the conftest: a second more per process).
+WRITER = f"""
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from pytest_summgate.cache import ModelCache
+
+cache = ModelCache(Path(sys.argv[1]))
+for round_ in range(20):
+    texts = [f"w{{sys.argv[2]}} r{{round_}} t{{i}}" for i in range(10)]
+    cache.put("m", {{t: np.full({DIM}, float(len(t)), dtype=np.float32) for t in texts}})
+"""
 
 
 def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "m.sqlite"
     ModelCache(path).get("m", ["warm-up"])  # create the file first, as a run would
-    context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_writer, args=(str(path), w)) for w in range(3)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(60)
-        assert worker.exitcode == 0
+    workers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(w)]) for w in range(3)
+    ]
+    assert [worker.wait(60) for worker in workers] == [0, 0, 0]
     wanted = [f"w{w} r{r} t{i}" for w in range(3) for r in range(20) for i in range(10)]
     found = ModelCache(path).get("m", wanted)
     assert len(found) == len(wanted)

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import ARTICLE, LEXICAL_CONFTEST
+from conftest import ARTICLE, LEXICAL_CONFTEST, UNUSED_PLUGINS
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTION = ROOT / "action.yml"
@@ -237,8 +237,8 @@ def base_env(workspace: Path, temp: Path, extra: Mapping[str, str]) -> dict[str,
         RUNNER_TEMP=str(temp),
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
-        # Hypothesis's plugin costs a second a run, and these runs never use it.
-        PYTEST_ADDOPTS="-p no:hypothesispytest",
+        # Plugins these runs never use (hypothesis's costs a second a run).
+        PYTEST_ADDOPTS=UNUSED_PLUGINS,
         GIT_AUTHOR_NAME="t",
         GIT_AUTHOR_EMAIL="t@example.com",
         GIT_COMMITTER_NAME="t",
@@ -469,6 +469,11 @@ def checkout(origin: Path, tmp_path: Path, branch: str) -> Path:
     return workspace
 
 
+# A test that runs the action through its gate step: bash and a pytest process, half a
+# second each; the everyday loop (-m "not slow") runs the rest, CI all.
+RUNS_THE_GATE = pytest.mark.slow
+
+
 def decision(run: Run) -> dict[str, Any]:
     report = json.loads(Path(run.outputs["report"]).read_text(encoding="utf-8"))
     result: dict[str, Any] = report["decision"]
@@ -524,6 +529,7 @@ def test_the_evaluator_follows_github() -> None:
 # -- the action, run on pull requests -------------------------------------------------------
 
 
+@RUNS_THE_GATE
 def test_an_unchanged_model_passes(origin: Path, tmp_path: Path) -> None:
     run = run_action(checkout(origin, tmp_path, "unchanged"), QUICK)
     assert not run.failed, run.log
@@ -544,6 +550,7 @@ def test_an_unchanged_model_passes(origin: Path, tmp_path: Path) -> None:
     }
 
 
+@RUNS_THE_GATE
 def test_a_worse_model_fails_the_step_and_says_what_blocked_it(
     origin: Path, tmp_path: Path
 ) -> None:
@@ -564,6 +571,7 @@ def test_a_worse_model_fails_the_step_and_says_what_blocked_it(
     assert run.used["Keep the report"]["path"] == run.outputs["report"]
 
 
+@RUNS_THE_GATE
 def test_an_accepted_change_passes_and_is_listed(origin: Path, tmp_path: Path) -> None:
     run = run_action(checkout(origin, tmp_path, "accepted"), QUICK)
     assert not run.failed, run.log
@@ -574,6 +582,7 @@ def test_an_accepted_change_passes_and_is_listed(origin: Path, tmp_path: Path) -
     assert "cases.jsonl::c0" in run.summary
 
 
+@RUNS_THE_GATE
 def test_a_baseline_edited_by_hand_fails(origin: Path, tmp_path: Path) -> None:
     run = run_action(checkout(origin, tmp_path, "forged"), QUICK)
     assert run.failed
@@ -582,6 +591,7 @@ def test_a_baseline_edited_by_hand_fails(origin: Path, tmp_path: Path) -> None:
     assert "baseline entries not produced by a run" in run.log
 
 
+@RUNS_THE_GATE
 def test_the_first_pull_request_passes_with_a_notice(origin: Path, tmp_path: Path) -> None:
     run = run_action(checkout(origin, tmp_path, "adds-the-gate"), QUICK, base_ref="no-gate")
     assert not run.failed, run.log
@@ -595,6 +605,7 @@ def test_the_first_pull_request_passes_with_a_notice(origin: Path, tmp_path: Pat
     assert not Path(run.steps["base"]["outputs"]["file"]).exists()
 
 
+@RUNS_THE_GATE
 def test_a_default_branch_named_master_works(origin: Path, tmp_path: Path) -> None:
     server = tmp_path / "server.git"
     git(tmp_path, "clone", "-q", "--bare", str(origin), str(server))
@@ -604,6 +615,7 @@ def test_a_default_branch_named_master_works(origin: Path, tmp_path: Path) -> No
     assert "origin/master:.summgate/baseline.json" in run.log
 
 
+@RUNS_THE_GATE
 def test_a_push_is_judged_against_the_committed_baseline(origin: Path, tmp_path: Path) -> None:
     run = run_action(checkout(origin, tmp_path, "worse"), QUICK, event="push", base_ref="")
     assert "summgate: not a pull request" in run.log
@@ -611,6 +623,7 @@ def test_a_push_is_judged_against_the_committed_baseline(origin: Path, tmp_path:
     assert run.outputs["blocked-by"] == BLOCKED
 
 
+@RUNS_THE_GATE
 def test_a_corrupt_base_baseline_is_a_summary_that_says_why(origin: Path, tmp_path: Path) -> None:
     run = run_action(checkout(origin, tmp_path, "unchanged"), QUICK, base_ref="corrupt-base")
     assert run.failed
@@ -624,6 +637,7 @@ def test_a_corrupt_base_baseline_is_a_summary_that_says_why(origin: Path, tmp_pa
     assert "Keep the report" not in run.used  # nothing to keep
 
 
+@RUNS_THE_GATE
 def test_spaces_and_quotes_pass_through_as_written(origin: Path, tmp_path: Path) -> None:
     workspace = checkout(origin, tmp_path, "spaces")
     args = f'{SUITE}\n-k\nc1 or c2\n--junitxml=it\'s "here".xml\n'
@@ -740,7 +754,8 @@ def test_no_install_no_pip_and_no_pip_cache(origin: Path, tmp_path: Path) -> Non
 
 
 def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
-    found = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    keys: dict[object, Any] = dict(workflow.items())  # YAML 1.1 reads a bare `on` as true
+    found = keys.get("on", keys.get(True))
     assert isinstance(found, dict)
     return found
 
@@ -779,6 +794,7 @@ def test_this_repository_runs_its_own_action_on_the_example() -> None:
         assert load(path)["permissions"] == {"contents": "read"}, path.name
 
 
+@RUNS_THE_GATE
 def test_the_workflow_check_of_the_outputs_catches_a_mismatch(origin: Path, tmp_path: Path) -> None:
     """The check step of this repository's workflow, run on a real run's outputs."""
     run = run_action(checkout(origin, tmp_path, "worse"), QUICK)

@@ -526,14 +526,14 @@ def test_a_run_with_such_a_cache_path_passes_with_one_warning(
     assert snapshot(gate.path / "work") == before
 
 
+@pytest.mark.slow  # xdist workers: a second a run
 def test_workers_leave_a_user_file_as_it_is_and_say_so_once(gate: pytest.Pytester) -> None:
     gate.makeconftest(KEEP_CACHE)
     gate.makefile(".jsonl", cases=jsonl(*(case(id=f"c{n}") for n in range(4))))
     gate.path.joinpath("NOTES.md").write_text("# Notes\n")
-    result = gate.runpytest_subprocess(
-        "--summgate", "--summgate-cache=NOTES.md", "-p", "no:cacheprovider", "-n", "2",
-        timeout=120,
-    )  # fmt: skip
+    result = gate.runpytest(
+        "--summgate", "--summgate-cache=NOTES.md", "-p", "no:cacheprovider", "-n", "2"
+    )
     result.assert_outcomes(passed=4)
     assert result.stdout.str().count("warning: model cache") == 1
     assert gate.path.joinpath("NOTES.md").read_text() == "# Notes\n"

@@ -337,6 +337,7 @@ def pytest_collection_finish(session):
 """
 
 
+@pytest.mark.slow  # two and three pytest processes at once
 @pytest.mark.parametrize("runs", [2, 3])
 def test_update_baseline_runs_at_once_on_different_files_keep_all_entries(
     gate: pytest.Pytester, runs: int

@@ -29,12 +29,13 @@ COLLIDING = [
     ("same", "same"),
     (7, "7"),
 ]
-# (-n 2 and its mode) or none: the same outcome in every way of running.
+# (-n 2 and its mode) or none: the same outcome in every way of running. Runs with xdist's
+# workers are slow (a second each): the everyday loop has the run without them.
 DIST = [
     pytest.param((), id="no-xdist"),
-    pytest.param(("-n", "2"), id="load"),
-    pytest.param(("-n", "2", "--dist", "loadfile"), id="loadfile"),
-    pytest.param(("-n", "2", "--dist", "worksteal"), id="worksteal"),
+    pytest.param(("-n", "2"), id="load", marks=pytest.mark.slow),
+    pytest.param(("-n", "2", "--dist", "loadfile"), id="loadfile", marks=pytest.mark.slow),
+    pytest.param(("-n", "2", "--dist", "worksteal"), id="worksteal", marks=pytest.mark.slow),
 ]
 
 
@@ -47,7 +48,7 @@ def row(case_id: Any, summary: str = GOOD_SUMMARY) -> str:
 
 
 def run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, Any]]:
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest(
         "--summgate", "-p", "no:cacheprovider", "--summgate-report=r.json", "-rA", *args
     )
     report = json.loads(pytester.path.joinpath("r.json").read_text(encoding="utf-8"))

@@ -239,7 +239,7 @@ def test_annotations_go_to_the_cases_that_block_before_known_failures() -> None:
 # -- the job summary --------------------------------------------------------------------------
 
 
-@settings(max_examples=300)
+@settings(max_examples=3 * settings().max_examples)  # CI: 300
 @given(TEXT)
 def test_markdown_cells_hold_any_text_as_text(text: str) -> None:
     row = f"| {job_summary.markdown_code(text)} | {job_summary.markdown(text)} |"

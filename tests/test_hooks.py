@@ -256,13 +256,14 @@ def test_a_conftest_in_a_subdirectory_generates_for_its_directory_only(
     assert calls(gate) == ["mine mine1 mine2", "theirs theirs1 theirs2"]
 
 
+@pytest.mark.slow  # xdist workers: a second a run
 def test_generation_under_two_workers(model_repo: pytest.Pytester) -> None:
     model_repo.makefile(
         ".jsonl", a=unsummarized("a1", "a2", "a3", "bad"), b=unsummarized("b1", "boom", "b3")
     )
     # --dist loadfile: a file's cases on one worker, batched as in a serial run (see below for
     # --dist load).
-    result = model_repo.runpytest_subprocess(
+    result = model_repo.runpytest(
         "--summgate", "-n", "2", "--dist", "loadfile", "-p", "no:cacheprovider",
         "--summgate-batch-size", "2",
     )  # fmt: skip
@@ -278,6 +279,8 @@ def test_generation_under_two_workers(model_repo: pytest.Pytester) -> None:
 # -- predictions -----------------------------------------------------------------------------
 
 
+# Runs with xdist's workers are slow (a second each): the everyday loop has the serial run.
+TWO_WORKERS = pytest.param("2", marks=pytest.mark.slow)
 PREDICTIONS = jsonl(
     {"id": "a", "summary": GOOD_SUMMARY},
     {"id": "b", "summary": BAD_SUMMARY},
@@ -286,7 +289,7 @@ PREDICTIONS = jsonl(
 )
 
 
-@pytest.mark.parametrize("workers", [None, "2"], ids=["serial", "-n 2"])
+@pytest.mark.parametrize("workers", [None, TWO_WORKERS], ids=["serial", "-n 2"])
 def test_predictions_are_joined_by_id_and_missing_ids_are_reported_both_ways(
     gate: pytest.Pytester, workers: str | None
 ) -> None:
@@ -297,7 +300,7 @@ def test_predictions_are_joined_by_id_and_missing_ids_are_reported_both_ways(
     gate.makeini("[pytest]\nsummgate_globs = cases.jsonl\n")
     args = ["--summgate", "--summgate-predictions", "preds.jsonl", "--summgate-report", "r.json"]
     if workers:
-        result = gate.runpytest_subprocess(*args, "-n", workers, "-p", "no:cacheprovider")
+        result = gate.runpytest(*args, "-n", workers, "-p", "no:cacheprovider")
     else:
         result = gate.runpytest(*args)
     result.assert_outcomes(passed=2, failed=1, errors=1)
@@ -319,7 +322,7 @@ def test_predictions_are_joined_by_id_and_missing_ids_are_reported_both_ways(
     }
 
 
-@pytest.mark.parametrize("workers", [None, "2"], ids=["serial", "-n 2"])
+@pytest.mark.parametrize("workers", [None, TWO_WORKERS], ids=["serial", "-n 2"])
 def test_an_id_shared_by_two_case_files_needs_predictions_keyed_by_node_id(
     gate: pytest.Pytester, workers: str | None
 ) -> None:
@@ -335,7 +338,7 @@ def test_an_id_shared_by_two_case_files_needs_predictions_keyed_by_node_id(
     )
     args = ["--summgate", "--summgate-predictions", "preds.txt", "--summgate-report", "r.json"]
     if workers:
-        result = gate.runpytest_subprocess(*args, "-n", workers, "-p", "no:cacheprovider")
+        result = gate.runpytest(*args, "-n", workers, "-p", "no:cacheprovider")
     else:
         result = gate.runpytest(*args)
     # b.jsonl::1 has its own prediction; a.jsonl::1 takes the plain "1", which now no other
@@ -463,6 +466,7 @@ def test_custom_metrics_in_the_baseline_regress_in_their_own_direction(
     scorers.runpytest("--summgate", "--summgate-case-regressions=fail").assert_outcomes(passed=1)
 
 
+@pytest.mark.slow  # xdist workers: a second a run
 def test_a_custom_metric_in_suite_gates_the_report_and_junit_under_two_workers(
     scorers: pytest.Pytester,
 ) -> None:
@@ -474,7 +478,7 @@ def test_a_custom_metric_in_suite_gates_the_report_and_junit_under_two_workers(
             case(id="also-one", summary=ONE_SENTENCE),
         ),
     )
-    result = scorers.runpytest_subprocess(
+    result = scorers.runpytest(
         "--summgate",
         "-n",
         "2",
@@ -508,6 +512,7 @@ def test_a_custom_metric_in_suite_gates_the_report_and_junit_under_two_workers(
     assert '<property name="mean_brevity" value="0.833"' in (scorers.path / "j.xml").read_text()
 
 
+@pytest.mark.slow  # xdist workers: a second a run
 @pytest.mark.parametrize("dist", ["loadfile", "load", "worksteal"])
 def test_under_two_workers_each_case_is_generated_once(
     model_repo: pytest.Pytester, dist: str
@@ -515,9 +520,7 @@ def test_under_two_workers_each_case_is_generated_once(
     model_repo.makefile(
         ".jsonl", a=unsummarized("a1", "a2", "a3", "a4"), b=unsummarized("b1", "b2", "b3", "b4")
     )
-    result = model_repo.runpytest_subprocess(
-        "--summgate", "-n", "2", "--dist", dist, "-p", "no:cacheprovider"
-    )
+    result = model_repo.runpytest("--summgate", "-n", "2", "--dist", dist, "-p", "no:cacheprovider")
     result.assert_outcomes(passed=8)
     generated = [i for line in calls(model_repo) for i in line.split()[1:]]
     assert sorted(generated) == ["a1", "a2", "a3", "a4", "b1", "b2", "b3", "b4"]

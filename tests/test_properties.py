@@ -17,8 +17,12 @@ from hypothesis import strategies as st
 from pytest_summgate.cases import FIELDS, Case, InvalidCase, load
 from pytest_summgate.errors import CaseFileError
 
+# Twice the profile's examples (CI: 200; the everyday loop: 40): the loader is the gate's
+# widest input surface.
 LOADER = settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=2 * settings().max_examples,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 SUFFIXES = st.sampled_from([".yaml", ".yml", ".jsonl"])
 

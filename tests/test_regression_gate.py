@@ -722,17 +722,21 @@ def _counted(path, data):
     _write(path, data)
 
 baseline.write = _counted
+
+def pytest_unconfigure(config):
+    baseline.write = _write  # an in-process run leaves this process's module as it was
 """
 
 
 def xdist_run(gate: pytest.Pytester, workers: str, *args: str) -> pytest.RunResult:
-    result = gate.runpytest_subprocess(
+    result = gate.runpytest(
         "--summgate", "-n", workers, "-p", "no:cacheprovider", *NO_LENGTH, *args
     )
     assert_clean(result)
     return result
 
 
+@pytest.mark.slow  # xdist workers: a second a run
 def test_two_workers_write_the_same_bytes_and_only_the_controller_writes(
     gate: pytest.Pytester,
 ) -> None:
@@ -751,6 +755,7 @@ def test_two_workers_write_the_same_bytes_and_only_the_controller_writes(
     ]
 
 
+@pytest.mark.slow  # xdist workers: a second a run
 def test_two_workers_give_the_same_outcomes(gate: pytest.Pytester) -> None:
     drops(gate)
     write_cases(gate, a=GOOD_SUMMARY, b=GOOD_SUMMARY)
@@ -759,10 +764,7 @@ def test_two_workers_give_the_same_outcomes(gate: pytest.Pytester) -> None:
     write_cases(gate, a=GOOD_SUMMARY, b=WORSE_SUMMARY)  # one regression
 
     def outcome(workers: str) -> tuple[object, ...]:
-        if workers == "0":  # in process: nothing here patches modules of this process
-            result = run(gate, "-p", "no:cacheprovider", *NO_LENGTH, "--junitxml=out.xml")
-        else:
-            result = xdist_run(gate, workers, "--junitxml=out.xml")
+        result = xdist_run(gate, workers, "--junitxml=out.xml")
         result.assert_outcomes(passed=7, failed=2)
         lines = result.stdout.lines
         suite_lines = [line for line in lines if "vs baseline" in line]

@@ -34,6 +34,9 @@ def _counted(path, text):
     _write(path, text)
 
 controller.write_atomic = _counted
+
+def pytest_unconfigure(config):
+    controller.write_atomic = _write  # an in-process run leaves this process's module as it was
 """
 
 
@@ -86,7 +89,7 @@ def validate(report: dict[str, Any]) -> None:
     jsonschema.validate(report, schema, cls=jsonschema.Draft202012Validator)
 
 
-def annotations(result: pytest.RunResult) -> list[str]:
+def annotation_lines(result: pytest.RunResult) -> list[str]:
     return [line for line in result.stdout.lines if line.startswith("::")]
 
 
@@ -227,7 +230,7 @@ def test_on_github_the_job_summary_is_appended_and_failures_annotated(
         "| `cases/more.jsonl::empty` | invalid case: 'summary' is empty "
         "| invalid case: 'summary' is empty |" in lines
     )
-    found = annotations(result)
+    found = annotation_lines(result)
     assert len(found) == 2
     assert found[0].startswith(
         "::error file=cases/more.jsonl,line=2,title=summgate%3A empty::"
@@ -245,7 +248,7 @@ def test_annotation_paths_are_relative_to_the_workspace(
     # The repository is checked out one level up: paths start with the project's directory.
     monkeypatch.setenv("GITHUB_WORKSPACE", str(project.path.parent))
     result = project.runpytest("--summgate", "-k", "bad")
-    assert annotations(result)[0].startswith(
+    assert annotation_lines(result)[0].startswith(
         f"::error file={project.path.name}/cases/news.yaml,line=4,"
     )
 
@@ -255,7 +258,7 @@ def test_annotation_paths_when_pytest_runs_in_a_subdirectory(
 ) -> None:
     monkeypatch.chdir(project.path / "cases")
     result = project.runpytest("--summgate", "-k", "bad", f"--rootdir={project.path}")
-    assert annotations(result)[0].startswith("::error file=cases/news.yaml,line=4,")
+    assert annotation_lines(result)[0].startswith("::error file=cases/news.yaml,line=4,")
 
 
 @pytest.mark.parametrize(
@@ -280,7 +283,7 @@ def test_no_github_output_unless_on_github(
     project.makeini(f"[pytest]\n{ini}")
     result = project.runpytest("--summgate", *args)
     result.assert_outcomes(passed=2, failed=1, errors=1)
-    assert annotations(result) == []
+    assert annotation_lines(result) == []
     assert github.read_text(encoding="utf-8") == "earlier step\n"
 
 
@@ -289,7 +292,7 @@ def test_github_output_switched_on_off_github(
 ) -> None:
     monkeypatch.delenv("GITHUB_ACTIONS")
     result = project.runpytest("--summgate", "--summgate-github", "on")
-    assert len(annotations(result)) == 2
+    assert len(annotation_lines(result)) == 2
     assert "## summgate: blocked" in github.read_text(encoding="utf-8")
 
 
@@ -297,7 +300,7 @@ def test_a_passing_run_says_so_and_annotates_nothing(gate: pytest.Pytester, gith
     gate.makefile(".jsonl", cases=jsonl(case(id="a")))
     result = gate.runpytest("--summgate")
     result.assert_outcomes(passed=1)
-    assert annotations(result) == []
+    assert annotation_lines(result) == []
     assert "## summgate: passed" in github.read_text(encoding="utf-8")
 
 
@@ -336,6 +339,7 @@ def test_regressions_count_as_failures_in_the_job_summary_as_in_the_terminal() -
 # -- under xdist ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # xdist workers: a second a run
 def test_two_workers_one_report_the_same_report_and_every_score_in_junit(
     project: pytest.Pytester, github: Path
 ) -> None:
@@ -343,7 +347,7 @@ def test_two_workers_one_report_the_same_report_and_every_score_in_junit(
     runs = {}
     for workers in ("0", "2"):
         github.write_text("", encoding="utf-8")
-        result = project.runpytest_subprocess(
+        result = project.runpytest(
             "--summgate",
             "-n",
             workers,
@@ -353,7 +357,7 @@ def test_two_workers_one_report_the_same_report_and_every_score_in_junit(
             f"--junitxml=junit-{workers}.xml",
         )
         result.assert_outcomes(passed=2, failed=1, errors=1)
-        runs[workers] = (annotations(result), github.read_text(encoding="utf-8"))
+        runs[workers] = (annotation_lines(result), github.read_text(encoding="utf-8"))
     assert project.path.joinpath("writers.log").read_text() == "controller\ncontroller\n"
     serial, parallel = read_report(project, "report-0.json"), read_report(project, "report-2.json")
     validate(parallel)

@@ -30,20 +30,23 @@ def test_plain():
 )
 
 
+# Runs with xdist's workers are slow (a second each): the everyday loop has the in-process run.
+TWO_WORKERS = pytest.param(["-n", "2"], marks=pytest.mark.slow)
+
+
 def kept(gate: pytest.Pytester) -> list[list[str]]:
     result: list[list[str]] = json.loads(gate.path.joinpath("kept.json").read_text())
     return result
 
 
-@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["in-process", "xdist"])
+@pytest.mark.parametrize("workers", [[], TWO_WORKERS], ids=["in-process", "xdist"])
 def test_passed_setup_and_teardown_of_cases_are_not_kept(
     gate: pytest.Pytester, workers: list[str]
 ) -> None:
     gate.makeconftest(KEPT_CONFTEST)
     gate.makefile(".jsonl", cases=jsonl(case(id="good"), case(id="bad", summary=BAD_SUMMARY)))
     args = ["--summgate", "-p", "no:cacheprovider", "conftest.py", "cases.jsonl", *workers]
-    run = gate.runpytest_subprocess if workers else gate.runpytest
-    result = run(*args, "-p", "no:randomly")
+    result = gate.runpytest(*args, "-p", "no:randomly")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*1 of * checks failed: faithfulness*", "  cases.jsonl:2"])
     # The plain test's phases are kept as pytest keeps them; the cases' are not.
@@ -121,7 +124,7 @@ def pytest_configure(config):
 """
 
 
-@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["in-process", "xdist"])
+@pytest.mark.parametrize("workers", [[], TWO_WORKERS], ids=["in-process", "xdist"])
 def test_a_cache_turned_off_is_said_once_and_the_cases_are_scored(
     gate: pytest.Pytester, workers: list[str]
 ) -> None:
@@ -129,8 +132,7 @@ def test_a_cache_turned_off_is_said_once_and_the_cases_are_scored(
     gate.makefile(".jsonl", cases=jsonl(*(case(id=f"c{n}") for n in range(4))))
     gate.path.joinpath("blocker").write_text("a file where the cache's folder should be")
     args = ["--summgate", "--summgate-cache=blocker/m.sqlite", "-p", "no:cacheprovider"]
-    run = gate.runpytest_subprocess if workers else gate.runpytest
-    result = run(*args, *workers)
+    result = gate.runpytest(*args, *workers)
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(["warning: model cache *blocker/m.sqlite turned off: *"])
     assert result.stdout.str().count("turned off") == 1

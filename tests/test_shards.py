@@ -122,11 +122,16 @@ def compare_with_shards(gate: pytest.Pytester, *args: str, count: int = 3) -> py
         )
     merged = decide(gate, "merged", "--summgate-merge=shards/*.json", *args)
     assert merged.ret == whole.ret
-    read = lambda tag: json.loads(gate.path.joinpath(f"{tag}.json").read_text("utf-8"))  # noqa: E731
+
+    def read(tag: str) -> Any:
+        return json.loads(gate.path.joinpath(f"{tag}.json").read_text("utf-8"))
+
+    def md(tag: str) -> str:
+        return gate.path.joinpath(f"{tag}.md").read_text("utf-8")
+
     assert read("merged") == read("whole")
     kept = [c["nodeid"] for k in range(1, count + 1) for c in read(f"shards/{k}")["cases"]]
     assert sorted(kept) == sorted(c["nodeid"] for c in read("whole")["cases"])
-    md = lambda tag: gate.path.joinpath(f"{tag}.md").read_text("utf-8")  # noqa: E731
     assert md("merged") == md("whole")
     assert section(merged) == section(whole)
     return merged
@@ -136,7 +141,7 @@ def compare_with_shards(gate: pytest.Pytester, *args: str, count: int = 3) -> py
 def suite(gate: pytest.Pytester) -> pytest.Pytester:
     """A baseline of 12 good cases over two files, one of them a known failure."""
     write(gate, "a.jsonl", {f"a{i}": (good(i), {}) for i in range(7)})
-    rows = {f"b{i}": (good(i), {}) for i in range(4)}
+    rows: dict[str, tuple[str, dict[str, Any]]] = {f"b{i}": (good(i), {}) for i in range(4)}
     write(gate, "b.jsonl", {**rows, "k": (worse(1), STRICT)})
     assert run(gate, "--summgate", "a.jsonl", "b.jsonl", UPDATE).ret == 0
     return gate
@@ -354,10 +359,11 @@ def test_the_merge_refuses_other_settings_baselines_and_whole_reports(
     merge_error(three, "--summgate-merge=shards/1.json", "--summgate-shard=1/3")
 
 
+@pytest.mark.slow  # xdist workers: a second a run
 def test_a_shard_under_xdist_merges_with_shards_run_in_one_process(
     three: pytest.Pytester,
 ) -> None:
-    result = three.runpytest_subprocess(
+    result = three.runpytest(
         "--summgate",
         "a.jsonl",
         "b.jsonl",

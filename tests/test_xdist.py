@@ -6,6 +6,8 @@ import pytest
 
 from conftest import BAD_SUMMARY, case, jsonl
 
+pytestmark = pytest.mark.slow  # xdist workers: a second a run
+
 
 @pytest.fixture
 def spread(gate: pytest.Pytester) -> pytest.Pytester:
@@ -18,8 +20,8 @@ def spread(gate: pytest.Pytester) -> pytest.Pytester:
 
 
 def test_outcomes_and_summary_under_two_workers(spread: pytest.Pytester) -> None:
-    result = spread.runpytest_subprocess("--summgate", "-n", "2", "-p", "no:cacheprovider",
-                                         "--junitxml=out.xml")  # fmt: skip
+    result = spread.runpytest("--summgate", "-n", "2", "-p", "no:cacheprovider",
+                              "--junitxml=out.xml")  # fmt: skip
     result.assert_outcomes(passed=3, failed=2, errors=1)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines_random(
@@ -39,7 +41,7 @@ def test_outcomes_and_summary_under_two_workers(spread: pytest.Pytester) -> None
 
 
 def test_every_case_runs_once_under_two_workers(spread: pytest.Pytester) -> None:
-    result = spread.runpytest_subprocess("--summgate", "-n", "2", "-v", "-p", "no:cacheprovider")
+    result = spread.runpytest("--summgate", "-n", "2", "-v", "-p", "no:cacheprovider")
     ids = [
         line.split()[-1] for line in result.stdout.lines if line.startswith("[gw") and "::" in line
     ]
