@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,7 @@ def gate(gate: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytes
     return gate
 
 
-def write(gate: pytest.Pytester, summaries: dict[str, str], **extra: dict[str, object]) -> None:
+def write(gate: pytest.Pytester, summaries: dict[str, str], **extra: Mapping[str, object]) -> None:
     rows = [case(id=k, summary=v, **extra.get(k, {})) for k, v in summaries.items()]
     gate.path.joinpath("cases.jsonl").write_text(jsonl(*rows), encoding="utf-8")
 

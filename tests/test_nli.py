@@ -37,8 +37,7 @@ def _save_tiny(path: Path, labels: dict[int, str]) -> Path:
         num_attention_heads=2,
         intermediate_size=37,
         max_position_embeddings=128,
-        num_labels=len(labels),
-        id2label=labels,
+        id2label=labels,  # and so num_labels
         label2id={v: k for k, v in labels.items()},
     )
     torch.manual_seed(0)
