@@ -28,9 +28,9 @@ import numpy as np
 from scipy.stats import kendalltau
 from sklearn.metrics import roc_auc_score
 
-from pytest_summgate import gate
 from pytest_summgate.metrics import Document, claims, coverage, faithfulness
 from pytest_summgate.models import get_embedder
+from pytest_summgate.thresholds import BUILTIN_THRESHOLDS
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 CACHE = Path("/tmp/summgate-bench-cache")
@@ -202,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     previous = None
     if args.previous:
         previous = faithfulness.Weights.from_json(json.loads(args.previous.read_text()))
-    gate_threshold = gate.BUILTIN_THRESHOLDS["faithfulness"]
+    gate_threshold = BUILTIN_THRESHOLDS["faithfulness"]
     threshold = weights.threshold
 
     dev = {name: load(args.benchmarks, name, f, s) for name, f, s in DEV}
@@ -226,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     print(
         f"faithfulness threshold: {threshold:.2f} (chosen on the dev splits); "
-        f"gate.BUILTIN_THRESHOLDS now {gate_threshold:.2f}"
+        f"thresholds.BUILTIN_THRESHOLDS now {gate_threshold:.2f}"
     )
     for title, rows_by, scores_by in (("dev", dev, dev_scores), ("test", test, test_scores)):
         rows, scores = rows_by["summeval"], scores_by["summeval"]

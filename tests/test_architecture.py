@@ -167,11 +167,11 @@ def test_bounds_no_summary_can_pass_are_a_usage_error(raw: dict[str, Raw], where
 
 
 def test_a_runs_custom_metrics_are_in_force_for_that_run_only(pytester: pytest.Pytester) -> None:
-    from pytest_summgate import gate
+    from pytest_summgate import thresholds
 
     pytester.makeconftest(
         """
-        from pytest_summgate import gate
+        from pytest_summgate import thresholds
 
         class Brevity:
             names = ("brevity",)
@@ -185,15 +185,15 @@ def test_a_runs_custom_metrics_are_in_force_for_that_run_only(pytester: pytest.P
             return [Brevity()]
 
         def pytest_sessionstart(session):
-            assert gate.metrics().custom == {"brevity": "<="}
-            assert "brevity" in gate.metrics().specs
+            assert thresholds.metrics().custom == {"brevity": "<="}
+            assert "brevity" in thresholds.metrics().specs
         """
     )
-    outer = gate.metrics()
+    outer = thresholds.metrics()
     result = pytester.runpytest_inprocess("--summgate", "--summgate-threshold=brevity=3")
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
-    assert gate.metrics() is outer  # given back when the run ended
-    assert "brevity" not in gate.metrics().specs
+    assert thresholds.metrics() is outer  # given back when the run ended
+    assert "brevity" not in thresholds.metrics().specs
     # Without the conftest, the metric is unknown again.
     pytester.path.joinpath("conftest.py").unlink()
     refused = pytester.runpytest_inprocess("--summgate", "--summgate-threshold=brevity=3")

@@ -14,7 +14,7 @@ import pytest
 from pytest_summgate import baseline
 from pytest_summgate.baseline import Baseline, Regression, StoredCase
 from pytest_summgate.errors import BaselineError, SettingError
-from pytest_summgate.gate import Rule
+from pytest_summgate.thresholds import Rule
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 

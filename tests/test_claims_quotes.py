@@ -73,14 +73,14 @@ PIECES = [
 ]  # fmt: skip
 
 
-@settings(max_examples=settings.default.max_examples * 25, deadline=None)
+@settings(max_examples=settings().max_examples * 25, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=40))
 def test_any_mix_of_marks_gives_the_oracles_quotations(pieces: list[str]) -> None:
     sentence = "".join(pieces)
     assert found(sentence) == oracle(sentence)
 
 
-@settings(max_examples=settings.default.max_examples * 5, deadline=None)
+@settings(max_examples=settings().max_examples * 5, deadline=None)
 @given(
     st.lists(st.sampled_from(PIECES), max_size=12),
     st.sampled_from(["a", " ", "\n", "word "]),

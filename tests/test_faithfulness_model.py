@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pytest_summgate import gate
+from pytest_summgate import thresholds
 from pytest_summgate.metrics import claims
 from pytest_summgate.metrics.faithfulness import (
     FEATURES,
@@ -66,7 +66,7 @@ def test_shipped_weights_load_with_every_feature() -> None:
 
 
 def test_the_gate_default_is_the_learned_threshold() -> None:
-    assert gate.BUILTIN_THRESHOLDS["faithfulness"] == default_weights().threshold
+    assert thresholds.BUILTIN_THRESHOLDS["faithfulness"] == default_weights().threshold
 
 
 def test_shipped_signs_are_the_constrained_ones() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from conftest import ARTICLE, GOOD_SUMMARY, LEXICAL_CONFTEST, case, jsonl
-from pytest_summgate import case_ids, cases, gate
+from pytest_summgate import case_ids, cases, thresholds, yaml_loader
 from pytest_summgate.errors import SettingError, quote
 from test_plugin import assert_no_traceback
 
@@ -236,7 +236,7 @@ def test_quote_reads_like_repr_when_that_is_short(value: object, shown: str) -> 
 )
 def test_threshold_errors_quote_a_bounded_form(name: str, value: object) -> None:
     with pytest.raises(SettingError) as raised:
-        gate.parse_value(name, value)
+        thresholds.parse_value(name, value)
     assert len(str(raised.value)) < 200
 
 
@@ -499,7 +499,7 @@ def test_an_id_over_500_characters_is_that_cases_error(raw: object) -> None:
 def test_the_int_limit_is_pythons(monkeypatch: pytest.MonkeyPatch) -> None:
     # Reading a number never raises, whatever the interpreter's limit.
     monkeypatch.setattr(sys, "get_int_max_str_digits", lambda: 10, raising=False)
-    assert isinstance(cases._parse_int("1" * 11), cases._LongNumber)
+    assert isinstance(cases._parse_int("1" * 11), yaml_loader.LongNumber)
     assert cases._parse_int("1" * 10) == 1111111111
 
 

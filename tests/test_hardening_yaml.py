@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import ARTICLE, GOOD_SUMMARY, case, jsonl
-from pytest_summgate import cases, gate, suite, yaml_loader
+from pytest_summgate import cases, suite, thresholds, yaml_loader
 from pytest_summgate.cases import Case, Entry, InvalidCase
 from pytest_summgate.errors import CaseFileError, SettingError
 from test_plugin import assert_no_traceback
@@ -266,13 +266,15 @@ def test_merging_a_mapping_is_no_duplicate(tmp_path: Path, parser: bool) -> None
         "- <<: *base\n  id: b\n  summary: Another summary of the budget vote.\n",
     )
     assert [type(e) for e in entries] == [Case, Case]
-    assert entries[1].summary == "Another summary of the budget vote."
+    second = entries[1]
+    assert isinstance(second, Case)
+    assert second.summary == "Another summary of the budget vote."
 
 
 KEYS = ["id", "article", "summary", "highlights", "thresholds", "tolerance", "source", "meta"]
 
 
-@settings(max_examples=settings.default.max_examples * 2, deadline=None)
+@settings(max_examples=settings().max_examples * 2, deadline=None)
 @given(st.permutations(KEYS), st.sampled_from(KEYS), st.booleans())
 def test_any_key_of_a_case_written_twice_is_found(
     order: list[str], twice: str, libyaml: bool
@@ -342,7 +344,7 @@ def test_a_minimum_over_the_maximum_in_defaults_is_the_files_error(
 def test_bounds_are_refused_exactly_when_no_length_passes(
     low: int | None, high: int | None
 ) -> None:
-    conflict = gate.contradiction({"min_words": low, "max_words": high})
+    conflict = thresholds.contradiction({"min_words": low, "max_words": high})
     some_length_passes = low is None or high is None or low <= high
     assert bool(conflict) != some_length_passes
 
@@ -431,14 +433,14 @@ def test_jsonl_thresholds_take_off_and_null_only(tmp_path: Path, value: object, 
 )
 def test_thresholds_and_suite_gates_share_one_word_for_off(raw: str, off: bool) -> None:
     if off:
-        assert gate.parse_value("coverage", raw) is None
+        assert thresholds.parse_value("coverage", raw) is None
         assert suite.parse_gates({"pass_rate": raw}, "ini") == {"pass_rate": None}
     elif raw == "0":
-        assert gate.parse_value("coverage", raw) == 0.0
+        assert thresholds.parse_value("coverage", raw) == 0.0
         assert suite.parse_gates({"pass_rate": raw}, "ini") == {"pass_rate": 0.0}
     else:
         with pytest.raises(SettingError, match="must be a number, not"):
-            gate.parse_value("coverage", raw)
+            thresholds.parse_value("coverage", raw)
         with pytest.raises(SettingError, match="ini: suite gate pass_rate must be a number, not"):
             suite.parse_gates({"pass_rate": raw}, "ini")
 
@@ -533,7 +535,7 @@ def render(number: int, form: str) -> str:
 
 
 @settings(
-    max_examples=settings.default.max_examples * 3,
+    max_examples=settings().max_examples * 3,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import ARTICLE, BAD_SUMMARY, GOOD_SUMMARY, case, jsonl
 from pytest_summgate import ci_outputs, job_summary
-from pytest_summgate.gate import BUILTIN_THRESHOLDS
+from pytest_summgate.thresholds import BUILTIN_THRESHOLDS
 
 # 10 of 13 words in the article: faithfulness 0.77, above the built-in bar, 0.23 below 1.00.
 WORSE_SUMMARY = "The city council approved a new budget on Tuesday with glee and fanfare."

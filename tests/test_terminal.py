@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from pytest_summgate import gate, terminal
+from pytest_summgate import terminal, thresholds
 from pytest_summgate.metrics import Metric
 
 
 def check(name: str, value: float, score: float | None, source: str = "built-in default",
-          skipped: str = "") -> gate.Check:  # fmt: skip
-    spec = gate.BUILTIN_SPECS[name]
-    return gate.Check(gate.Rule(name, spec.metric, spec.op, value, source), score, skipped)
+          skipped: str = "") -> thresholds.Check:  # fmt: skip
+    spec = thresholds.BUILTIN_SPECS[name]
+    return thresholds.Check(
+        thresholds.Rule(name, spec.metric, spec.op, value, source), score, skipped
+    )
 
 
 CHECKS = [

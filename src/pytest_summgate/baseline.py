@@ -18,7 +18,7 @@ from typing import Any
 
 from . import files
 from .errors import BaselineError, SettingError, quote
-from .gate import SOURCE_BUILTIN, Rule, metrics
+from .thresholds import SOURCE_BUILTIN, Rule, metrics
 
 FORMAT_VERSION = 1
 DECIMALS = 4

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import gate
+from . import thresholds
 from .baseline import parse_tolerances
 from .case_ids import (
     SURROGATE,
@@ -338,14 +338,14 @@ def thresholds_of(
     for name, value in raw.items():
         written = as_written(raw, name)
         if written is not None and isinstance(name, str):
-            if written.kind == "bool" and written.text.strip().lower() == gate.OFF:
-                value = gate.OFF
+            if written.kind == "bool" and written.text.strip().lower() == thresholds.OFF:
+                value = thresholds.OFF
             elif written.reading():
                 hint = "a number, or off" if written.kind == "bool" else _DECIMAL
                 problem = misread(written, display, written.reading())
                 raise SettingError(f"threshold {name} {problem}: write {hint}")
         values[name] = value
-    return gate.parse_mapping(values)
+    return thresholds.parse_mapping(values)
 
 
 def _case_thresholds(
@@ -356,15 +356,15 @@ def _case_thresholds(
     raw = {} if raw is None else raw
     if not isinstance(raw, dict):
         raise SettingError("'thresholds' must be a mapping of NAME: VALUE")
-    thresholds = thresholds_of(raw, place.as_written, place.display)
-    conflict = gate.contradiction({**file_thresholds, **thresholds})
+    own = thresholds_of(raw, place.as_written, place.display)
+    conflict = thresholds.contradiction({**file_thresholds, **own})
     if conflict:
         sources = ", ".join(
-            f"{name} from {'this case' if name in thresholds else 'its file defaults'}"
-            for name in gate.BOUNDS
+            f"{name} from {'this case' if name in own else 'its file defaults'}"
+            for name in thresholds.BOUNDS
         )
         raise SettingError(f"thresholds: {conflict} ({sources})")
-    return thresholds
+    return own
 
 
 def _tolerance(raw: object, place: _Place) -> dict[str, float]:

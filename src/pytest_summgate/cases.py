@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from . import files, gate, yaml_loader
+from . import files, thresholds, yaml_loader
 from .case_ids import prediction_id
 from .case_rows import (
     FIELDS,
@@ -92,7 +92,7 @@ def _load(text: str, suffix: str, display: str, field_map: Mapping[str, str]) ->
             )
         fields.update(parse_field_map([f"{k}={v}" for k, v in file_fields.items()]))
         parsed_thresholds = thresholds_of(file_thresholds, as_written, display)
-        conflict = gate.contradiction(parsed_thresholds)
+        conflict = thresholds.contradiction(parsed_thresholds)
         if conflict:
             raise SettingError(f"thresholds: {conflict}")
     except (SettingError, AttributeError, TypeError) as error:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .baseline import Regression
     from .cases import Case, InvalidCase
     from .engine import CaseResult
-    from .gate import Check
+    from .thresholds import Check
 
 REPORT_VERSION = 1
 SCHEMA_FILE = Path(__file__).with_name("report-schema.json")

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from .cache import ModelCache
 from .cases import Case
-from .gate import Check, Rule, evaluate
 from .metrics import Document, Metric, Scorer, default_scorers, score_documents
 from .models import Embedder, get_embedder
 from .settings import Settings
+from .thresholds import Check, Rule, evaluate
 
 if TYPE_CHECKING:
     from .baseline import Regression
@@ -104,7 +104,7 @@ class Engine:
         """Score cases that have their summaries (generated or joined before this).
 
         ``baseline_in_force``: stored scores judge this run, so built-in score bars advise
-        (``gate.advisory``)."""
+        (``thresholds.advisory``)."""
         docs = []
         for case in cases:
             if case.summary is None:

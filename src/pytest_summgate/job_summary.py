@@ -19,7 +19,7 @@ from .terminal import count, fmt_score
 
 if TYPE_CHECKING:
     pass
-from . import gate
+from . import thresholds
 from .ci_outputs import cut
 
 # A step's job summary over 1 MiB is not shown at all: "$GITHUB_STEP_SUMMARY upload aborted,
@@ -246,7 +246,7 @@ def _check_rows(cases: Sequence[Mapping[str, Any]]) -> list[str]:
             failures[metric] = failures.get(metric, 0) + 1
     # In the terminal summary's order (the built-in checks' own), not the first case's: a
     # report read back from JSON (a merge of shards) holds its scores sorted by name.
-    known = [spec.metric for spec in gate.metrics().specs.values()]
+    known = [spec.metric for spec in thresholds.metrics().specs.values()]
     order = sorted(metrics, key=lambda m: known.index(m) if m in known else len(known))
     return [
         f"| {markdown(name)} | {fmt_score(name, sum(values) / len(values))} | "

@@ -15,7 +15,7 @@ from typing import Any, Literal, NamedTuple
 
 import pytest
 
-from . import baseline, gate, shards, suite
+from . import baseline, shards, suite, thresholds
 from .cases import parse_field_map
 from .errors import SettingError, quote
 from .generation import DEFAULT_BATCH_SIZE
@@ -68,11 +68,11 @@ def _argparse_type(check: Callable[[str], Any]) -> Callable[[str], str]:
 
 
 def _check_threshold(text: str) -> None:
-    name, raw = gate.parse_assignment(text)
+    name, raw = thresholds.parse_assignment(text)
     # A name not built in may be a custom scorer's metric, registered in pytest_configure,
     # where Settings.resolve checks it.
-    if name in gate.metrics().specs:
-        gate.parse_value(name, raw)
+    if name in thresholds.metrics().specs:
+        thresholds.parse_value(name, raw)
 
 
 def _shard(text: str) -> shards.Shard:

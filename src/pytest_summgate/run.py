@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from . import baseline, cases, decision, gate, options, shards
+from . import baseline, cases, decision, options, shards, thresholds
 from .batching import BatchScorer
 from .cache import ModelCache, cache_files
 from .controller import RunController
@@ -50,13 +50,15 @@ class SummgateRun:
     controller: RunController
     engine: Engine
     custom_scorers: list[Scorer] = field(default_factory=list)
-    metrics: gate.Metrics = gate.BUILTIN_METRICS  # threshold names and directions, custom too
+    metrics: thresholds.Metrics = (
+        thresholds.BUILTIN_METRICS
+    )  # threshold names and directions, custom too
     remedy: str = ""  # the command that accepts this run's scores
     generator: SummaryGenerator | None = None
     batcher: BatchScorer | None = None  # None in a merge, which scores nothing
     predictions: Predictions | None = None
     workers: int = 1  # xdist workers (1 without xdist)
-    _token: Token[gate.Metrics] | None = field(default=None, repr=False)
+    _token: Token[thresholds.Metrics] | None = field(default=None, repr=False)
 
     @classmethod
     def start(cls, config: pytest.Config) -> SummgateRun:
@@ -68,18 +70,18 @@ class SummgateRun:
             custom, known = _custom_scorers(config)
         except SettingError as error:
             raise pytest.UsageError(f"summgate: {error}") from None
-        token = gate.in_force(known)
+        token = thresholds.in_force(known)
         try:
             run = cls._started(config, custom, known)
         except BaseException:
-            gate.out_of_force(token)
+            thresholds.out_of_force(token)
             raise
         run._token = token
         return run
 
     @classmethod
     def _started(
-        cls, config: pytest.Config, custom: list[Scorer], known: gate.Metrics
+        cls, config: pytest.Config, custom: list[Scorer], known: thresholds.Metrics
     ) -> SummgateRun:
         try:
             settings = Settings.resolve(options.read(config))
@@ -130,7 +132,7 @@ class SummgateRun:
         """Give back the metrics in force before this run; models are shared by the process
         (pytester runs several sessions in one): forget this session's terminal and threads."""
         if self._token is not None:
-            gate.out_of_force(self._token)
+            thresholds.out_of_force(self._token)
             self._token = None
         for model in models_of(self.engine):
             model.announce = None
@@ -322,7 +324,7 @@ def _announce(config: pytest.Config, line: str) -> None:
         pass
 
 
-def _custom_scorers(config: pytest.Config) -> tuple[list[Scorer], gate.Metrics]:
+def _custom_scorers(config: pytest.Config) -> tuple[list[Scorer], thresholds.Metrics]:
     """Scorers from conftest/plugins (the hook) and installed packages (entry points), and
     the run's metrics: the built-ins and theirs, each a threshold name."""
     from importlib.metadata import entry_points
@@ -338,7 +340,7 @@ def _custom_scorers(config: pytest.Config) -> tuple[list[Scorer], gate.Metrics]:
                 f"scorer entry point {entry_point.name!r} ({entry_point.value}) failed: "
                 f"{type(error).__name__}: {error}"
             ) from None
-    known = gate.BUILTIN_METRICS
+    known = thresholds.BUILTIN_METRICS
     for scorer in scorers:
         names = getattr(scorer, "names", None)
         if not names or not callable(getattr(scorer, "score", None)):

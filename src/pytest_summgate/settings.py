@@ -11,14 +11,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from . import baseline, gate, shards, suite
+from . import baseline, shards, suite, thresholds
 from .cases import Case, parse_field_map
 from .errors import SettingError, quote
 from .generation import DEFAULT_BATCH_SIZE
 from .models import DEFAULT_MODEL
 from .options import DEFAULT_GLOBS, Raw, positive_int
 
-SOURCE_BUILTIN = gate.SOURCE_BUILTIN
+SOURCE_BUILTIN = thresholds.SOURCE_BUILTIN
 SOURCE_INI = "ini summgate_thresholds"
 SOURCE_CLI = "--summgate-threshold"
 SOURCE_FILE = "file defaults"
@@ -124,26 +124,28 @@ class Settings:
         level = self.suite_gates.get("confidence")
         return suite.DEFAULT_CONFIDENCE if level is None else level
 
-    def rules_for(self, case: Case | None = None) -> list[gate.Rule]:
+    def rules_for(self, case: Case | None = None) -> list[thresholds.Rule]:
         """The rules in force for ``case`` (or for a case with no thresholds of its own)."""
-        layers: list[gate.Layer] = [
-            (SOURCE_BUILTIN, gate.BUILTIN_THRESHOLDS),
+        layers: list[thresholds.Layer] = [
+            (SOURCE_BUILTIN, thresholds.BUILTIN_THRESHOLDS),
             (SOURCE_INI, self.ini_thresholds),
             (SOURCE_CLI, self.cli_thresholds),
         ]
         if case is not None:
             layers.append((f"{SOURCE_FILE} of {case.path}", case.file_thresholds))
             layers.append((SOURCE_CASE, case.thresholds))
-        return gate.resolve_rules(layers)
+        return thresholds.resolve_rules(layers)
 
 
 def _cache_path(value: str) -> str | None:
     """A cache path; None for ``off``, the one word for off (as for thresholds)."""
     value = value.strip()
-    if gate.is_off(value):
+    if thresholds.is_off(value):
         return None
-    if gate.off_hint(value):  # "none", "no", "false": a switch meant, not a file name
-        raise SettingError(f"summgate_cache: {quote(value)} is not a path{gate.off_hint(value)}")
+    if thresholds.off_hint(value):  # "none", "no", "false": a switch meant, not a file name
+        raise SettingError(
+            f"summgate_cache: {quote(value)} is not a path{thresholds.off_hint(value)}"
+        )
     return value
 
 
@@ -171,7 +173,7 @@ def _github_mode(value: str) -> str:
 
 
 def _pairs(assignments: Sequence[str]) -> dict[str, str]:
-    return dict(gate.parse_assignment(text) for text in assignments)
+    return dict(thresholds.parse_assignment(text) for text in assignments)
 
 
 def _threshold_layers(
@@ -182,9 +184,11 @@ def _threshold_layers(
     is read, in case_rows)."""
     cli = _parse_thresholds(cli_thresholds, "--summgate-threshold")
     ini = _parse_thresholds(ini_thresholds, "summgate_thresholds")
-    problem = gate.contradiction({**gate.BUILTIN_THRESHOLDS, **ini, **cli})
+    problem = thresholds.contradiction({**thresholds.BUILTIN_THRESHOLDS, **ini, **cli})
     if problem:
-        where = "--summgate-threshold" if set(gate.BOUNDS) & set(cli) else "summgate_thresholds"
+        where = (
+            "--summgate-threshold" if set(thresholds.BOUNDS) & set(cli) else "summgate_thresholds"
+        )
         raise SettingError(f"{where}: {problem}")
     return ini, cli
 
@@ -193,8 +197,8 @@ def _parse_thresholds(assignments: Sequence[str], where: str) -> dict[str, float
     values: dict[str, float | None] = {}
     for text in assignments:
         try:
-            name, raw = gate.parse_assignment(text)
-            values[name] = gate.parse_value(name, raw)
+            name, raw = thresholds.parse_assignment(text)
+            values[name] = thresholds.parse_value(name, raw)
         except SettingError as error:
             raise SettingError(f"{where}: {error}") from None
     return values

@@ -11,10 +11,10 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from . import gate
+from . import thresholds
 from .baseline import DECIMALS, HIGHER_IS_BETTER, Baseline
 from .errors import SettingError, quote
-from .gate import metrics
+from .thresholds import metrics
 
 DEFAULT_SEED = 20261125
 BOOTSTRAP_SAMPLES = 2000
@@ -65,14 +65,15 @@ def parse_gates(assignments: Mapping[str, str], where: str) -> dict[str, float |
             raise SettingError(
                 f"{where}: unknown suite gate {quote(name)}; known: {', '.join(known)}"
             )
-        if gate.is_off(raw):
+        if thresholds.is_off(raw):
             gates[name] = None
             continue
         try:
             value = float(raw)
         except ValueError:
             raise SettingError(
-                f"{where}: suite gate {name} must be a number, not {quote(raw)}{gate.off_hint(raw)}"
+                f"{where}: suite gate {name} must be a number, not {quote(raw)}"
+                f"{thresholds.off_hint(raw)}"
             ) from None
         custom = name.removeprefix("mean_") in metrics().custom
         if name == "confidence" and not 0.5 <= value < 1.0:

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import gate
+from . import thresholds
 from .engine import evidence_shown
 from .errors import terminal_line
-from .gate import Check
 from .metrics import Metric
 from .suite import BOOTSTRAP_SAMPLES, SuiteCheck
+from .thresholds import Check
 
 if TYPE_CHECKING:
     from .baseline import Regression
@@ -189,7 +189,9 @@ class RunSummary:
         if not self.scores and not self.errors:
             return []
         metrics = [
-            m for m in (*(s.metric for s in gate.metrics().specs.values()),) if self._values(m)
+            m
+            for m in (*(s.metric for s in thresholds.metrics().specs.values()),)
+            if self._values(m)
         ]
         metrics = list(dict.fromkeys(metrics))
         out = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_summgate import gate
+from pytest_summgate import thresholds
 from pytest_summgate.cases import Case
 from pytest_summgate.errors import SettingError
 from pytest_summgate.options import Raw
@@ -17,7 +17,7 @@ ALL_NAMES = [
 
 
 def test_the_documented_threshold_names() -> None:
-    assert list(gate.BUILTIN_SPECS) == ALL_NAMES
+    assert list(thresholds.BUILTIN_SPECS) == ALL_NAMES
 
 
 @pytest.mark.parametrize(
@@ -34,7 +34,7 @@ def test_the_documented_threshold_names() -> None:
     ],
 )
 def test_parse_value(name: str, raw: object, value: float | None) -> None:
-    assert gate.parse_value(name, raw) == value
+    assert thresholds.parse_value(name, raw) == value
 
 
 @pytest.mark.parametrize(
@@ -60,7 +60,7 @@ def test_parse_value(name: str, raw: object, value: float | None) -> None:
 )
 def test_parse_value_rejects(name: str, raw: object, message: str) -> None:
     with pytest.raises(SettingError) as raised:
-        gate.parse_value(name, raw)
+        thresholds.parse_value(name, raw)
     assert str(raised.value).startswith(message)
 
 
@@ -69,13 +69,13 @@ def test_parse_value_rejects(name: str, raw: object, message: str) -> None:
     [("coverage=0.5", ("coverage", "0.5")), (" max_words = off ", ("max_words", "off"))],
 )
 def test_parse_assignment(text: str, parsed: tuple[str, str]) -> None:
-    assert gate.parse_assignment(text) == parsed
+    assert thresholds.parse_assignment(text) == parsed
 
 
 @pytest.mark.parametrize("text", ["coverage", "=0.5", ""])
 def test_parse_assignment_rejects(text: str) -> None:
     with pytest.raises(SettingError, match="expected NAME=VALUE, got"):
-        gate.parse_assignment(text)
+        thresholds.parse_assignment(text)
 
 
 def rules(settings: Settings, case: Case | None = None) -> dict[str, tuple[float, str]]:
@@ -167,9 +167,9 @@ def test_cli_model_overrides_ini_model() -> None:
     assert Settings.resolve({"model": Raw(ini=" ini ")}).model == "ini"
 
 
-def rule(name: str, value: float) -> gate.Rule:
-    spec = gate.BUILTIN_SPECS[name]
-    return gate.Rule(name, spec.metric, spec.op, value, "test")
+def rule(name: str, value: float) -> thresholds.Rule:
+    spec = thresholds.BUILTIN_SPECS[name]
+    return thresholds.Rule(name, spec.metric, spec.op, value, "test")
 
 
 @pytest.mark.parametrize(
@@ -191,7 +191,7 @@ def test_rule_holds_and_margin(
 
 
 def test_evaluate_judges_every_rule_and_skips_missing_scores() -> None:
-    checks = gate.evaluate(
+    checks = thresholds.evaluate(
         [rule("faithfulness", 0.8), rule("coverage", 0.5), rule("max_words", 120)],
         {"faithfulness": 0.31, "coverage": None, "length": 131.0},
         {"coverage": "no highlights in this case"},
