@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -140,3 +141,17 @@ def test_a_long_run_of_stops_is_split_in_linear_time(run: str) -> None:
     start = time.perf_counter()
     assert text.split_sentences(run)
     assert time.perf_counter() - start < 1.0
+
+
+def test_a_weights_file_is_hashed_again_only_when_it_changes(tmp_path: Path) -> None:
+    import os
+
+    from pytest_summgate import models
+
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(b"first")
+    first = models._file_sha256(weights)
+    assert models._file_sha256(weights) == first
+    weights.write_bytes(b"other")  # same size, a new write
+    os.utime(weights, ns=(1, 1))
+    assert models._file_sha256(weights) != first

@@ -102,6 +102,7 @@ def best_of_three(function: Callable[[], object]) -> float:
     return min(timings)
 
 
+@pytest.mark.slow  # reads files of thousands of cases several times (about 6 s)
 def test_a_large_yaml_file_is_read_at_libyamls_speed_and_linearly(tmp_path: Path) -> None:
     if not yaml_loader.LIBYAML:
         pytest.skip("PyYAML was built without libyaml")

@@ -62,12 +62,29 @@ class ModelSource:
         return f"{self.name} ({self.origin})"
 
 
+# Digests of weights files by path, size, times and inode: a 90 MB file takes 50 ms to
+# hash, and every run resolves its model (and every JSON report names its weights).
+_DIGESTS: dict[tuple[str, int, int, int, int], str] = {}
+
+
 def _file_sha256(path: Path) -> str:
+    status = path.stat()
+    key = (
+        str(path.resolve()),
+        status.st_size,
+        status.st_mtime_ns,
+        status.st_ctime_ns,
+        status.st_ino,
+    )
+    known = _DIGESTS.get(key)
+    if known is not None:
+        return known
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
+    _DIGESTS[key] = digest.hexdigest()
+    return _DIGESTS[key]
 
 
 def packaged_model_dir() -> Path | None:
