@@ -85,18 +85,12 @@ def test_the_typed_case_record_is_the_schemas_case() -> None:
 
 
 def _imports(path: Path, module: str) -> set[str]:
-    """The package modules ``module`` imports when it runs (not under TYPE_CHECKING)."""
+    """The package modules ``module`` imports, at run time or for type checking only."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    typing_only = {
-        id(node)
-        for block in ast.walk(tree)
-        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
-        for node in ast.walk(block)
-    }
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found = set()
     for node in ast.walk(tree):
-        if not isinstance(node, ast.ImportFrom) or not node.level or id(node) in typing_only:
+        if not isinstance(node, ast.ImportFrom) or not node.level:
             continue
         base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
         target = ".".join([*base, *([node.module] if node.module else [])])

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import best_of_three
 from pytest_summgate.metrics import claims, quotes
 from pytest_summgate.metrics.quotes import find_quotes
 
@@ -93,15 +93,6 @@ def test_long_runs_give_the_oracles_quotations(
     # Runs of spaces and words near the 400-character limit of a quotation.
     sentence = "".join(before) + unit * (times * 7) + "".join(after)
     assert found(sentence) == oracle(sentence)
-
-
-def best_of_three(function: Callable[[], object]) -> float:
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        function()
-        timings.append(time.perf_counter() - start)
-    return min(timings)
 
 
 # Units repeated 8,000 times: unclosed marks of every kind, marks followed by spaces (the

@@ -18,7 +18,7 @@ from typing import Any
 
 from . import files
 from .errors import BaselineError, SettingError, quote
-from .thresholds import SOURCE_BUILTIN, Rule, metrics
+from .thresholds import SOURCE_BUILTIN, Rule, as_number, metrics
 
 FORMAT_VERSION = 1
 DECIMALS = 4
@@ -108,15 +108,10 @@ def parse_tolerances(values: Mapping[str, object], where: str) -> dict[str, floa
             raise SettingError(
                 f"{where}: unknown metric {quote(name)} for a tolerance; known: {known}"
             )
-        try:
-            value = float(raw)  # type: ignore[arg-type]
-        except OverflowError:  # a whole number of 400 digits
-            value = math.inf
-        except (TypeError, ValueError):
-            raise SettingError(
-                f"{where}: tolerance {name} must be a number, not {quote(raw)}"
-            ) from None
-        if isinstance(raw, bool) or not math.isfinite(value) or value < 0:
+        value = as_number(raw)
+        if value is None and not isinstance(raw, bool):
+            raise SettingError(f"{where}: tolerance {name} must be a number, not {quote(raw)}")
+        if value is None or not math.isfinite(value) or value < 0:
             raise SettingError(f"{where}: tolerance {name} must be 0 or more, not {quote(raw)}")
         result[str(name)] = value
     return result

@@ -10,17 +10,35 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 import pytest
 
 from . import cases
-from .generation import GenerationFailed
+from .generation import CaseHolder, GenerationFailed
 
 if TYPE_CHECKING:
-    from .engine import CaseResult
-    from .items import CaseItem
-    from .run import SummgateRun
+    from .decision import Contract
+    from .engine import CaseResult, Engine
+    from .generation import SummaryGenerator
+    from .settings import Settings
+
+
+class RunState(Protocol):
+    """What the batch scorer reads of the run (``run.SummgateRun``), when it scores: a test
+    may have put another engine in its place."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def contract(self) -> Contract: ...
+
+    @property
+    def generator(self) -> SummaryGenerator | None: ...
 
 
 def is_case_file(relative: str, globs: Sequence[str]) -> bool:
@@ -29,8 +47,8 @@ def is_case_file(relative: str, globs: Sequence[str]) -> bool:
     return any(fnmatch.fnmatch(relative if "/" in g else name, g) for g in globs)
 
 
-def _holds_a_case(item: pytest.Item) -> TypeGuard[CaseItem]:
-    """Whether a collected item is one of the gate's cases (a CaseItem)."""
+def _holds_a_case(item: pytest.Item) -> TypeGuard[CaseHolder]:
+    """Whether a collected item is one of the gate's cases (a CaseHolder)."""
     entry: Any = getattr(item, "entry", None)
     return isinstance(entry, (cases.Case, cases.InvalidCase))
 
@@ -80,18 +98,18 @@ class BatchScorer:
     5,000 one-case files take about 5 times as long as 5,000 cases of one file).
     """
 
-    def __init__(self, run: SummgateRun, lookahead: bool = True, workers: int = 1) -> None:
+    def __init__(self, run: RunState, lookahead: bool = True, workers: int = 1) -> None:
         self.run = run  # its engine is looked up when scoring: tests may swap it
         self.lookahead = lookahead
         self.workers = workers
         self._results: dict[str, CaseResult] = {}
         self._scored: set[str] = set()
         self._chunks: dict[str, tuple[str, int]] = {}  # node id: (its file, chunk number)
-        self._members: dict[tuple[str, int], list[CaseItem]] = {}  # chunk: its cases, in order
+        self._members: dict[tuple[str, int], list[CaseHolder]] = {}  # chunk: its cases, in order
         self._indexed: tuple[int, int] = (0, -1)  # the items list indexed: (its id, length)
         self._one_by_one: set[tuple[str, int]] = set()  # chunks where a batch raised
 
-    def result_for(self, item: CaseItem) -> CaseResult:
+    def result_for(self, item: CaseHolder) -> CaseResult:
         if item.nodeid not in self._results:
             batch = self._batch(item)
             run = self.run
@@ -111,7 +129,7 @@ class BatchScorer:
                 self._scored.add(member.nodeid)
         return self._results.pop(item.nodeid)
 
-    def rest_of_chunk(self, item: CaseItem) -> list[CaseItem]:
+    def rest_of_chunk(self, item: CaseHolder) -> list[CaseHolder]:
         """The cases after ``item`` in its chunk, in collection order: scored (and generated)
         together with it. None without lookahead, or for a case outside the collection."""
         chunk = self._chunk_of(item)
@@ -120,7 +138,7 @@ class BatchScorer:
         members = self._members.get(chunk, [])
         return members[members.index(item) + 1 :] if item in members else []
 
-    def _chunk_of(self, item: CaseItem) -> tuple[str, int]:
+    def _chunk_of(self, item: CaseHolder) -> tuple[str, int]:
         """The item's chunk: (its file, chunk number); number -1 for a case not among the
         session's items, which is scored alone."""
         items = item.session.items
@@ -137,7 +155,7 @@ class BatchScorer:
             self._members.setdefault(self._chunks[other.nodeid], []).append(other)
         self._indexed = (id(items), len(items))
 
-    def _batch(self, item: CaseItem) -> list[tuple[CaseItem, cases.Case]]:
+    def _batch(self, item: CaseHolder) -> list[tuple[CaseHolder, cases.Case]]:
         """The item and the other unscored cases of its chunk that have (or get) a summary."""
         chunk = self._chunk_of(item)
         assert isinstance(item.entry, cases.Case)
@@ -151,7 +169,7 @@ class BatchScorer:
                     batch.append((other, case))
         return batch
 
-    def _ready(self, item: CaseItem) -> cases.Case | None:
+    def _ready(self, item: CaseHolder) -> cases.Case | None:
         """The case with its summary: given, or generated now by the hook (in the hook's own
         batches; the case's setup later takes the same summary). None when it has none."""
         entry = item.entry

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ __all__ = [
     "Case",
     "Entry",
     "InvalidCase",
+    "Predictions",
     "load",
     "load_predictions",
     "parse_field_map",
@@ -199,6 +201,14 @@ def _with_lines(
         (alias_lines.get((id(sequence), index), node.start_mark.line + 1), item)
         for index, (node, item) in enumerate(zip(sequence.value, items, strict=True))
     ]
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """Summaries from a predictions file, by case id, and the file as the user named it."""
+
+    summaries: dict[str, str]
+    display: str
 
 
 def load_predictions(path: Path, display: str, field_map: Mapping[str, str]) -> dict[str, str]:

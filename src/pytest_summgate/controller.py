@@ -24,7 +24,7 @@ from .terminal import RunSummary, count, suite_lines
 from .version import __version__
 
 if TYPE_CHECKING:
-    from .run import Predictions
+    from .cases import Predictions
 
 SUITE_NODEID = "summgate::suite-gates"
 

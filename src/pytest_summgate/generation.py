@@ -7,18 +7,34 @@ is every one of its cases' error, with the user's traceback; other batches go on
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import pytest
 
-from .cases import Case, text_problem
+from .cases import Case, Entry, text_problem
 from .errors import quote, user_traceback
 
-if TYPE_CHECKING:
-    from .batching import BatchScorer
-    from .items import CaseItem
 
-DEFAULT_BATCH_SIZE = 16
+class CaseHolder(Protocol):
+    """A case's pytest item (``items.CaseHolder``) as generation and batching see it."""
+
+    entry: Entry
+
+    @property
+    def nodeid(self) -> str: ...
+
+    @property
+    def session(self) -> pytest.Session: ...
+
+    @property
+    def ihook(self) -> Any: ...
+
+
+class Chunks(Protocol):
+    """Which cases are scored with a case (``batching.BatchScorer``)."""
+
+    def rest_of_chunk(self, item: CaseHolder) -> Sequence[CaseHolder]: ...
 
 
 class GenerationFailed(Exception):
@@ -28,17 +44,17 @@ class GenerationFailed(Exception):
 class SummaryGenerator:
     """Calls the hook in batches and remembers each case's summary or failure."""
 
-    def __init__(self, config: pytest.Config, batch_size: int, chunks: BatchScorer) -> None:
+    def __init__(self, config: pytest.Config, batch_size: int, chunks: Chunks) -> None:
         self.config = config
         self.batch_size = batch_size
         self.chunks = chunks  # a batch stays within its scoring chunk
         self._done: dict[str, str | GenerationFailed] = {}
 
-    def available(self, item: CaseItem) -> bool:
+    def available(self, item: CaseHolder) -> bool:
         """Whether a conftest.py that applies to this case (or a plugin) implements the hook."""
         return bool(item.ihook.pytest_summgate_generate.get_hookimpls())
 
-    def summary_for(self, item: CaseItem) -> str:
+    def summary_for(self, item: CaseHolder) -> str:
         if item.nodeid not in self._done:
             self._generate(self._batch(item))
         outcome = self._done[item.nodeid]
@@ -46,7 +62,7 @@ class SummaryGenerator:
             raise outcome
         return outcome
 
-    def _batch(self, item: CaseItem) -> list[CaseItem]:
+    def _batch(self, item: CaseHolder) -> list[CaseHolder]:
         """This item and the next ones of its scoring chunk that need a summary.
 
         One chunk (so one file) at a time: hooks are looked up by path (a conftest.py applies
@@ -66,7 +82,7 @@ class SummaryGenerator:
                 batch.append(other)
         return batch
 
-    def _generate(self, batch: list[CaseItem]) -> None:
+    def _generate(self, batch: list[CaseHolder]) -> None:
         cases = [item.entry for item in batch]
         try:
             summaries = batch[0].ihook.pytest_summgate_generate(cases=cases, config=self.config)

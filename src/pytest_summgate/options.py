@@ -18,9 +18,9 @@ import pytest
 from . import baseline, shards, suite, thresholds
 from .cases import parse_field_map
 from .errors import SettingError, quote
-from .generation import DEFAULT_BATCH_SIZE
 
 DEFAULT_GLOBS = ("*.yaml", "*.yml", "*.jsonl")
+DEFAULT_BATCH_SIZE = 16  # cases per call of the pytest_summgate_generate hook
 SEED_LIMIT = 2**32  # numpy's seeds (and most RNGs') are 32-bit, unsigned
 
 # switch: a flag without a value; text: one value; lines: repeatable flag, ini one a line;

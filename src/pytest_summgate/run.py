@@ -20,6 +20,7 @@ import pytest
 from . import baseline, cases, decision, options, shards, thresholds
 from .batching import BatchScorer
 from .cache import ModelCache, cache_files
+from .cases import Predictions
 from .controller import RunController
 from .engine import Engine
 from .errors import BaselineError, CaseFileError, SettingError
@@ -30,14 +31,6 @@ from .metrics import Scorer, default_scorers
 from .settings import Settings
 
 ENTRY_POINT_GROUP = "pytest_summgate.scorers"
-
-
-@dataclass(frozen=True)
-class Predictions:
-    """Summaries from a predictions file, by case id, and the file as the user named it."""
-
-    summaries: dict[str, str]
-    display: str
 
 
 @dataclass(eq=False)

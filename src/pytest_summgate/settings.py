@@ -14,9 +14,8 @@ from types import MappingProxyType
 from . import baseline, shards, suite, thresholds
 from .cases import Case, parse_field_map
 from .errors import SettingError, quote
-from .generation import DEFAULT_BATCH_SIZE
 from .models import DEFAULT_MODEL
-from .options import DEFAULT_GLOBS, Raw, positive_int
+from .options import DEFAULT_BATCH_SIZE, DEFAULT_GLOBS, Raw, positive_int
 
 SOURCE_BUILTIN = thresholds.SOURCE_BUILTIN
 SOURCE_INI = "ini summgate_thresholds"

@@ -237,16 +237,10 @@ def parse_value(name: str, raw: object) -> float | None:
         return None
     # A case file's loader turns YAML's bare ``off`` (the boolean false to YAML 1.1) into
     # "off"; any other boolean (``no``, ``true``, JSON's ``false``) says nothing clear.
-    if isinstance(raw, bool):
-        raise SettingError(f"threshold {name} must be a number, not {quote(raw)}")
-    try:
-        value = float(raw)  # type: ignore[arg-type]
-    except OverflowError:  # a whole number of 400 digits
-        value = math.inf
-    except (TypeError, ValueError):
-        raise SettingError(
-            f"threshold {name} must be a number, not {quote(raw)}{off_hint(raw)}"
-        ) from None
+    value = as_number(raw)
+    if value is None:
+        hint = "" if isinstance(raw, bool) else off_hint(raw)
+        raise SettingError(f"threshold {name} must be a number, not {quote(raw)}{hint}")
     if math.isnan(value) or math.isinf(value):
         raise SettingError(f"threshold {name} must be a finite number, not {quote(raw)}")
     if spec.unit_interval and not 0.0 <= value <= 1.0:
@@ -264,6 +258,19 @@ def off_hint(raw: object) -> str:
     if isinstance(raw, str) and raw.strip().lower() in words:
         return f" (to switch it off, write {OFF})"
     return ""
+
+
+def as_number(raw: object) -> float | None:
+    """``raw`` as a number (a whole number too long for a float is infinite); None when it
+    is none: text that is no number, a list, a boolean (``yes`` is no threshold)."""
+    if isinstance(raw, bool):
+        return None
+    try:
+        return float(raw)  # type: ignore[arg-type]
+    except OverflowError:  # a whole number of 400 digits
+        return math.inf
+    except (TypeError, ValueError):
+        return None
 
 
 def parse_assignment(text: str) -> tuple[str, str]:
