@@ -317,10 +317,10 @@ def interface_note() -> str:
 def score(pairs: Sequence[Pair], embedder: Any, chunk: int = 400) -> list[Outcome]:
     """The default faithfulness verdict and the findings of each pair, in chunks of the
     gate's size (bounded memory)."""
-    from pytest_summgate import gate
+    from pytest_summgate.thresholds import BUILTIN_THRESHOLDS
     from pytest_summgate.metrics import Document, faithfulness
 
-    threshold = gate.BUILTIN_THRESHOLDS["faithfulness"]
+    threshold = BUILTIN_THRESHOLDS["faithfulness"]
     scorer = faithfulness.FaithfulnessScorer()
     outcomes = []
     for i in range(0, len(pairs), chunk):
@@ -449,9 +449,9 @@ def report(
     """The three tables, as printed."""
     from quality import table
 
-    from pytest_summgate import gate
+    from pytest_summgate.thresholds import BUILTIN_THRESHOLDS
 
-    threshold = gate.BUILTIN_THRESHOLDS["faithfulness"]
+    threshold = BUILTIN_THRESHOLDS["faithfulness"]
     yield interface_note()
     yield f"verdict: fails on a decisive finding or a faithfulness under {threshold:.2f}"
     mine = cases[split]
