@@ -317,8 +317,8 @@ def interface_note() -> str:
 def score(pairs: Sequence[Pair], embedder: Any, chunk: int = 400) -> list[Outcome]:
     """The default faithfulness verdict and the findings of each pair, in chunks of the
     gate's size (bounded memory)."""
-    from pytest_summgate.thresholds import BUILTIN_THRESHOLDS
     from pytest_summgate.metrics import Document, faithfulness
+    from pytest_summgate.thresholds import BUILTIN_THRESHOLDS
 
     threshold = BUILTIN_THRESHOLDS["faithfulness"]
     scorer = faithfulness.FaithfulnessScorer()
