@@ -14,7 +14,7 @@ import pytest
 from pytest_summgate import baseline
 from pytest_summgate.baseline import Baseline, Regression, StoredCase
 from pytest_summgate.errors import BaselineError, SettingError
-from pytest_summgate.thresholds import Rule
+from pytest_summgate.thresholds import HIGHER_IS_BETTER, Rule
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -316,7 +316,7 @@ def check(
     )
 
 
-@pytest.mark.parametrize("metric", sorted(baseline.HIGHER_IS_BETTER))
+@pytest.mark.parametrize("metric", sorted(HIGHER_IS_BETTER))
 def test_higher_is_better_metrics_fail_only_on_a_drop_beyond_tolerance(metric: str) -> None:
     tolerance = baseline.DEFAULT_TOLERANCES[metric]
     assert check(metric, 0.5, 1.0) == []

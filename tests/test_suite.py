@@ -7,9 +7,10 @@ import random
 import pytest
 
 from pytest_summgate import suite, terminal
-from pytest_summgate.baseline import DECIMALS, HIGHER_IS_BETTER, Baseline, StoredCase
+from pytest_summgate.baseline import DECIMALS, Baseline, StoredCase
 from pytest_summgate.errors import SettingError
 from pytest_summgate.suite import Change, SuiteCheck
+from pytest_summgate.thresholds import HIGHER_IS_BETTER
 
 # -- parsing --------------------------------------------------------------------------------
 

@@ -39,7 +39,6 @@ DEFAULT_TOLERANCES: dict[str, float] = {
 CUSTOM_TOLERANCE = 0.05  # for custom scorers' metrics, unless set
 # Metrics where higher is always better; the others (length, compression) are judged only
 # in the direction of a bound that is set for the case.
-HIGHER_IS_BETTER = frozenset({"faithfulness", "coverage", "rouge1", "rouge2", "rougeL"})
 
 COMPARED, NEW, CHANGED = "compared", "new", "changed"
 ACCEPTED = "accepted"  # changed or added by the pull request (see decision.py)
@@ -270,14 +269,9 @@ class Regression:
         return self.now - self.baseline
 
 
-def higher_is_better(metric: str) -> bool:
-    """A metric where a drop is always worse: the built-in scores and custom minimums."""
-    return metric in HIGHER_IS_BETTER or metrics().custom.get(metric) == ">="
-
-
 def worse_directions(metric: str, rules: Iterable[Rule]) -> set[int]:
     """Which way a change counts as worse: -1 (a drop), +1 (a rise), or none."""
-    if higher_is_better(metric):
+    if metrics().higher_is_better(metric):
         return {-1}
     if metrics().custom.get(metric) == "<=":
         return {+1}

@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from . import thresholds
-from .baseline import DECIMALS, HIGHER_IS_BETTER, Baseline
+from .baseline import DECIMALS, Baseline
 from .errors import SettingError, quote
-from .thresholds import metrics
+from .thresholds import HIGHER_IS_BETTER, metrics
 
 DEFAULT_SEED = 20261125
 BOOTSTRAP_SAMPLES = 2000
@@ -45,14 +45,9 @@ SUITE_GATES = (
 )
 
 
-def higher_metrics() -> list[str]:
-    """Metrics where higher is better: the built-in scores and custom scorers' minimums."""
-    return sorted(HIGHER_IS_BETTER | {m for m, op in metrics().custom.items() if op == ">="})
-
-
 def gate_names() -> list[str]:
     """Every suite gate name, custom metrics' included."""
-    custom = [m for m in higher_metrics() if m not in HIGHER_IS_BETTER]
+    custom = [m for m in metrics().higher() if m not in HIGHER_IS_BETTER]
     return [*SUITE_GATES, *(f"mean_{m}" for m in custom), *(f"max_mean_drop_{m}" for m in custom)]
 
 
@@ -93,7 +88,7 @@ def default_gates() -> dict[str, float | None]:
         "confidence": DEFAULT_CONFIDENCE,
         **{
             f"max_mean_drop_{m}": BUILTIN_MAX_MEAN_DROP.get(m, DEFAULT_MAX_MEAN_DROP)
-            for m in higher_metrics()
+            for m in metrics().higher()
         },
     }
 
@@ -149,7 +144,7 @@ def paired_changes(
 ) -> list[Change]:
     """Per metric where higher is better, the change over cases compared with the baseline."""
     changes = []
-    for metric in higher_metrics():
+    for metric in metrics().higher():
         deltas = [
             # At the precision stored: unchanged scores are no change, not a run of tiny drops.
             round(values[metric], DECIMALS) - round(entry.scores[metric], DECIMALS)
@@ -187,7 +182,7 @@ def evaluate(
                 f"{len(scores) - failed} of {total} cases passed",
             )
         )
-    for metric in higher_metrics():
+    for metric in metrics().higher():
         bound = gates.get(f"mean_{metric}")
         values = [s[metric] for s in scores.values() if metric in s]
         if bound is not None and values:

@@ -92,6 +92,11 @@ BUILTIN_THRESHOLDS: dict[str, float] = {
 }
 
 
+# The built-in scores, where higher is better (length and compression are bounds, not
+# qualities).
+HIGHER_IS_BETTER = frozenset({"faithfulness", "coverage", "rouge1", "rouge2", "rougeL"})
+
+
 @dataclass(frozen=True)
 class Metrics:
     """The threshold names a run knows, and which way each custom metric is better.
@@ -104,6 +109,14 @@ class Metrics:
 
     specs: Mapping[str, ThresholdSpec] = field(default_factory=lambda: BUILTIN_SPECS)
     custom: Mapping[str, Op] = field(default_factory=lambda: MappingProxyType({}))
+
+    def higher_is_better(self, metric: str) -> bool:
+        """A metric where a drop is always worse: the built-in scores, custom minimums."""
+        return metric in HIGHER_IS_BETTER or self.custom.get(metric) == ">="
+
+    def higher(self) -> list[str]:
+        """Every metric where higher is better, sorted."""
+        return sorted(HIGHER_IS_BETTER | {m for m, op in self.custom.items() if op == ">="})
 
     def with_metric(self, name: str, op: Op = ">=") -> Metrics:
         """These metrics and a custom scorer's metric (a threshold, baseline and report key)."""
