@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import visible
-from .suite import SuiteCheck
+from .suite import SuiteCheck, metric_stats
 from .terminal import count, fmt_score
 
 if TYPE_CHECKING:
     pass
-from . import thresholds
 from .ci_outputs import cut
 
 # A step's job summary over 1 MiB is not shown at all: "$GITHUB_STEP_SUMMARY upload aborted,
@@ -230,28 +229,20 @@ def _head(
 
 
 def _check_rows(cases: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Per check: mean, min, and the cases that failed it."""
-    metrics: dict[str, list[float]] = {}
-    failures: dict[str, int] = {}
-    for case in cases:
-        for name, value in case.get("scores", {}).items():
-            if value is not None:
-                metrics.setdefault(name, []).append(value)
-        # A case counts once per metric, whether it broke the rule or regressed (as in the
-        # terminal summary).
-        failing = [c["metric"] for c in case.get("checks", []) if c["failed"]]
-        failing += list(case.get("hard_evidence", {}))
-        blocking = [r["metric"] for r in case.get("regressions", []) if r.get("blocking", True)]
-        for metric in dict.fromkeys([*failing, *blocking]):
-            failures[metric] = failures.get(metric, 0) + 1
-    # In the terminal summary's order (the built-in checks' own), not the first case's: a
-    # report read back from JSON (a merge of shards) holds its scores sorted by name.
-    known = [spec.metric for spec in thresholds.metrics().specs.values()]
-    order = sorted(metrics, key=lambda m: known.index(m) if m in known else len(known))
+    """Per check: mean, min, and the cases that failed it (as in the terminal summary)."""
+    failing = {
+        case["nodeid"]: [
+            *(c["metric"] for c in case.get("checks", []) if c["failed"]),
+            *case.get("hard_evidence", {}),
+            *(r["metric"] for r in case.get("regressions", []) if r.get("blocking", True)),
+        ]
+        for case in cases
+    }
+    scores = {case["nodeid"]: case.get("scores", {}) for case in cases}
     return [
-        f"| {markdown(name)} | {fmt_score(name, sum(values) / len(values))} | "
-        f"{fmt_score(name, min(values))} | {failures.get(name, 0)} |"
-        for name, values in ((m, metrics[m]) for m in order)
+        f"| {markdown(s.metric)} | {fmt_score(s.metric, s.mean)} | "
+        f"{fmt_score(s.metric, s.min)} | {s.failed} |"
+        for s in metric_stats(scores, failing)
     ]
 
 

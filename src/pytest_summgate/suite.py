@@ -8,7 +8,7 @@ allowed drop, even when every case is within its own tolerance.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from . import thresholds
@@ -212,3 +212,38 @@ def evaluate(
             )
         )
     return checks
+
+
+@dataclass(frozen=True)
+class MetricStat:
+    """A metric over the run's cases: its mean, its minimum, the cases that failed on it."""
+
+    metric: str
+    mean: float
+    min: float
+    failed: int
+
+
+def metric_stats(
+    scores: Mapping[str, Mapping[str, float | None]], failing: Mapping[str, Iterable[str]]
+) -> list[MetricStat]:
+    """Each metric's mean, minimum and failing cases, in the checks' order (the built-ins'
+    first, then by name). ``scores`` and ``failing`` are by node id; a failing entry may say
+    how (``coverage (regressed)``): a case counts once per metric, whether it broke the rule,
+    had hard evidence or regressed. The terminal summary and the job summary both show this.
+    """
+    values: dict[str, list[float]] = {}
+    for case in scores.values():
+        for name, value in case.items():
+            if value is not None:
+                values.setdefault(name, []).append(value)
+    failed: dict[str, int] = {}
+    for names in failing.values():
+        for metric in dict.fromkeys(name.split(" (")[0] for name in names):
+            failed[metric] = failed.get(metric, 0) + 1
+    known = list(dict.fromkeys(spec.metric for spec in metrics().specs.values()))
+    order = sorted(values, key=lambda m: (known.index(m) if m in known else len(known), m))
+    return [
+        MetricStat(m, sum(values[m]) / len(values[m]), min(values[m]), failed.get(m, 0))
+        for m in order
+    ]

@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import thresholds
 from .engine import evidence_shown
 from .errors import terminal_line
 from .metrics import Metric
-from .suite import BOOTSTRAP_SAMPLES, SuiteCheck
+from .suite import BOOTSTRAP_SAMPLES, SuiteCheck, metric_stats
 from .thresholds import Check
 
 if TYPE_CHECKING:
@@ -188,32 +187,17 @@ class RunSummary:
         """The summary section; ``display`` turns a node id into what the user sees."""
         if not self.scores and not self.errors:
             return []
-        metrics = [
-            m
-            for m in (*(s.metric for s in thresholds.metrics().specs.values()),)
-            if self._values(m)
-        ]
-        metrics = list(dict.fromkeys(metrics))
         out = [
             f"{count(len(self.scores), 'case')} scored, {len(self.failures)} failed, "
             f"{len(self.errors)} could not be checked"
         ]
-        if metrics:
+        stats = metric_stats(self.scores, self.failures)
+        if stats:
             rows = [("check", "mean", "min", "failed")]
-            for metric in metrics:
-                values = self._values(metric)
-                # A case counts once per metric, whether it broke the rule or regressed.
-                failed = sum(
-                    any(m.split(" (")[0] == metric for m in f) for f in self.failures.values()
-                )
-                rows.append(
-                    (
-                        metric,
-                        fmt_score(metric, sum(values) / len(values)),
-                        fmt_score(metric, min(values)),
-                        str(failed),
-                    )
-                )
+            rows += [
+                (s.metric, fmt_score(s.metric, s.mean), fmt_score(s.metric, s.min), str(s.failed))
+                for s in stats
+            ]
             out.extend(table(rows))
         ranked = sorted(self.failures, key=lambda n: (-len(self.failures[n]), n))[:worst]
         if ranked:
