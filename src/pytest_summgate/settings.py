@@ -142,9 +142,8 @@ def _cache_path(value: str) -> str | None:
     if thresholds.is_off(value):
         return None
     if thresholds.off_hint(value):  # "none", "no", "false": a switch meant, not a file name
-        raise SettingError(
-            f"summgate_cache: {quote(value)} is not a path{thresholds.off_hint(value)}"
-        )
+        where = "--summgate-cache (summgate_cache)"
+        raise SettingError(f"{where}: {quote(value)} is not a path{thresholds.off_hint(value)}")
     return value
 
 
