@@ -26,6 +26,7 @@ COLLIDING = [
     ("p:::q", "p:q"),
     (":z", "z"),
     ("nbsp", "nbsp\u00a0"),  # trimmed like any whitespace
+    ("caf\u00e9", "cafe\u0301"),  # é, and e with a combining accent: one id (NFC)
     ("same", "same"),
     (7, "7"),
 ]
@@ -91,8 +92,8 @@ def test_the_duplicate_says_which_written_id_it_repeats(gate: pytest.Pytester) -
     result.stdout.fnmatch_lines(
         [
             "invalid case: duplicate id 'x:y' (first used at c.jsonl:1); ids must be unique "
-            "within a file: ' x:y' is the id 'x:y' (an id is text, trimmed, with '::' as ':' "
-            "and no leading ':')",
+            "within a file: ' x:y' is the id 'x:y' (an id is text, trimmed, in composed "
+            "Unicode (NFC), with '::' as ':' and no leading ':')",
             "  c.jsonl:2",
             "invalid case: duplicate id '1' (first used at c.jsonl:3); ids must be unique "
             "within a file: 1 is the id '1'*",

@@ -8,6 +8,7 @@ and baseline entry is keyed by: so it is one line of printable text, trimmed, wi
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,7 +51,7 @@ def duplicate_message(case_id: str, raw_id: object, display: str, first: Mapping
         return message
     return (
         f"{message}: {quote(raw_id)} is the id {quote(case_id)} (an id is text, trimmed, "
-        f"with '::' as ':' and no leading ':')"
+        f"in composed Unicode (NFC), with '::' as ':' and no leading ':')"
     )
 
 
@@ -113,7 +114,11 @@ def describe_character(character: str) -> str:
 
 
 def normalized_id(raw: object, fallback: str) -> str:
-    """An id as a node id holds it: trimmed text, with no "::" and no leading ":".
+    """An id as a node id holds it: trimmed text in Unicode's composed form (NFC), with no
+    "::" and no leading ":".
+
+    An id that reads the same is the same id: "café" written with a combining accent is
+    "café", so two cases cannot look alike in every output and still be two node ids.
 
     "::" separates a node id's parts, so an id must stay one part; and with no id starting
     with ":", ``path::id`` splits one way only, at its last "::", even when a file name has
@@ -124,7 +129,7 @@ def normalized_id(raw: object, fallback: str) -> str:
         return fallback
     if isinstance(raw, int) and abs(raw) >= 10**MAX_ID_CHARS:
         return fallback
-    text, before = str(raw), None
+    text, before = unicodedata.normalize("NFC", str(raw)), None
     while text != before:  # " : :x" needs two rounds
         before = text
         text = _COLONS.sub(":", text.strip()).lstrip(":")
