@@ -192,3 +192,25 @@ def test_a_runs_custom_metrics_are_in_force_for_that_run_only(pytester: pytest.P
     pytester.path.joinpath("conftest.py").unlink()
     refused = pytester.runpytest_inprocess("--summgate", "--summgate-threshold=brevity=3")
     assert refused.ret == pytest.ExitCode.USAGE_ERROR
+
+
+# pytest's side: the hooks, the run, the items, the controller (a plugin object gathering
+# reports) and the xdist hooks. Every other module can be driven from a plain script.
+PYTEST_SIDE = {"plugin", "run", "items", "controller", "scheduling"}
+
+
+def test_only_pytests_side_imports_pytest_when_it_runs() -> None:
+    importing = set()
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        typing_only = {
+            id(node)
+            for block in ast.walk(tree)
+            if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+            for node in ast.walk(block)
+        }
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if "pytest" in names and id(node) not in typing_only:
+                importing.add(path.relative_to(PACKAGE).with_suffix("").as_posix())
+    assert importing <= PYTEST_SIDE, sorted(importing - PYTEST_SIDE)

@@ -12,12 +12,12 @@ import fnmatch
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
-import pytest
-
 from . import cases
 from .generation import CaseHolder, GenerationFailed
 
 if TYPE_CHECKING:
+    import pytest
+
     from .decision import Contract
     from .engine import CaseResult, Engine
     from .generation import SummaryGenerator

@@ -8,12 +8,13 @@ is every one of its cases' error, with the user's traceback; other batches go on
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
-
-import pytest
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .cases import Case, Entry, text_problem
 from .errors import quote, user_traceback
+
+if TYPE_CHECKING:
+    import pytest
 
 
 class CaseHolder(Protocol):

@@ -10,8 +10,12 @@ from __future__ import annotations
 import itertools
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pytest
+from .errors import SettingError
+
+if TYPE_CHECKING:
+    import pytest
 
 # Options that shape only this run's outputs: the remedy, run on a laptop, does without them.
 _RUN_ONLY = ("--summgate-report", "--junitxml", "--junit-xml", "--summgate-github")
@@ -37,8 +41,8 @@ def refuse_a_moved_rootdir(config: pytest.Config) -> None:
             continue
         path = argument_path(config, value)
         if path.exists() and not path.is_relative_to(here.resolve()):
-            raise pytest.UsageError(
-                f"summgate: {option} {value}: pytest chose its rootdir ({config.rootpath}) "
+            raise SettingError(
+                f"{option} {value}: pytest chose its rootdir ({config.rootpath}) "
                 f"from this path, before plugins' options are known, so every case's node id "
                 f"and baseline key would change; write {option}={value}"
             )

@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
-
-import pytest
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from . import baseline, shards, suite, thresholds
 from .cases import parse_field_map
 from .errors import SettingError, quote
+
+if TYPE_CHECKING:
+    import pytest
 
 DEFAULT_GLOBS = ("*.yaml", "*.yml", "*.jsonl")
 DEFAULT_BATCH_SIZE = 16  # cases per call of the pytest_summgate_generate hook

@@ -17,9 +17,8 @@ from . import options
 from .batching import is_case_file
 from .errors import output_problem, terminal_line
 from .files import posix_relative
-from .items import CaseFile, CaseItem, refuse_ambiguous_predictions
+from .items import CaseFile, CaseItem, QuietPhases, refuse_ambiguous_predictions
 from .run import RUN_KEY, SummgateRun, run_of
-from .terminal import QuietPhases
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:

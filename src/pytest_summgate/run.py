@@ -58,8 +58,8 @@ class SummgateRun:
         """The run of this session; raises pytest.UsageError quoting a bad option, ini value
         or baseline. Its metrics (the built-ins and its custom scorers') are in force from
         here until :meth:`finish`."""
-        refuse_a_moved_rootdir(config)
         try:
+            refuse_a_moved_rootdir(config)
             custom, known = _custom_scorers(config)
         except SettingError as error:
             raise pytest.UsageError(f"summgate: {error}") from None

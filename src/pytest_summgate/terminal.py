@@ -1,7 +1,6 @@
 """What the user reads: the failure block of a case and the summary after a run.
 
-Pure text, no model; and ``QuietPhases``, which keeps the terminal reporter fast on large
-runs. The failure block follows STYLE.md: one verdict line, every
+Pure text: no pytest, no model. The failure block follows STYLE.md: one verdict line, every
 check with score, rule and margin, the evidence of the failing checks, then ``path:line``.
 Every line of both passes through ``errors.terminal_line``: what the user wrote (ids, file
 names, summaries quoted as evidence) cannot start a line, colour the terminal or pose as a
@@ -10,11 +9,9 @@ GitHub workflow command.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-import pytest
+from typing import TYPE_CHECKING
 
 from .engine import evidence_shown
 from .errors import terminal_line
@@ -214,30 +211,3 @@ class RunSummary:
 
     def _values(self, metric: str) -> list[float]:
         return [s[metric] for s in self.scores.values() if metric in s]
-
-
-class QuietPhases:
-    """Keeps a case's passed setup and teardown reports out of the terminal reporter's list.
-
-    The terminal reporter keeps every passed setup and teardown report, and for each failing
-    test scans all of them for teardown output (pytest-dev/pytest#13360): with 10,000 cases
-    of which 5,000 fail, that scan took 38 of a warm run's 69 s (profiled). A case's setup
-    and teardown print nothing; a report that carries output (sections) stays.
-    """
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> Generator[None, None, None]:
-        yield
-        if (
-            hasattr(report, "summgate_failed")
-            and report.passed
-            and report.when in ("setup", "teardown")
-            and not report.sections
-        ):
-            reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-            kept: Any = getattr(reporter, "stats", {}).get("")
-            if kept and kept[-1] is report:
-                kept.pop()

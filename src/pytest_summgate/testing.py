@@ -18,8 +18,6 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import pytest
-
 from . import text
 from .engine import Engine
 from .metrics import Document, Metric, Scorer
@@ -29,6 +27,8 @@ from .run import SummgateRun, run_of
 from .settings import Settings
 
 if TYPE_CHECKING:
+    import pytest
+
     from .models import Embedder
 
 
