@@ -48,7 +48,7 @@ def is_case_file(relative: str, globs: Sequence[str]) -> bool:
 
 
 def _holds_a_case(item: pytest.Item) -> TypeGuard[CaseHolder]:
-    """Whether a collected item is one of the gate's cases (a CaseHolder)."""
+    """Whether a collected item is one of the gate's cases (an ``items.CaseItem``)."""
     entry: Any = getattr(item, "entry", None)
     return isinstance(entry, (cases.Case, cases.InvalidCase))
 

@@ -197,7 +197,12 @@ def validate_rows(
             )
         else:
             place = _Place(display, line, name, as_written)
-            yield _validate(row, place, fields, defaults, file_thresholds)
+            entry: Entry
+            try:
+                entry = _case(row, place, fields, defaults, file_thresholds)
+            except (_Refused, SettingError) as error:
+                entry = InvalidCase(name, display, line, str(error))
+            yield entry
 
 
 def text_problem(name: str, value: str | Iterable[str]) -> str:
@@ -222,19 +227,6 @@ class _Place:
     line: int
     case_id: str
     as_written: AsWritten
-
-
-def _validate(
-    row: Any,
-    place: _Place,
-    fields: Mapping[str, str],
-    defaults: Mapping[str, Any],
-    file_thresholds: Mapping[str, float | None],
-) -> Entry:
-    try:
-        return _case(row, place, fields, defaults, file_thresholds)
-    except (_Refused, SettingError) as error:
-        return InvalidCase(place.case_id, place.display, place.line, str(error))
 
 
 class _Refused(Exception):

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class CaseHolder(Protocol):
-    """A case's pytest item (``items.CaseHolder``) as generation and batching see it."""
+    """A case's pytest item (``items.CaseItem``) as generation and batching see it."""
 
     entry: Entry
 

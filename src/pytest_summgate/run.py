@@ -42,7 +42,6 @@ class SummgateRun:
     contract: decision.Contract
     controller: RunController
     engine: Engine
-    custom_scorers: list[Scorer] = field(default_factory=list)
     metrics: thresholds.Metrics = (
         thresholds.BUILTIN_METRICS
     )  # threshold names and directions, custom too
@@ -85,7 +84,7 @@ class SummgateRun:
         stored, contract = _baselines(config, settings, path)
         controller = RunController(config, settings, stored, path, contract, settings.shard)
         engine = Engine(settings, [*default_scorers(settings.faithfulness_model), *custom])
-        run = cls(config, settings, contract, controller, engine, custom, known)
+        run = cls(config, settings, contract, controller, engine, known)
         if settings.merge:
             # The engine is never used (no case is scored), but there as in every gate run: a
             # conftest may wrap it (the model would load on first use only).
@@ -104,11 +103,10 @@ class SummgateRun:
         self.batcher = BatchScorer(self, lookahead(config), self.workers)
         self.generator = SummaryGenerator(config, settings.batch_size, self.batcher)
         config.pluginmanager.register(self.controller, "summgate-controller")
-        self.attach_models()
+        self._attach_models()
 
-    def attach_models(self) -> None:
-        """Give the engine's models the run's cache, thread count and terminal (again after a
-        test replaced the engine)."""
+    def _attach_models(self) -> None:
+        """Give the engine's models the run's cache, thread count and terminal."""
         cache = self._model_cache()
         self.engine.cache = cache
         threads = None
