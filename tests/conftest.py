@@ -141,6 +141,20 @@ def scorers(config):
 """
 
 
+def install_entry_point_scorer(site: Path) -> None:
+    """The scorer package of ENTRY_POINT_MODULE in ``site``, as pip installs one: its module
+    and its dist-info (metadata and the entry point)."""
+    site.joinpath("shouting_scorer.py").write_text(ENTRY_POINT_MODULE, encoding="utf-8")
+    info = site / "shouting_scorer-0.1.dist-info"
+    info.mkdir()
+    info.joinpath("METADATA").write_text(
+        "Metadata-Version: 2.1\nName: shouting-scorer\nVersion: 0.1\n", encoding="utf-8"
+    )
+    info.joinpath("entry_points.txt").write_text(
+        "[pytest_summgate.scorers]\nshouting = shouting_scorer:scorers\n", encoding="utf-8"
+    )
+
+
 def best_of_three(function: Callable[[], object]) -> float:
     """The shortest of three timings of ``function`` (for scale tests that compare sizes)."""
     timings = []

@@ -16,10 +16,10 @@ import pytest
 from conftest import (
     ARTICLE,
     BAD_SUMMARY,
-    ENTRY_POINT_MODULE,
     GOOD_SUMMARY,
     LEXICAL_CONFTEST,
     case,
+    install_entry_point_scorer,
     jsonl,
 )
 
@@ -530,15 +530,7 @@ def test_a_scorer_from_an_installed_package_entry_point(
     gate: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = gate.mkdir("site")
-    site.joinpath("shouting_scorer.py").write_text(ENTRY_POINT_MODULE, encoding="utf-8")
-    info = site / "shouting_scorer-0.1.dist-info"
-    info.mkdir()
-    info.joinpath("METADATA").write_text(
-        "Metadata-Version: 2.1\nName: shouting-scorer\nVersion: 0.1\n", encoding="utf-8"
-    )
-    info.joinpath("entry_points.txt").write_text(
-        "[pytest_summgate.scorers]\nshouting = shouting_scorer:scorers\n", encoding="utf-8"
-    )
+    install_entry_point_scorer(site)
     paths = [str(site), *filter(None, [os.environ.get("PYTHONPATH")])]
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
     gate.makefile(

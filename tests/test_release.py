@@ -23,7 +23,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ENTRY_POINT_MODULE, REPO
+from conftest import REPO, install_entry_point_scorer
 
 # The gate runs with the real model; building and installing take a few seconds more.
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -117,15 +117,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
             root)  # fmt: skip
 
     # A third-party scorer package, installed as pip would: a module and its dist-info.
-    site.joinpath("shouting_scorer.py").write_text(ENTRY_POINT_MODULE, encoding="utf-8")
-    info = site / "shouting_scorer-0.1.dist-info"
-    info.mkdir()
-    info.joinpath("METADATA").write_text(
-        "Metadata-Version: 2.1\nName: shouting-scorer\nVersion: 0.1\n", encoding="utf-8"
-    )
-    info.joinpath("entry_points.txt").write_text(
-        "[pytest_summgate.scorers]\nshouting = shouting_scorer:scorers\n", encoding="utf-8"
-    )
+    install_entry_point_scorer(site)
     shutil.copytree(REPO / "examples", work / "examples", ignore=NOT_COPIED)
     return Installed(dist, python, site, work)
 
