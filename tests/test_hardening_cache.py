@@ -223,17 +223,6 @@ NOT_FILES = {
 }
 
 
-@pytest.mark.parametrize("make", NOT_FILES.values(), ids=NOT_FILES.keys())
-def test_a_path_that_is_not_a_cache_file_is_left_as_it_is(
-    tmp_path: Path, make: Callable[[Path], None]
-) -> None:
-    path = tmp_path / "models.sqlite"
-    make(path)
-    before = snapshot(tmp_path)
-    assert_refused(use(path), path)
-    assert snapshot(tmp_path) == before  # the dangling link's target was not made either
-
-
 def _stray_journal(path: Path) -> None:
     Path(f"{path}-wal").write_text("my notes, named oddly")
 
@@ -256,15 +245,18 @@ JOURNALS = {
 }
 
 
-@pytest.mark.parametrize("make", JOURNALS.values(), ids=JOURNALS.keys())
-def test_a_journal_that_is_not_the_caches_is_left_as_it_is(
+NOT_THE_CACHES = {**NOT_FILES, **JOURNALS}
+
+
+@pytest.mark.parametrize("make", NOT_THE_CACHES.values(), ids=NOT_THE_CACHES.keys())
+def test_a_path_or_journal_that_is_not_the_caches_is_left_as_it_is(
     tmp_path: Path, make: Callable[[Path], None]
 ) -> None:
     path = tmp_path / "models.sqlite"
     make(path)
     before = snapshot(tmp_path)
     assert_refused(use(path), path)
-    assert snapshot(tmp_path) == before
+    assert snapshot(tmp_path) == before  # the dangling link's target was not made either
 
 
 @pytest.fixture
