@@ -63,7 +63,7 @@ _IGNORABLE = re.compile("[\u200c\u200d\u034f\ufe00-\ufe0f\U000e0100-\U000e01ef]"
 # What the gate itself prints as workflow commands: its annotations, and the count of the rest.
 OURS = re.compile(
     r"::error file=[^,:\r\n]*,line=\d+,title=summgate%3A [^,:\r\n]*::[^\r\n]*"
-    r"|::warning title=summgate::\d+ more failing cases? not annotated: [^\r\n]*"
+    r"|::warning title=summgate::\d+ more [a-z ]+ not annotated: [^\r\n]*"
 )
 
 # Syntax-heavy text for hypothesis: Markdown, HTML, commands, escapes, controls.
@@ -181,7 +181,7 @@ def test_an_annotation_carries_any_text_and_stays_one_command(
     path: str, case_id: str, message: str
 ) -> None:
     record = {"outcome": "failed", "path": path, "line": 7, "id": case_id, "message": message}
-    (line,) = ci_outputs.error_annotations([record], Path("/"), "/")
+    (line,) = ci_outputs.annotations([record], Path("/"), "/")
     assert len(runner_lines(line)) == 1
     name, properties, data = parse_command(line)
     assert name == "error"
@@ -215,7 +215,7 @@ def failing(n: int, outcome: str = "failed", start: int = 0) -> list[dict[str, A
 def test_annotations_stop_at_githubs_limit_and_count_the_rest(
     n: int, annotated: int, more: int
 ) -> None:
-    lines = ci_outputs.error_annotations(failing(n), Path("/"), "/")
+    lines = ci_outputs.annotations(failing(n), Path("/"), "/")
     errors = [line for line in lines if line.startswith("::error ")]
     warnings = [line for line in lines if line.startswith("::warning ")]
     # Nine: the action's own "::error title=summgate: blocked" is the step's tenth.
@@ -228,12 +228,28 @@ def test_annotations_stop_at_githubs_limit_and_count_the_rest(
         assert warnings == []
 
 
-def test_annotations_go_to_the_cases_that_block_before_known_failures() -> None:
+def test_only_what_blocks_is_an_error_and_it_comes_first() -> None:
     records = failing(12, "xfailed") + failing(3, "failed", start=12) + failing(1, "error", 15)
-    lines = ci_outputs.error_annotations(records, Path("/"), "/")
-    titles = [parse_command(line)[1].get("title") for line in lines]
-    assert titles[:4] == ["summgate: 012", "summgate: 013", "summgate: 014", "summgate: 015"]
-    assert lines[-1].startswith("::warning title=summgate::7 more failing cases ")
+    records += failing(1, "xpassed", start=16) + failing(2, "passed", start=17)
+    lines = ci_outputs.annotations(records, Path("/"), "/")
+    commands = [parse_command(line) for line in lines]
+    assert [(kind, props.get("title")) for kind, props, _ in commands[:4]] == [
+        ("error", f"summgate: {i:03}") for i in range(12, 16)
+    ]
+    # Known failures are warnings, nine of them (one warning is left for the count); the
+    # case that now passes is a notice; passing cases are not annotated.
+    warnings = [c for c in commands if c[0] == "warning" and "file" in c[1]]
+    assert [props["title"] for _, props, _ in warnings] == [
+        f"summgate: {i:03} (known failure)" for i in range(9)
+    ]
+    (notice,) = [c for c in commands if c[0] == "notice"]
+    assert notice[1]["title"] == "summgate: 016 (known failure, now passes)"
+    assert "now passes (XPASS)" in notice[2]
+    assert [kind for kind, _, _ in commands].count("error") == 4
+    assert lines[-1].startswith(
+        "::warning title=summgate::3 more known failures not annotated: GitHub shows 10 "
+        "annotations of each kind a step"
+    )
 
 
 # -- the job summary --------------------------------------------------------------------------
@@ -430,8 +446,9 @@ def test_a_run_with_many_failures_annotates_nine_and_counts_the_rest(
     found = [line for line in result.outlines if line.startswith("::")]
     assert [line.split(",")[0] for line in found[:9]] == ["::error file=cases.jsonl"] * 9
     assert found[9:] == [
-        "::warning title=summgate::5 more failing cases not annotated: GitHub shows 10 error "
-        "annotations a step; the log, the job summary and the JSON report have every case"
+        "::warning title=summgate::5 more failing cases not annotated: GitHub shows 10 "
+        "annotations of each kind a step; the log, the job summary and the JSON report have "
+        "every case"
     ]
 
 

@@ -22,6 +22,7 @@ from .suite import SuiteCheck
 from .terminal import count
 
 if TYPE_CHECKING:
+    from .alignment import AlignmentRecord
     from .baseline import Regression
     from .cases import Case, InvalidCase
     from .engine import CaseResult
@@ -131,34 +132,61 @@ def annotation_path(path: str, base: Path, workspace: str | None) -> str:
         return full.as_posix()
 
 
-def error_annotations(
+# How each outcome is annotated: what blocks is an error; a known failure that failed as
+# recorded is a warning (it blocks nothing); one that now passes is a notice.
+_ANNOTATED = {
+    "failed": ("error", ""),
+    "error": ("error", ""),
+    "xfailed": ("warning", " (known failure)"),
+    "xpassed": ("notice", " (known failure, now passes)"),
+}
+_XPASSED = (
+    "recorded as a known failure, this case now passes (XPASS); the next "
+    "--summgate-update-baseline drops its record"
+)
+
+
+def annotations(
     cases: Sequence[Mapping[str, Any]],
     base: Path,
     workspace: str | None,
     limit: int = ANNOTATIONS_PER_STEP - 1,
 ) -> list[str]:
-    """One ``::error`` workflow command per failing case, at the case's line in its file.
+    """Workflow commands at each case's line in its file: ``::error`` for a case that blocks
+    (failed, an error), ``::warning`` for a known failure, ``::notice`` for a known failure
+    that now passes; blockers first, each kind in node id order.
 
-    At most ``limit`` (GitHub shows 10 a step; the action's own decision is the tenth), the
-    cases that block first (failed, errors), then known failures; when more cases fail, one
-    ``::warning`` says how many are not annotated."""
-    failing = [c for c in cases if c["outcome"] != "passed"]
-    failing.sort(key=lambda c: c["outcome"] not in ("failed", "error"))  # stable: node id order
+    At most ``limit`` of each kind (GitHub shows 10 of each a step: the action's own
+    ``summgate: blocked`` is the tenth error, and one ``::warning`` says how many cases were
+    not annotated)."""
+    kinds: dict[str, list[Mapping[str, Any]]] = {"error": [], "warning": [], "notice": []}
+    for case in cases:
+        if case["outcome"] in _ANNOTATED:
+            kinds[_ANNOTATED[case["outcome"]][0]].append(case)
     lines = []
-    for case in failing[:limit]:
-        file = annotation_path(case["path"], base, workspace)
-        title = f"summgate: {case['id']}"
-        message = cut(case["message"], ANNOTATION_CHARS)
-        lines.append(
-            f"::error file={command_property(file)},line={int(case['line'])},"
-            f"title={command_property(title)}::{command_data(message)}"
+    for kind, annotated in kinds.items():
+        for case in annotated[:limit]:
+            file = annotation_path(case["path"], base, workspace)
+            title = f"summgate: {case['id']}{_ANNOTATED[case['outcome']][1]}"
+            message = case["message"] if case["outcome"] != "xpassed" else _XPASSED
+            lines.append(
+                f"::{kind} file={command_property(file)},line={int(case['line'])},"
+                f"title={command_property(title)}::{command_data(cut(message, ANNOTATION_CHARS))}"
+            )
+    left = [
+        f"{len(annotated) - limit} more {one if len(annotated) - limit == 1 else many}"
+        for annotated, one, many in (
+            (kinds["error"], "failing case", "failing cases"),
+            (kinds["warning"], "known failure", "known failures"),
+            (kinds["notice"], "known failure that now passes", "known failures that now pass"),
         )
-    if len(failing) > limit:
-        rest = count(len(failing) - limit, "more failing case")
+        if len(annotated) > limit
+    ]
+    if left:
         lines.append(
-            f"::warning title=summgate::{rest} not annotated: GitHub shows "
-            f"{ANNOTATIONS_PER_STEP} error annotations a step; the log, the job summary and "
-            f"the JSON report have every case"
+            f"::warning title=summgate::{' and '.join(left)} not annotated: GitHub shows "
+            f"{ANNOTATIONS_PER_STEP} annotations of each kind a step; the log, the job summary "
+            f"and the JSON report have every case"
         )
     return lines
 
@@ -209,6 +237,15 @@ class CaseRecord(TypedDict):
     # changes, the paired change): as the controller tracks them in an unsharded run.
     content: str | None
     failing: list[str]
+    # The summary as scored (None: the case has none), cut after SUMMARY_CHARS.
+    summary: str | None
+    # What the HTML report shows beside the article (None unless a page was asked for).
+    alignment: AlignmentRecord | None
+
+
+# Of a summary in a case's record: a summary is text a model wrote, so a record quotes it whole
+# unless it is far longer than any summary a rule lets pass.
+SUMMARY_CHARS = 20_000
 
 
 def case_record(
@@ -219,9 +256,14 @@ def case_record(
     message: str = "",
     baseline_status: str = "",
     blocking: bool = True,
+    aligned: bool = False,
 ) -> CaseRecord:
-    """One case as the JSON report holds it; a case without a result is an error."""
+    """One case as the JSON report holds it; a case without a result is an error.
+    ``aligned``: with the evidence beside the article that the HTML report shows."""
     first = message.splitlines()[0] if message else ""
+    summary = getattr(entry, "summary", None)
+    if isinstance(summary, str) and len(summary) > SUMMARY_CHARS:
+        summary = summary[:SUMMARY_CHARS] + "…"
     if result is None:
         return CaseRecord(
             nodeid=nodeid,
@@ -240,6 +282,8 @@ def case_record(
             evidence={},
             content=None,
             failing=[],
+            summary=summary,
+            alignment=None,
         )
     hard = result.hard_evidence
     evidence = evidence_shown(result.checks, result.metrics, hard, regressed)
@@ -261,6 +305,19 @@ def case_record(
         evidence={metric: list(lines) for metric, lines in evidence.items() if lines},
         content=content_hash(result.case.article, result.case.highlights),
         failing=result.failing(),
+        summary=summary,
+        alignment=_alignment(result) if aligned else None,
+    )
+
+
+def _alignment(result: CaseResult) -> AlignmentRecord:
+    from .alignment import alignment
+
+    case = result.case
+    bars = [c.rule.value for c in result.checks if c.rule.name == "faithfulness"]
+    assert case.summary is not None  # a scored case has one
+    return alignment(
+        case.article, case.summary, case.highlights, result.metrics, bars[0] if bars else None
     )
 
 

@@ -506,7 +506,7 @@ class RunController:
                 terminalreporter.write_line(terminal_line(line))
         if self._on_github() and self.merged is None:  # the shards annotated their cases
             workspace = os.environ.get("GITHUB_WORKSPACE")
-            for line in ci_outputs.error_annotations(
+            for line in ci_outputs.annotations(
                 sorted(self.records.values(), key=lambda r: r["nodeid"]),
                 self.config.invocation_params.dir,  # case paths are shown relative to it
                 workspace,
