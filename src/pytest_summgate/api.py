@@ -6,6 +6,7 @@ items, so a number seen in a notebook is the number the gate judges.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,13 +54,15 @@ def score(
     model: str = DEFAULT_MODEL,
     faithfulness_model: str | None = None,
 ) -> Result:
-    """Score one summary against its article (and reference highlights, if any)."""
-    (result,) = score_many(
-        [{"article": article, "summary": summary, "highlights": highlights}],
-        model=model,
-        faithfulness_model=faithfulness_model,
-    )
-    return result
+    """Score one summary against its article (and reference highlights, if any).
+
+    ``article`` and ``summary`` must be text, ``highlights`` text, a list of text or None:
+    anything else is a TypeError naming the argument, raised before any scoring.
+    """
+    case = {"article": article, "summary": summary, "highlights": highlights}
+    document = _document(case, "")  # a TypeError names the argument
+    (metrics,) = _engine(model, faithfulness_model).metrics([document])
+    return Result.from_metrics(metrics)
 
 
 def score_many(
@@ -71,19 +74,58 @@ def score_many(
 ) -> list[Result]:
     """Score many summaries, encoding their sentences together in batches.
 
-    Each mapping needs ``article`` and ``summary``; ``highlights`` (text or list) is optional.
+    Each case is a mapping with ``article`` and ``summary`` (text) and optionally
+    ``highlights`` (text, a list of text or None). Every case is checked before any is
+    scored: anything else is a TypeError naming the case (its index, from 0) and the field.
     """
+    documents = _documents(cases)  # every case checked before any is scored
     engine = _engine(model, faithfulness_model)
     results: list[Result] = []
     batch: list[Document] = []
-    for number, case in enumerate(cases):
-        for key in ("article", "summary"):
-            if not isinstance(case.get(key), str):
-                raise TypeError(f"case {number}: {key!r} must be text")
-        batch.append(Document(case["article"], case["summary"], case.get("highlights")))
+    for document in documents:
+        batch.append(document)
         if len(batch) >= batch_size:
             results.extend(map(Result.from_metrics, engine.metrics(batch)))
             batch = []
     if batch:
         results.extend(map(Result.from_metrics, engine.metrics(batch)))
     return results
+
+
+def _documents(cases: Iterable[Mapping[str, Any]]) -> list[Document]:
+    """Every case as a document, checked before any is scored; TypeError naming the case
+    and the field that is not text."""
+    if isinstance(cases, (str, bytes, Mapping)) or not isinstance(cases, Iterable):
+        raise TypeError(f"cases must be an iterable of mappings, got {_kind(cases)}")
+    documents = []
+    for number, case in enumerate(cases):
+        if not isinstance(case, Mapping):
+            raise TypeError(
+                f"case {number} must be a mapping with 'article' and 'summary', got {_kind(case)}"
+            )
+        documents.append(_document(case, f"case {number}: "))
+    return documents
+
+
+def _document(case: Mapping[str, Any], where: str) -> Document:
+    for key in ("article", "summary"):
+        if not isinstance(case.get(key), str):
+            raise TypeError(f"{where}{key!r} must be text, got {_kind(case.get(key))}")
+    highlights = case.get("highlights")
+    if isinstance(highlights, (list, tuple)):
+        for index, item in enumerate(highlights):
+            if not isinstance(item, str):
+                raise TypeError(
+                    f"{where}'highlights' must be text or a list of text, got {_kind(item)} "
+                    f"as item {index}"
+                )
+    elif highlights is not None and not isinstance(highlights, str):
+        raise TypeError(
+            f"{where}'highlights' must be text, a list of text or None, got {_kind(highlights)}"
+        )
+    return Document(case["article"], case["summary"], highlights)
+
+
+def _kind(value: object) -> str:
+    """A value's type and a short repr, for a message (reprlib: bounded for any size)."""
+    return f"{type(value).__name__} {reprlib.repr(value)}"
