@@ -116,9 +116,10 @@ def parse_tolerances(values: Mapping[str, object], where: str) -> dict[str, floa
     return result
 
 
-def load(path: Path) -> Baseline | None:
+def load(path: Path, base: bool = False) -> Baseline | None:
     """The baseline at ``path``; None when there is none. Raises BaselineError if corrupt
-    (or not a regular file, or over MAX_BYTES)."""
+    (or not a regular file, or over MAX_BYTES), with the fix for its kind of file: ``base``,
+    the base branch's copy that CI wrote (``--summgate-base-baseline``)."""
     try:
         raw = files.read_bounded(path, MAX_BYTES).decode("utf-8")
     except FileNotFoundError:
@@ -126,9 +127,9 @@ def load(path: Path) -> Baseline | None:
     except OSError as error:
         raise BaselineError(f"baseline {path} cannot be read: {error.strerror}") from None
     except UnicodeDecodeError as error:
-        raise BaselineError(_corrupt(path, f"not UTF-8 at byte {error.start}")) from None
+        raise BaselineError(_corrupt(path, f"not UTF-8 at byte {error.start}", base)) from None
     if not raw.strip():
-        raise BaselineError(_corrupt(path, "it is empty"))
+        raise BaselineError(_corrupt(path, EMPTY, base))
     try:
         data = json.loads(raw, parse_int=_parse_int)
         version = data.get("version") if isinstance(data, dict) else None
@@ -143,18 +144,33 @@ def load(path: Path) -> Baseline | None:
             for nodeid, item in dict(data["cases"]).items()
         }
     except RecursionError:
-        raise BaselineError(_corrupt(path, "nested too deeply")) from None
+        raise BaselineError(_corrupt(path, "nested too deeply", base)) from None
     except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise BaselineError(_corrupt(path, str(error))) from None
+        raise BaselineError(_corrupt(path, str(error), base)) from None
     model = data.get("model")
     return Baseline(str(model) if model is not None else None, entries)
 
 
-def _corrupt(path: Path, problem: str) -> str:
-    return (
-        f"baseline {path} is corrupt ({problem}); restore it from version control, or "
-        f"recreate it with --summgate-update-baseline"
-    )
+EMPTY = "it is empty"
+
+
+def _corrupt(path: Path, problem: str, base: bool = False) -> str:
+    if not base:
+        remedy = "restore it from version control, or recreate it with --summgate-update-baseline"
+    elif problem == EMPTY:
+        # --summgate-update-baseline would rewrite the pull request's own baseline, not this.
+        remedy = (
+            "an empty file is what `git show <base ref>:<baseline> > file` leaves when the "
+            "base branch has no baseline: write the file only when `git cat-file -e "
+            "<base ref>:<baseline>` finds one (without a file, every entry of this pull "
+            "request's baseline is an accepted change)"
+        )
+    else:
+        remedy = (
+            "it is the base branch's copy: repair the baseline on the base branch "
+            "(--summgate-update-baseline here rewrites only this pull request's own)"
+        )
+    return f"baseline {path} is corrupt ({problem}); {remedy}"
 
 
 def _known_failure(raw: Any) -> KnownFailure | None:

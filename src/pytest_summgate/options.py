@@ -163,7 +163,9 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "prune_baseline",
-        "with --summgate-update-baseline: drop stored cases that did not run",
+        "with --summgate-update-baseline: drop stored cases that no longer exist (their "
+        "case file is gone or no longer has them); cases a selection skipped (-k, "
+        "--deselect, fewer paths) keep their entries",
         flag="--summgate-prune-baseline",
         form="switch",
     ),
@@ -201,7 +203,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "github",
-        "GitHub Actions job summary and ::error annotations (default auto: on when "
+        "GitHub Actions job summary and annotations (default auto: on when "
         "GITHUB_ACTIONS=true)",
         flag="--summgate-github",
         ini="summgate_github",
@@ -224,7 +226,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "cache",
-        "disk cache of embeddings and NLI scores: a path, or off (default: "
+        "disk cache of embeddings, NLI scores and metrics: a path, or off (default: "
         "summgate/models.sqlite in pytest's cache dir)",
         flag="--summgate-cache",
         ini="summgate_cache",

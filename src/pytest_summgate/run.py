@@ -239,7 +239,7 @@ def _baselines(
     if settings.base_baseline_path:
         base_path = _path_option(config, "base_baseline", settings.base_baseline_path)
         try:
-            base = baseline.load(base_path)
+            base = baseline.load(base_path, base=True)
         except BaselineError as error:
             raise pytest.UsageError(f"summgate: base branch's {error}") from None
     here = config.invocation_params.dir
