@@ -651,6 +651,41 @@ def test_spaces_and_quotes_pass_through_as_written(origin: Path, tmp_path: Path)
     assert "origin/spaces:.summgate/baseline.json" in run.log  # read relative to the folder
 
 
+@RUNS_THE_GATE
+def test_a_case_path_is_never_read_as_an_option(origin: Path, tmp_path: Path) -> None:
+    """Case paths may come from a pull request (a workflow that gates the case files it
+    changed): a folder named like an option must not write a baseline or import a plugin."""
+    workspace = checkout(origin, tmp_path, "unchanged")
+    (workspace / "evil.py").write_text("open('imported', 'w').close()\n", encoding="utf-8")
+    for name in ("-pevil", "--summgate-update-baseline"):
+        (workspace / name).mkdir()
+        shutil.copy(workspace / "cases.jsonl", workspace / name / "cases.jsonl")
+    stored = (workspace / BASELINE).read_bytes()
+    # pytest imports the plugin of a -p argument even after --: such a path is refused.
+    for path in ("-pevil", "--summgate-update-baseline", "-p evil"):
+        run = run_action(workspace, {**QUICK, "cases": f"cases.jsonl\n{path}"})
+        assert run.steps["setup"]["outcome"] == "failure"
+        assert (
+            f"::error title=summgate: bad input::cases: '{path}' starts with '-', which pytest "
+            f"would read as an option (-p imports a plugin even after --): write ./{path} if it "
+            "is a path"
+        ) in run.log
+        assert run.steps["gate"]["outcome"] == "skipped"
+    # Written as paths, they are gated as case folders, after -- and the args input.
+    cases = "cases.jsonl\n./-pevil\n./--summgate-update-baseline"
+    run = run_action(workspace, {**QUICK, "cases": cases, "args": f"{SUITE}\n-k\nc1"})
+    assert not run.failed, run.log
+    assert " -k c1 -- cases.jsonl ./-pevil ./--summgate-update-baseline\n" in run.log
+    report = json.loads(Path(run.outputs["report"]).read_text(encoding="utf-8"))
+    assert sorted(c["nodeid"] for c in report["cases"]) == [
+        "--summgate-update-baseline/cases.jsonl::c1",
+        "-pevil/cases.jsonl::c1",
+        "cases.jsonl::c1",
+    ]
+    assert not (workspace / "imported").exists()
+    assert (workspace / BASELINE).read_bytes() == stored
+
+
 @pytest.mark.parametrize(
     ("inputs", "error"),
     [
