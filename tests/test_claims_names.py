@@ -109,8 +109,13 @@ def test_spelling_variants_need_a_close_spelling_for_their_length() -> None:
     assert not spelling_variant("harris", "morris")
 
 
-def test_names_are_not_checked_in_lowercase_text(source: claims.Source) -> None:
-    assert reasons("angela merkel opened the riverside library .", source) == []
+def test_names_are_found_in_lowercase_text_too(source: claims.Source) -> None:
+    # The recogniser reads names without their capitals: an invented one is found, and the
+    # article's own (any part of it) is not.
+    assert reasons("angela merkel opened the riverside library .", source) == [
+        "name angela merkel is not in the article"
+    ]
+    assert reasons("lopez opened the riverside library .", source) == []
 
 
 def test_another_name_of_the_article_in_the_place_of_the_passages(
@@ -161,7 +166,7 @@ def test_codes_placeholders_and_acronyms_are_compared_as_written() -> None:
         ("The agent of BestInsuranceABC called.", ["BestInsuranceABC"]),
         ("Revenue rose in Q2, said the US office.", []),
         ("Revenue rose in Q3, said the office.", ["Q3"]),
-        ("Revenue rose, the U.K. office said.", ["U.K"]),
+        ("Revenue rose, the U.K. office said.", ["U.K."]),
     ]
     for sentence, names_ in unseen:
         assert claims.unseen_names(sentence, source) == names_, sentence
@@ -172,7 +177,7 @@ def test_an_acronym_the_article_does_not_spell_out_is_not_decisive() -> None:
     sentence = "The protest of the U.K. activists went on."
     found = claims.check(sentence, source, "Activists in London protested.")
     assert [(f.text, f.decisive) for f in found.findings] == [
-        ("name U.K is not in the article", False)
+        ("name U.K. is not in the article", False)
     ]
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from .. import text
-from . import polarity, roles
+from . import analysis, polarity, predicates, roles
 
 # Re-exported: the faithfulness features and bench scripts read text through this module.
 from .lexicon import bigrams as bigrams
@@ -35,7 +35,7 @@ from .names import (
     NameIndex,
     find_names,
     modified_noun,
-    opening_name,
+    named_entities,
     same_family,
     standalone,
 )
@@ -56,6 +56,8 @@ KINDS = (
     "misattributed",  # a quotation of the article given to another speaker
     "negation",  # negated here and asserted in the supporting passage, or back
     "swap",  # subject and object of one verb swapped against the passage
+    "role",  # another of the article's names as the subject or object of a passage's verb
+    "figure",  # a number of the article bound to another noun than the article binds it to
     "direction",  # a direction word flipped (rose/fell, more/fewer, won/lost, before/after)
     "off_topic",  # no article passage is close
 )
@@ -163,6 +165,11 @@ class Source:
         return NameIndex(self.article, self.tokens)
 
     @cached_property
+    def english(self) -> bool:
+        """The article reads as English prose: its sentences go to the English pipeline."""
+        return analysis.english(self.tokens[:2000])
+
+    @cached_property
     def mixed_case(self) -> bool:
         return is_mixed_case(self.article)
 
@@ -204,6 +211,27 @@ class Source:
         if best is None or best[1] / len(ours) < roles.SAME_CLAIM:
             return None
         return self.sentences[best[0]][0], best[1] / len(ours)
+
+    def stating(
+        self, keys: Sequence[str], words: Sequence[str], sentence: Sequence[str]
+    ) -> list[str]:
+        """The article sentences (at most three) that have one of the verb ``keys`` (see
+        :func:`polarity.lemma`) and one of the subject's ``words``, those that share most of
+        the ``sentence``'s content words first: where a summary predicate is stated."""
+        index = self._sentence_lemmas
+        with_verb = {i for k in keys for i in index.get(k, ())[:_CLAIM_SENTENCES]}
+        with_subject = {
+            i for w in words for i in index.get(polarity.lemma(w), ())[:_CLAIM_SENTENCES]
+        }
+        found = with_verb & with_subject
+        if not found:
+            return []
+        ours = set(polarity.claim_words(sentence))
+        ranked = sorted(
+            found,
+            key=lambda i: (-len(ours.intersection(map(polarity.lemma, self.sentences[i][1]))), i),
+        )
+        return [self.sentences[i][0] for i in ranked[:3]]
 
     def copied(self, sentence_tokens: Sequence[str]) -> bool:
         """The sentence is a run of the article's words: copied, give or take case,
@@ -251,11 +279,8 @@ def check(sentence: str, source: Source, passage: str) -> Claims:
     found += [_invented_quote(q.text) for q in quoted[:1]]
     spelled: dict[str, str] = {}
     names_missing = 0
-    # A sentence whose only capital opens it ("Ortega said she was...") reads as the
-    # article does.
-    if is_mixed_case(sentence) or (source.mixed_case and sentence[:1].isupper()):
-        named, names_missing, spelled = _names(sentence, source, passage, claim_overlap)
-        found += named
+    named, names_missing, spelled = _names(sentence, source, passage, claim_overlap)
+    found += named
     # The closest passage by meaning may make another claim: the article sentence that
     # shares most of the sentence's words may make this one. It is used for the checks that
     # compare one word with the same word (not for the slots: a name or date where another
@@ -267,6 +292,12 @@ def check(sentence: str, source: Source, passage: str) -> Claims:
     found += flips
     if claim_overlap >= roles.SAME_CLAIM and not any(f.kind == "swap" for f in found):
         found += _swapped_clauses(sentence, claim)
+    if source.english:
+        # One finding of a kind; another name in a role is the "entity" slot's finding too.
+        said = {f.kind for f in found} | (
+            {"role"} if any(f.kind == "entity" for f in found) else set()
+        )
+        found += [f for f in _contradictions(sentence, source, passage, toks) if f.kind not in said]
     novel = [
         w
         for w in content_words(toks)
@@ -284,6 +315,32 @@ def check(sentence: str, source: Source, passage: str) -> Claims:
         any(f.kind == "negation" for f in flips),
         any(f.kind == "swap" for f in found),
     )
+
+
+def _contradictions(
+    sentence: str, source: Source, passage: str, sentence_tokens: Sequence[str]
+) -> list[Finding]:
+    """The sentence's predicates (every clause, from the parse) against the article
+    sentences that state the same predicate of the same subject, and the aligned passage."""
+    doc = analysis.parse(sentence)
+    candidates = [passage] if passage else []
+    for predicate in predicates.predicates(doc):
+        if not predicate.subject.words:
+            continue
+        keys = {polarity.lemma(predicate.lemma), polarity.lemma(predicate.text.lower())}
+        # A direction word's key is "pair:side": its opposite is stated with the other side.
+        keys |= {f"{k[:-1]}{1 - int(k[-1])}" for k in keys if ":" in k}
+        candidates += source.stating(sorted(keys), sorted(predicate.subject.words), sentence_tokens)
+    figures = [t for t in doc if t.dep_ == "nummod" and t.like_num]
+    for number in figures:
+        candidates += source.stating([number.lower_], [number.head.lower_], sentence_tokens)
+    unique = list(dict.fromkeys(candidates))
+    analysis.warm(unique)
+    parsed = [analysis.parse(c) for c in unique]
+    found = predicates.contradictions(doc, parsed, source.token_set)
+    if figures:
+        found += predicates.rebound_numbers(doc, parsed)
+    return [finding(c.kind if c.kind != "entity" else "role", c.reason) for c in found]
 
 
 def _invented_quote(quote: str) -> Finding:
@@ -396,19 +453,22 @@ def _names(
     found: list[Finding] = []
     variants: dict[str, str] = {}
     missing = 0
-    opener = opening_name(sentence)
-    for name in [*([opener] if opener else []), *find_names(sentence)[:_NAMES]]:
-        unknown, spelled = source.names.missing(name)
-        variants.update(spelled)
-        if unknown:
-            missing += 1
-            if missing > 2:  # two are shown, and the score counts two at most
-                break
-            # An acronym the article does not spell out is often its name abbreviated with
-            # world knowledge (U.K. for London's): reported, not decisive.
-            acronym = name.text.replace(".", "").isupper()
-            reason = f"name {name.text} is not in the article"
-            found.append(finding("name", reason, sure=not acronym))
+    for name in named_entities(sentence)[:_NAMES] if source.english else ():
+        variants.update(source.names.missing(name)[1])
+        if not source.names.absent(name):
+            continue
+        missing += 1
+        if missing > 2:  # two are shown, and the score counts two at most
+            break
+        # An acronym the article does not spell out is often its name abbreviated with
+        # world knowledge (U.K. for London's): reported, not decisive.
+        acronym = name.text.replace(".", "").isupper()
+        reason = f"name {name.text} is not in the article"
+        found.append(finding("name", reason, sure=name.entity and not acronym))
+    # Quotations and slots by capitals: a sentence whose only capital opens it ("Ortega said
+    # she was...") reads as the article does.
+    if not (is_mixed_case(sentence) or (source.mixed_case and sentence[:1].isupper())):
+        return found, missing, variants
     # The article's own names (a sentence's first word too, when the article capitalizes it).
     capitalized = source.names.capitalized
     ours = [
@@ -529,8 +589,10 @@ def unseen_numbers(sentence: str, source: Source) -> list[str]:
 
 
 def unseen_names(sentence: str, source: Source) -> list[str]:
-    """Names in the sentence (mixed-case text only) with a word the article never uses."""
-    return [n.text for n in find_names(sentence) if source.names.missing(n)[0]]
+    """Names in the sentence (spaCy's named entities) of which the article uses no form."""
+    if not source.english:
+        return []
+    return [n.text for n in named_entities(sentence) if source.names.absent(n)]
 
 
 def unsupported_quotes(sentence: str, source: Source) -> list[str]:

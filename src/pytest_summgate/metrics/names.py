@@ -14,10 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from .. import text
 from .lexicon import STOPWORDS, stem, tokens, word_list
 from .numbers import DATE_WORDS, NUMBER_WORDS, ORDINAL_WORDS
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
 
 # Titles and honorifics before a name: not part of it.
 TITLES = frozenset(
@@ -67,6 +71,9 @@ class Name:
     text: str
     words: tuple[str, ...]  # its lowercase tokens
     span: tuple[int, int]
+    # Recognised as a named entity; False for a proper noun the recogniser did not type
+    # (evidence, never decisive on its own).
+    entity: bool = True
 
 
 def is_mixed_case(passage: str) -> bool:
@@ -154,6 +161,43 @@ def opening_name(sentence: str) -> Name | None:
     if re.match(r"\s*[,:;]", after) or word.endswith("ly") or word in _COUNTS:
         return None
     return None if following and following[0] in _NOT_AFTER_NAME else name
+
+
+def named_entities(sentence: str) -> list[Name]:
+    """The names of a sentence as spaCy's named-entity recogniser finds them (people, places,
+    organisations, groups, events, works; not numbers or dates), in any case, titles and
+    hyphenated prefixes left out. The sentence should be English (see
+    :func:`.analysis.english`)."""
+    from . import analysis
+
+    doc = analysis.parse(sentence)
+    runs: list[tuple[list[Token], bool]] = [(list(e), True) for e in analysis.names(doc)]
+    inside = {t.i for run, _ in runs for t in run}
+    for token in doc:  # proper nouns the recogniser did not type as names, in runs
+        if token.pos_ != "PROPN" or token.i in inside:
+            continue
+        if runs and not runs[-1][1] and runs[-1][0][-1].i == token.i - 1:
+            runs[-1][0].append(token)
+        else:
+            runs.append(([token], False))
+    found = []
+    for run, entity in runs:
+        kept = [t for t in run if any(c.isalpha() for c in t.text) and not _prefix(t)]
+        while len(kept) > 1 and kept[0].lower_.rstrip(".") in TITLES:
+            kept.pop(0)
+        if not kept:
+            continue
+        start, stop = kept[0].idx, kept[-1].idx + len(kept[-1].text)
+        words = tuple(w for w in tokens(sentence[start:stop]) if any(c.isalpha() for c in w))
+        if words:
+            found.append(Name(sentence[start:stop], words, (start, stop), entity))
+    return sorted(found, key=lambda n: n.span)
+
+
+def _prefix(token: Token) -> bool:
+    """A prefix joined to a name by a hyphen (``Pro`` of ``Pro-Moscow``)."""
+    doc = token.doc
+    return token.lower_ in AFFIXES and token.i + 1 < len(doc) and doc[token.i + 1].text == "-"
 
 
 def names(sentence: str, initial: bool = False) -> list[str]:
@@ -259,6 +303,7 @@ class NameIndex:
 
     def __init__(self, article: str, article_tokens: Sequence[str]) -> None:
         self.article = article
+        self.sequence = tuple(article_tokens)
         self.tokens = frozenset(article_tokens)
         self.stems = frozenset(stem(t) for t in self.tokens)
         self.by_prefix: dict[str, list[str]] = defaultdict(list)
@@ -266,6 +311,7 @@ class NameIndex:
             if len(token) >= 4:
                 self.by_prefix[token[:4]].append(token)
         self._known: dict[str, bool] = {}
+        self._initials: dict[int, frozenset[str]] = {}
         self._variants: dict[str, str] = {}
 
     @cached_property
@@ -347,9 +393,135 @@ class NameIndex:
                     unknown.append(word)
         return unknown, variants
 
+    def absent(self, name: Name) -> bool:
+        """No word of the name is the article's in any form: not as written, inflected, as a
+        longer form, a demonym of its place or back, a spelling variant, an acronym of the
+        article's words or their expansion. A fuller name (``Eddie Howe`` for the article's
+        ``Howe``), a club's short name or a title with the name is not absent."""
+        words = [w for w in name.words if w not in TITLES and w not in STOPWORDS]
+        if not words:
+            return False
+        if len(words) > 1 and all(len(w) == 1 for w in words):  # U.K., U.S.
+            words = ["".join(words)]
+        for word in words:
+            if len(word) == 1:
+                continue  # an initial says too little to be the absent part
+            if word in self.tokens or self.known(word) or self.variant(word):
+                return False
+            if _placeholder(word) and _placeholder(word) in self.placeholders:
+                return False  # XXXX where the anonymized article writes XXX
+            if any(place in self.tokens for place in DEMONYMS.get(word, ())):
+                return False
+            if word.isalpha() and 2 <= len(word) <= 6 and self.expands(word):
+                return False
+        if len(words) > 1 and "".join(w[0] for w in words) in self.tokens:
+            return False  # National Health Service where the article writes NHS
+        return any(len(w) > 1 for w in words)
+
+    def expands(self, acronym: str) -> bool:
+        """The article has consecutive words whose initials spell the acronym (function words
+        between them skipped): ``nhs`` for ``National Health Service``, in any case."""
+        if acronym in self.acronyms:
+            return True
+        length = len(acronym)
+        if length not in self._initials:
+            words = [w for w in self.sequence if w not in STOPWORDS]
+            self._initials[length] = frozenset(
+                "".join(w[0] for w in words[i : i + length]) for i in range(len(words) - length + 1)
+            )
+        return acronym in self._initials[length]
+
     @cached_property
     def placeholders(self) -> frozenset[str]:
         return frozenset(p for t in self.tokens if (p := _placeholder(t)))
+
+
+# Demonyms whose country is not their stem with another ending (Danish / Denmark, Dutch /
+# the Netherlands): world knowledge no parser has, kept as data. A regular pair (Ukrainian /
+# Ukraine, Iraqi / Iraq) is found by :func:`same_family`.
+_DEMONYM_PLACES = {
+    "danish": "denmark dane danes",
+    "dutch": "netherlands holland",
+    "scottish": "scotland scot",
+    "scots": "scotland",
+    "welsh": "wales",
+    "irish": "ireland",
+    "english": "england",
+    "british": "britain uk",
+    "briton": "britain uk",
+    "brit": "britain uk",
+    "french": "france",
+    "swiss": "switzerland",
+    "greek": "greece",
+    "spanish": "spain",
+    "spaniard": "spain",
+    "swedish": "sweden swede",
+    "finnish": "finland finn",
+    "polish": "poland pole",
+    "turkish": "turkey turk",
+    "thai": "thailand",
+    "filipino": "philippines",
+    "norwegian": "norway",
+    "portuguese": "portugal",
+    "belgian": "belgium",
+    "afghan": "afghanistan",
+    "emirati": "uae emirates",
+    "saudi": "arabia",
+    "kiwi": "zealand",
+    "argentine": "argentina",
+    "argentinian": "argentina",
+    "peruvian": "peru",
+    "venezuelan": "venezuela",
+    "chilean": "chile",
+    "colombian": "colombia",
+    "ecuadorian": "ecuador",
+    "icelandic": "iceland",
+    "lebanese": "lebanon",
+    "maltese": "malta",
+    "cypriot": "cyprus",
+    "croatian": "croatia croat",
+    "serbian": "serbia serb",
+    "slovak": "slovakia",
+    "slovenian": "slovenia",
+    "czech": "czechia",
+    "yemeni": "yemen",
+    "omani": "oman",
+    "qatari": "qatar",
+    "kuwaiti": "kuwait",
+    "bahraini": "bahrain",
+    "moroccan": "morocco",
+    "monegasque": "monaco",
+    "american": "us usa america states",
+    "soviet": "ussr russia",
+    "hungarian": "hungary",
+    "ukrainian": "ukraine kiev kyiv",
+    "russian": "russia moscow kremlin",
+    "chinese": "china beijing",
+    "israeli": "israel",
+    "palestinian": "palestine gaza",
+    "congolese": "congo",
+    "bangladeshi": "bangladesh",
+    "catalan": "catalonia barcelona",
+    "basque": "spain bilbao",
+    "bavarian": "bavaria",
+    "texan": "texas",
+    "californian": "california",
+    "floridian": "florida",
+    "parisian": "paris",
+    "londoner": "london",
+    "european": "europe eu",
+    "asian": "asia",
+    "african": "africa",
+    "arab": "arabia arabic",
+    "latino": "latin",
+    "hispanic": "spanish",
+}
+# Each word to the words it can stand for, both ways (danish: denmark; denmark: danish).
+DEMONYMS: dict[str, set[str]] = defaultdict(set)
+for _demonym, _places in _DEMONYM_PLACES.items():
+    for _place in _places.split():
+        DEMONYMS[_demonym].add(_place)
+        DEMONYMS[_place].add(_demonym)
 
 
 def _placeholder(word: str) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import text
-from . import claims
+from . import analysis, claims
 from .base import Document, Metric
 
 if TYPE_CHECKING:
@@ -76,6 +76,7 @@ class NLIFaithfulnessScorer:
         return f"nli:{self.model.fingerprint}"
 
     def load_model(self) -> None:
+        analysis.check()  # the claim checks' pipeline, before a long model load
         self.model.load()
         self.model.entailment_index()
 
