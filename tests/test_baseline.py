@@ -241,6 +241,76 @@ def test_a_baseline_without_a_model_loads(tmp_path: Path) -> None:
     assert baseline.load(path) == Baseline(None, {})
 
 
+# -- known failures ---------------------------------------------------------------------------
+
+FOUND = "faithfulness: number 45 is not in the article"
+
+
+def with_failure(record: object) -> str:
+    data = valid()
+    data["cases"] = {"a::b": {"content": "c", "scores": {}, "known_failure": record}}
+    return json.dumps(data)
+
+
+def test_a_known_failure_keeps_its_decisive_findings(tmp_path: Path) -> None:
+    failure = baseline.KnownFailure(("decisive", "faithfulness"), "invents 45", (FOUND,))
+    stored = Baseline(MODEL, {"a::b": StoredCase("c", {"faithfulness": 0.3}, failure)})
+    text = baseline.dumps(stored)
+    assert json.loads(text)["cases"]["a::b"]["known_failure"] == {
+        "checks": ["decisive", "faithfulness"],
+        "findings": [FOUND],
+        "reason": "invents 45",
+    }
+    path = tmp_path / "baseline.json"
+    path.write_text(text, encoding="utf-8")
+    assert baseline.load(path) == stored
+
+
+def test_an_earlier_versions_known_failure_loads_and_covers_no_decisive_finding(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "baseline.json"
+    path.write_text(with_failure({"checks": ["decisive", "length"], "reason": "r"}), "utf-8")
+    loaded = baseline.load(path)
+    assert loaded is not None
+    failure = loaded.entries["a::b"].failure
+    assert failure == baseline.KnownFailure(("decisive", "length"), "r", None)
+    assert failure.covers(["length"], [])
+    assert not failure.covers(["decisive"], [FOUND])
+    assert "findings" not in baseline.dumps(loaded)  # written back as it was read
+    # Without a decisive check, nothing was left out: the record is complete.
+    path.write_text(with_failure({"checks": ["length"], "reason": "r"}), "utf-8")
+    complete = baseline.load(path)
+    assert complete is not None
+    assert complete.entries["a::b"].failure == baseline.KnownFailure(("length",), "r", ())
+
+
+def test_a_known_failure_covers_only_its_checks_and_its_findings() -> None:
+    every = baseline.KnownFailure(("coverage", "decisive", "faithfulness", "length"), "", (FOUND,))
+    assert every.covers(["faithfulness"], [])  # a recorded check that passes now is no matter
+    assert every.covers(["decisive", "length"], [FOUND])
+    assert not every.covers(["decisive"], ["faithfulness: number 46 is not in the article"])
+    assert not every.covers(["decisive"], [FOUND, "faithfulness: date 1999 is not in it"])
+    assert not every.covers(["rouge1"], [])  # a check it did not record
+
+
+@pytest.mark.parametrize(
+    "record",
+    [{"checks": ["decisive"], "findings": "x"}, {"checks": ["decisive"], "findings": [1]}],
+    ids=["findings-text", "findings-numbers"],
+)
+def test_a_known_failures_bad_findings_are_corrupt(tmp_path: Path, record: object) -> None:
+    path = tmp_path / "baseline.json"
+    path.write_text(with_failure(record), "utf-8")
+    with pytest.raises(BaselineError, match="known_failure findings must be a list of texts"):
+        baseline.load(path)
+
+
+def test_findings_are_named_by_metric_sorted_and_bounded() -> None:
+    found = baseline.findings_of({"faithfulness": ["b", "a" * 500], "custom": ["b"]})
+    assert found == ("custom: b", "faithfulness: " + "a" * 186, "faithfulness: b")
+
+
 # -- merge and prune ------------------------------------------------------------------------
 
 

@@ -7,15 +7,19 @@ n/(n+1); a number in digits that the article lacks is hard evidence.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conftest import LEXICAL_CONFTEST, case, jsonl
+from pytest_summgate import decision
+from pytest_summgate.baseline import Baseline, KnownFailure, StoredCase
 
 BASELINE = ".summgate/baseline.json"
 UPDATE = "--summgate-update-baseline"
@@ -211,9 +215,9 @@ def commit(root: Path, message: str) -> None:
     assert git(root, "commit", "-qm", message).returncode == 0
 
 
-def ci(gate: pytest.Pytester, base: str = "main") -> pytest.RunResult:
+def ci(gate: pytest.Pytester, *args: str, base: str = "main") -> pytest.RunResult:
     """What the workflow runs on a pull request: the base branch's baseline, as git shows
-    it (no file when the base branch has none), then the gate with it."""
+    it (no file when the base branch has none), then the gate with it (and ``args``)."""
     temp = gate.path.parent / f"{gate.path.name}-runner-temp"
     temp.mkdir(exist_ok=True)
     base_file = temp / "base-baseline.json"
@@ -222,7 +226,7 @@ def ci(gate: pytest.Pytester, base: str = "main") -> pytest.RunResult:
         base_file.write_bytes(shown.stdout)
     else:
         base_file.unlink(missing_ok=True)
-    return run(gate, f"--summgate-base-baseline={base_file}")
+    return run(gate, f"--summgate-base-baseline={base_file}", *args)
 
 
 @pytest.fixture
@@ -261,9 +265,9 @@ def test_workflow_passes_a_branch_that_accepted_its_change(repo: pytest.Pytester
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
         [
-            "decision: passed",
             "accepted in this pull request: 8 entries (0 new cases); largest drop "
             "cases.jsonl::c0 faithfulness 1.000 -> 0.909; -v lists them",
+            "decision: passed",
         ]
     )
 
@@ -277,10 +281,13 @@ def test_workflow_fails_a_baseline_edited_by_hand(repo: pytest.Pytester) -> None
     commit(repo.path, "worse model, numbers from main")
     result = ci(repo)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
+    # Judged against the base's entries (the forged ones are not reproduced): the worse
+    # model is blocked, and the forged entries named.
     result.stdout.fnmatch_lines(
         [
-            "*suite gate failed: accepted entries 0 of 8 reproduced*",
-            "baseline entries not produced by a run*",
+            "*2 suite gates failed: faithfulness vs baseline *, accepted entries 0 of 8 "
+            "reproduced*",
+            f"baseline entries not produced by a run in {BASELINE} (edited by hand, *",
             "  cases.jsonl::c0: faithfulness stored 1.0000, this run 0.9091",
         ]
     )
@@ -327,3 +334,342 @@ def test_a_bad_base_baseline_is_one_line_naming_the_file(
     result.stderr.fnmatch_lines(
         [f"ERROR: summgate: base branch's baseline {base} is corrupt ({problem})*"]
     )
+
+
+# -- what a pull request's own baseline cannot do ----------------------------------------------
+# The base branch's baseline is the reference: each attack below, once blocked, names the
+# baseline file, the case and what is wrong with it.
+
+EVERY_CHECK = ["compression", "coverage", "decisive", "faithfulness", "length", "rouge1"]
+YEAR = sentence(3).replace(".", " 1999.")  # hard evidence: number 1999 is not in the article
+
+
+def edit_baseline(repo: pytest.Pytester, edit: Callable[[dict[str, Any]], object]) -> None:
+    """Change the branch's committed baseline as a pull request could, by hand."""
+    path = repo.path / BASELINE
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    edit(stored)
+    path.write_text(json.dumps(stored, indent=2), encoding="utf-8")
+
+
+def report(repo: pytest.Pytester) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads(repo.path.joinpath("report.json").read_text("utf-8"))
+    return found
+
+
+@pytest.mark.parametrize("removed", [7, 8], ids=["seven-entries", "the-whole-file"])
+def test_deleting_baseline_entries_does_not_hide_a_worse_model(
+    repo: pytest.Pytester, removed: int
+) -> None:
+    write(repo, WORSE)
+    if removed == 8:
+        (repo.path / BASELINE).unlink()
+    else:
+        edit_baseline(repo, lambda b: [b["cases"].pop(f"cases.jsonl::c{i}") for i in range(1, 8)])
+    commit(repo.path, "worse model, its baseline's entries deleted")
+    result = ci(repo, "--summgate-report=report.json")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            f"removed from {BASELINE} in this pull request: {removed} entries ({removed} of "
+            "their cases ran: judged against the base branch's entries); largest drop "
+            f"cases.jsonl::c{8 - removed} faithfulness 1.000 -> 0.909; -v lists them",
+            "decision: blocked by suite gate faithfulness vs baseline",
+        ]
+    )
+    removed_entries = report(repo)["removed"]
+    assert [r["nodeid"] for r in removed_entries][:1] == [f"cases.jsonl::c{8 - removed}"]
+    assert all(r["ran"] for r in removed_entries)
+    assert removed_entries[0]["worst"] == {"metric": "faithfulness", "base": 1.0, "now": 0.909091}
+
+
+@pytest.mark.parametrize("kept", [(), ("length",)], ids=["no-scores", "only-length"])
+def test_entries_without_their_scores_are_not_produced_by_a_run(
+    repo: pytest.Pytester, kept: tuple[str, ...]
+) -> None:
+    write(repo, WORSE)
+
+    def strip(stored: dict[str, Any]) -> None:
+        for entry in stored["cases"].values():
+            entry["scores"] = {m: v for m, v in entry["scores"].items() if m in kept}
+
+    edit_baseline(repo, strip)
+    commit(repo.path, "worse model, its baseline's scores deleted")
+    result = ci(repo)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "*accepted entries 0 of 8 reproduced*",
+            f"baseline entries not produced by a run in {BASELINE} *",
+            "  cases.jsonl::c0: compression is not stored (this run 0.2444)",
+            "decision: blocked by suite gate faithfulness vs baseline; suite gate accepted entries",
+        ]
+    )
+
+
+def test_an_edited_content_hash_is_not_produced_by_a_run(repo: pytest.Pytester) -> None:
+    # "Changed" cases are not compared: a pull request cannot make its cases changed by
+    # editing the hash its baseline stores.
+    write(repo, WORSE)
+    run(repo, UPDATE)
+
+    def rehash(stored: dict[str, Any]) -> None:
+        for entry in stored["cases"].values():
+            entry["content"] = "0" * 16
+
+    edit_baseline(repo, rehash)
+    commit(repo.path, "worse model, content hashes edited")
+    result = ci(repo)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "  cases.jsonl::c0: its article or highlights are not the case's (content "
+            "'0000000000000000', the case's *)",
+            "decision: blocked by suite gate faithfulness vs baseline; suite gate accepted entries",
+        ]
+    )
+
+
+def test_entries_moved_to_other_node_ids_leave_their_cases_judged_by_the_base(
+    repo: pytest.Pytester,
+) -> None:
+    write(repo, WORSE)
+
+    def move(stored: dict[str, Any]) -> None:
+        stored["cases"] = {f"{k}-moved": v for k, v in stored["cases"].items()}
+
+    edit_baseline(repo, move)
+    commit(repo.path, "worse model, entries under other ids")
+    result = ci(repo)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "accepted in this pull request: 8 entries (8 new cases); -v lists them",
+            f"removed from {BASELINE} in this pull request: 8 entries (8 of their cases ran: *",
+            "decision: blocked by suite gate faithfulness vs baseline",
+        ]
+    )
+
+
+def test_known_failures_added_to_an_unchanged_model_are_refused(repo: pytest.Pytester) -> None:
+    # Recorded first, with the model unchanged, they would excuse any failure later.
+    def every_check(stored: dict[str, Any]) -> None:
+        for entry in stored["cases"].values():
+            entry["known_failure"] = {"checks": EVERY_CHECK, "reason": "flaky"}
+
+    edit_baseline(repo, every_check)
+    commit(repo.path, "known failures, model unchanged")
+    result = ci(repo)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "*accepted entries 0 of 8 reproduced*",
+            f"baseline entries not produced by a run in {BASELINE} *",
+            f"  cases.jsonl::c0: stored as a known failure on {', '.join(EVERY_CHECK)}, this "
+            "run passes",
+            "known failures added in this pull request (accepted): 8 cases (cases.jsonl::c0, "
+            "cases.jsonl::c1, cases.jsonl::c2 and 5 more); -v lists them",
+            "decision: blocked by suite gate accepted entries",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "findings",
+    [None, ["faithfulness: number 2001 is not in the article"]],
+    ids=["an-earlier-versions-record", "another-finding"],
+)
+def test_a_known_failure_of_every_check_does_not_cover_a_new_finding(
+    repo: pytest.Pytester, findings: list[str] | None
+) -> None:
+    # The base branch itself records a failure of every check for c3 (without its findings,
+    # as an earlier version wrote it, or with another number's): a model that now invents a
+    # year there is blocked all the same.
+    git(repo.path, "checkout", "-q", "main")
+    record: dict[str, Any] = {"checks": EVERY_CHECK, "reason": "lead-3"}
+    if findings is not None:
+        record["findings"] = findings
+    edit_baseline(repo, lambda b: b["cases"]["cases.jsonl::c3"].update(known_failure=record))
+    commit(repo.path, "c3 is a known failure")
+    git(repo.path, "checkout", "-q", "-b", "invents-a-year")
+    write(repo, {**GOOD, "c3": YEAR})
+    commit(repo.path, "a model that invents a year in c3")
+    result = ci(repo)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(passed=7, failed=1)
+    result.stdout.fnmatch_lines(
+        ["decision: blocked by 1 case with hard evidence (a decisive claim check)"]
+    )
+
+
+def test_a_known_failure_accepted_in_the_pull_request_is_listed_first(
+    repo: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(repo, {**GOOD, "c3": YEAR})
+    run(repo, UPDATE)  # records c3's failure, with its finding
+    stored = json.loads((repo.path / BASELINE).read_text(encoding="utf-8"))
+    finding = "faithfulness: number 1999 is not in the article"
+    assert stored["cases"]["cases.jsonl::c3"]["known_failure"]["findings"] == [finding]
+    commit(repo.path, "c3 invents a year, accepted as a known failure")
+    summary = repo.path.parent / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = ci(repo, "--summgate-report=report.json", "--summgate-github=on")
+    result.assert_outcomes(passed=7, xfailed=1)
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        [
+            "accepted in this pull request: 1 entry (0 new cases); largest drop cases.jsonl::c3 "
+            "faithfulness 1.000 -> 0.909; -v lists them",
+            "known failures added in this pull request (accepted): 1 case (cases.jsonl::c3); "
+            "largest drop cases.jsonl::c3 faithfulness 1.000 -> 0.909; -v lists them",
+            "decision: passed",
+        ]
+    )
+    verbose = ci(repo, "-v")
+    verbose.stdout.fnmatch_lines(
+        [
+            f"  cases.jsonl::c3: fails on decisive ({finding}); recorded in its baseline entry; "
+            "faithfulness 1.000 -> 0.909"
+        ]
+    )
+    assert report(repo)["known_failures_added"] == [
+        {
+            "nodeid": "cases.jsonl::c3",
+            "checks": ["decisive"],
+            "findings": [finding],
+            "recorded_in": "baseline",
+            "worst": {"metric": "faithfulness", "base": 1.0, "now": 0.909091},
+        }
+    ]
+    text = summary.read_text(encoding="utf-8")
+    block = text.index("**Known failures added in this pull request** (accepted, 1):")
+    assert text.index("**Accepted in this pull request**") < block < text.index("| check |")
+
+    # The same record does not excuse another number invented there.
+    write(repo, {**GOOD, "c3": sentence(3).replace(".", " 2001.")})
+    result = ci(repo)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "  cases.jsonl::c3: its known failure does not record the decisive finding "
+            "'faithfulness: number 2001 is not in the article'",
+        ]
+    )
+
+
+def test_a_known_failure_said_by_the_case_file_is_listed(repo: pytest.Pytester) -> None:
+    expect = {"expect": "fail: zeppelins", "thresholds": {"faithfulness": 0.95}}
+    write(repo, {**GOOD, "c3": WORSE["c3"]}, c3=expect)
+    commit(repo.path, "c3 is expected to fail")
+    result = ci(repo, "-v")
+    result.assert_outcomes(passed=7, xfailed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "known failures added in this pull request (accepted): 1 case (cases.jsonl::c3); "
+            "largest drop cases.jsonl::c3 faithfulness 1.000 -> 0.909",
+            "  cases.jsonl::c3: fails on faithfulness; recorded in its case file; faithfulness "
+            "1.000 -> 0.909",
+            "decision: passed",
+        ]
+    )
+    # A case file's word does not cover hard evidence that the base's entry did not record.
+    write(repo, {**GOOD, "c3": YEAR}, c3={"expect": "fail"})
+    result = ci(repo)
+    result.assert_outcomes(passed=7, failed=1)
+    result.stdout.fnmatch_lines(["decision: blocked by 1 case with hard evidence*"])
+
+
+def test_pruning_cases_that_no_longer_exist_passes_and_lists_them(repo: pytest.Pytester) -> None:
+    write(repo, {k: v for k, v in GOOD.items() if k != "c7"})
+    run(repo, UPDATE, "--summgate-prune-baseline")
+    commit(repo.path, "c7 is gone")
+    result = ci(repo, "-v")
+    result.assert_outcomes(passed=7)
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        [
+            f"removed from {BASELINE} in this pull request: 1 entry (their cases did not run)",
+            "  cases.jsonl::c7: its case did not run",
+            "decision: passed",
+        ]
+    )
+
+
+# -- the contract, as plain functions ------------------------------------------------------------
+
+SCORES = {"faithfulness": 0.8, "length": 40.0}
+FINDING = "faithfulness: number 45 is not in the article"
+
+
+def stored_case(failure: KnownFailure | None = None, **scores: float) -> StoredCase:
+    return StoredCase("hash", {**SCORES, **scores}, failure)
+
+
+@pytest.mark.parametrize(
+    ("entry", "failing", "findings", "problem"),
+    [
+        (stored_case(), [], [], ""),
+        (stored_case(faithfulness=0.8009), [], [], ""),  # within 0.001
+        (stored_case(faithfulness=0.81), [], [], "faithfulness stored 0.8100, this run 0.8000"),
+        (
+            StoredCase("hash", {"length": 40.0}),
+            [],
+            [],
+            "faithfulness is not stored (this run 0.8000)",
+        ),
+        (stored_case(rouge1=0.5), [], [], "rouge1 was not measured by this run"),
+        (StoredCase("other", SCORES), [], [], "its article or highlights are not the case's *"),
+        (stored_case(), ["length"], [], "stored as passing, this run fails on length"),
+        (
+            stored_case(KnownFailure(("faithfulness", "length"), "", ())),
+            [],
+            [],
+            "stored as a known failure on faithfulness, length, this run passes",
+        ),
+        (
+            stored_case(KnownFailure(("faithfulness", "length"), "", ())),
+            ["length"],
+            [],
+            "stored as a known failure on faithfulness, length, this run fails on length",
+        ),
+        (stored_case(KnownFailure(("decisive",), "", (FINDING,))), ["decisive"], [FINDING], ""),
+        (
+            stored_case(KnownFailure(("decisive",), "", None)),
+            ["decisive"],
+            [FINDING],
+            "its known failure records no decisive findings (an earlier version wrote it)",
+        ),
+        (
+            stored_case(KnownFailure(("decisive",), "", ())),
+            ["decisive"],
+            [FINDING],
+            f"its known failure does not record the decisive finding '{FINDING}'",
+        ),
+    ],
+)
+def test_an_accepted_entry_is_reproduced_only_when_the_run_would_write_it(
+    entry: StoredCase, failing: list[str], findings: list[str], problem: str
+) -> None:
+    found = decision.reproduction(entry, SCORES, "hash", failing, findings)
+    assert fnmatch.fnmatchcase(found, problem), found
+
+
+def test_the_base_branch_is_the_reference_of_what_the_pull_request_removed_or_changed() -> None:
+    base = Baseline("m", {"a": stored_case(), "b": stored_case(), "c": stored_case()})
+    changed = stored_case(faithfulness=0.5)
+    branch = Baseline("m", {"a": stored_case(), "b": changed, "new": stored_case()})
+    contract = decision.contract(branch, base, True, "branch.json", "base.json")
+    assert set(contract.reference) == {"a"}
+    assert set(contract.accepted) == {"b", "new"}
+    assert set(contract.removed) == {"c"}
+    assert contract.judged_against("b", reproduced=True) == changed
+    assert contract.judged_against("b", reproduced=False) == base.entries["b"]
+    assert contract.judged_against("c", reproduced=False) == base.entries["c"]
+    assert contract.judged_against("new", reproduced=False) is None
+    assert set(contract.reference_baseline(["b"]).entries) == {"a", "b", "c"}
+    assert set(contract.reference_baseline().entries) == {"a", "c"}
+    # Without a base baseline (a local run) there is nothing to list.
+    local = decision.contract(branch, None, False, "branch.json", "")
+    assert not local.removed
+    assert not local.accepted
+    assert decision.changes(local, {}, {}, {}) == decision.Changes()

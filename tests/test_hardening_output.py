@@ -298,6 +298,20 @@ def test_a_job_summary_of_hostile_text_keeps_its_tables_and_shows_no_markup() ->
             }
             for t in HOSTILE
         ],
+        "known_failures_added": [
+            {
+                "nodeid": f"c.jsonl::{t}",
+                "checks": [t],
+                "findings": [t],
+                "recorded_in": "baseline",
+                "worst": {"metric": t, "base": 1.0, "now": 0.5},
+            }
+            for t in HOSTILE
+        ],
+        "removed": [
+            {"nodeid": f"c.jsonl::{t}", "ran": True, "worst": {"metric": t, "base": 1, "now": 0}}
+            for t in HOSTILE
+        ],
         "drops": [
             {
                 "nodeid": f"c.jsonl::{t}",
@@ -329,6 +343,8 @@ def test_a_job_summary_of_hostile_text_keeps_its_tables_and_shows_no_markup() ->
     assert re.findall("<strong>(.*?)</strong>", rendered) == [
         "Blocked by:",
         "Accepted in this pull request",
+        "Known failures added in this pull request",
+        "Removed from the baseline in this pull request",
         "Drops against the baseline",
     ]
 
@@ -365,8 +381,10 @@ def test_a_job_summary_past_githubs_limit_is_cut_with_a_note() -> None:
     assert text.startswith("## summgate: blocked\n")
     cut = r"\n\.\.\. \d+ more rows cut: the job summary stays under GitHub's 1 MiB limit"
     assert re.search(cut, text)
-    failures, accepted = text.split("**Accepted in this pull request**")
-    assert failures.count("| `c.jsonl::") == 30  # the failing cases first, every one
+    # The pull request's changes come first; the failing cases get their share first.
+    changes = text.split("**Accepted in this pull request**")[1]
+    accepted, failures = changes.split("| case | verdict")
+    assert failures.count("| `c.jsonl::") == 30  # every failing case
     assert 0 < accepted.count("| `c.jsonl::") < 600
 
 

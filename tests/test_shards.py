@@ -185,7 +185,7 @@ def test_accepted_changes_are_checked_over_every_shard(suite: pytest.Pytester) -
     run(suite, "--summgate", "a.jsonl", "b.jsonl", UPDATE)
     merged = compare_with_shards(suite, "--summgate-base-baseline=base.json")
     assert merged.ret == pytest.ExitCode.OK
-    merged.stdout.fnmatch_lines(["decision: passed", "accepted in this pull request: 3 entries*"])
+    merged.stdout.fnmatch_lines(["accepted in this pull request: 3 entries*", "decision: passed"])
 
     # A number edited by hand is not reproduced, in whichever shard its case ran.
     path = suite.path / BASELINE
@@ -195,6 +195,36 @@ def test_accepted_changes_are_checked_over_every_shard(suite: pytest.Pytester) -
     edited = compare_with_shards(suite, "--summgate-base-baseline=base.json")
     assert edited.ret == pytest.ExitCode.TESTS_FAILED
     edited.stdout.fnmatch_lines(["*accepted entries 2 of 3 reproduced*"])
+
+
+def test_a_pull_requests_changes_to_the_gate_are_judged_over_every_shard(
+    suite: pytest.Pytester,
+) -> None:
+    # The pull request adds a known failure (a year invented in a2), drops b3's case and
+    # prunes its entry, and deletes a4's entry although a4 still runs.
+    shutil.copy(suite.path / BASELINE, suite.path / "base.json")
+    write(
+        suite,
+        "a.jsonl",
+        {f"a{i}": (good(i).replace(".", " 1999.") if i == 2 else good(i), {}) for i in range(7)},
+    )
+    rows: dict[str, tuple[str, dict[str, Any]]] = {f"b{i}": (good(i), {}) for i in range(3)}
+    write(suite, "b.jsonl", {**rows, "k": (worse(1), STRICT)})
+    run(suite, "--summgate", "a.jsonl", "b.jsonl", UPDATE, "--summgate-prune-baseline")
+    path = suite.path / BASELINE
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    del stored["cases"]["a.jsonl::a4"]
+    path.write_text(json.dumps(stored), encoding="utf-8")
+    merged = compare_with_shards(suite, "--summgate-base-baseline=base.json")
+    assert merged.ret == pytest.ExitCode.OK
+    merged.stdout.fnmatch_lines(
+        [
+            "accepted in this pull request: 1 entry (0 new cases)*",
+            "known failures added in this pull request (accepted): 1 case (a.jsonl::a2)*",
+            f"removed from {BASELINE} in this pull request: 2 entries (1 of their cases ran: *",
+            "decision: passed",
+        ]
+    )
 
 
 def test_shards_split_the_selection_evenly_and_deterministically() -> None:

@@ -50,21 +50,52 @@ def content_hash(article: str, highlights: str | Sequence[str] | None) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
+# A decisive finding as a known failure records it: ``metric: reason``, cut to this length.
+FINDING_CHARS = 200
+
+
+def findings_of(hard_evidence: Mapping[str, Iterable[str]]) -> tuple[str, ...]:
+    """A case's decisive findings as a known failure records and compares them."""
+    return tuple(
+        sorted(
+            {
+                f"{metric}: {reason}"[:FINDING_CHARS]
+                for metric, reasons in hard_evidence.items()
+                for reason in reasons
+            }
+        )
+    )
+
+
 @dataclass(frozen=True)
 class KnownFailure:
     """How a stored case failed when its scores were stored: the checks that failed (rule
-    names, and ``decisive`` for hard evidence) and the first reason, for the reviewer."""
+    names, and ``decisive`` for hard evidence), the decisive findings, and the first reason,
+    for the reviewer.
+
+    ``findings`` is None in a record written before findings were recorded: such a record
+    covers no decisive finding."""
 
     checks: tuple[str, ...]
     reason: str
+    findings: tuple[str, ...] | None = ()
 
     def label(self) -> str:
         """How pytest's xfail reason and the failure text name it."""
         return f"known failure: {self.reason}" if self.reason else "known failure"
 
-    def covers(self, failing: Iterable[str]) -> bool:
-        """Whether a failure on ``failing`` checks is this one again (no new check fails)."""
+    def covers(self, failing: Iterable[str], findings: Iterable[str]) -> bool:
+        """Whether a failure on ``failing`` checks with decisive ``findings`` is this one
+        again: no check fails that it did not record, and no decisive finding either (a
+        record of 'every check' does not cover an invented number it did not record)."""
+        found = set(findings)
+        if found and (self.findings is None or not found <= set(self.findings)):
+            return False
         return set(failing) <= set(self.checks)
+
+    def same_as(self, checks: Iterable[str], findings: Iterable[str]) -> bool:
+        """Whether this is the record a run failing this way writes."""
+        return self.checks == tuple(sorted(checks)) and self.findings == tuple(sorted(findings))
 
 
 @dataclass(frozen=True)
@@ -177,11 +208,20 @@ def _known_failure(raw: Any) -> KnownFailure | None:
     if raw is None:
         return None
     checks, reason = dict(raw)["checks"], dict(raw).get("reason", "")
+    findings = dict(raw).get("findings")
     if not isinstance(checks, list) or not all(isinstance(c, str) for c in checks):
         raise ValueError("known_failure checks must be a list of check names")
     if not isinstance(reason, str):
         raise ValueError("known_failure reason must be text")
-    return KnownFailure(tuple(sorted(checks)), reason)
+    if findings is not None and (
+        not isinstance(findings, list) or not all(isinstance(f, str) for f in findings)
+    ):
+        raise ValueError("known_failure findings must be a list of texts")
+    if findings is None and "decisive" not in checks:
+        findings = []  # nothing decisive to record: an earlier version's record is complete
+    return KnownFailure(
+        tuple(sorted(checks)), reason, None if findings is None else tuple(sorted(findings))
+    )
 
 
 def _parse_int(digits: str) -> int:
@@ -214,10 +254,13 @@ def dumps(baseline: Baseline) -> str:
             "scores": {k: round(v, DECIMALS) for k, v in sorted(entry.scores.items())},
         }
         if entry.failure is not None:
-            cases[nodeid]["known_failure"] = {
+            record: dict[str, Any] = {
                 "checks": sorted(entry.failure.checks),
                 "reason": entry.failure.reason,
             }
+            if entry.failure.findings:
+                record["findings"] = sorted(entry.failure.findings)
+            cases[nodeid]["known_failure"] = record
     data = {"version": FORMAT_VERSION, "model": baseline.model, "cases": cases}
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 

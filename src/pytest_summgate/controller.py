@@ -20,7 +20,7 @@ from .cases import InvalidCase
 from .errors import CaseFileError, quote, terminal_line
 from .files import write_atomic
 from .settings import Settings
-from .terminal import RunSummary, count, suite_lines
+from .terminal import RunSummary, count, gate_change_lines, suite_lines
 from .version import __version__
 
 if TYPE_CHECKING:
@@ -31,6 +31,17 @@ SUITE_NODEID = "summgate::suite-gates"
 
 def is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
+
+
+def _failure_record(failure: baseline.KnownFailure | None) -> dict[str, Any] | None:
+    if failure is None:
+        return None
+    findings = list(failure.findings) if failure.findings is not None else None
+    return {"checks": list(failure.checks), "findings": findings, "reason": failure.reason}
+
+
+def _fall_record(fall: tuple[str, float, float] | None) -> dict[str, Any] | None:
+    return None if fall is None else {"metric": fall[0], "base": fall[1], "now": fall[2]}
 
 
 class RunController:
@@ -186,11 +197,21 @@ class RunController:
 
     def _judge_suite(self, session: pytest.Session) -> None:
         changes: list[suite.Change] = []
-        if self.contract.reference and not self.settings.update_baseline:
+        if self.contract.accepted and not self.settings.update_baseline:
+            self.unreproduced = decision.unreproduced(
+                self.contract.accepted,
+                self.summary.scores,
+                self.contents,
+                self.failing,
+                self._findings(),
+            )
+        # The base's entries, but for the accepted changes this run reproduced.
+        reference = self.contract.reference_baseline([u.nodeid for u in self.unreproduced])
+        if reference.entries and not self.settings.update_baseline:
             changes = suite.paired_changes(
                 self.summary.scores,
                 self.contents,
-                self.contract.reference_baseline(),
+                reference,
                 self.settings.bootstrap_seed,
                 self.settings.confidence,
             )
@@ -203,9 +224,6 @@ class RunController:
             changes,
         )
         if self.contract.accepted and not self.settings.update_baseline:
-            self.unreproduced = decision.unreproduced(
-                self.contract.accepted, self.summary.scores, self.contents, self.failing
-            )
             verified = sum(n in self.summary.scores for n in self.contract.accepted)
             self.suite_checks.append(
                 suite.SuiteCheck(
@@ -233,8 +251,9 @@ class RunController:
         ]
         if self.unreproduced:
             lines.append(
-                "baseline entries not produced by a run (edited by hand, or from another "
-                "model or code): rerun with --summgate-update-baseline and commit the result"
+                f"baseline entries not produced by a run in {self._display(self.baseline_path)} "
+                f"(edited by hand, or from another model or code): rerun with "
+                f"--summgate-update-baseline and commit the result"
             )
             lines += [f"  {self._display_nodeid(u.nodeid)}: {u.problem}" for u in self.unreproduced]
         text = "\n".join(map(terminal_line, lines))  # node ids and reasons are user text
@@ -391,14 +410,29 @@ class RunController:
         blocked = [] if self.settings.update_baseline else self.blocked_by()
         problems = {u.nodeid: u.problem for u in self.unreproduced}
         judged = self.summary.scores if self.shard is None else {}  # a shard judges none
+        gate = self.gate_changes()
         accepted = [
             {
                 "nodeid": change.nodeid,
                 "changes": [{"metric": m, "base": b, "now": n} for m, b, n in change.changes()],
+                "known_failure": _failure_record(change.branch.failure),
                 "reproduced": (change.nodeid not in problems) if change.nodeid in judged else None,
                 **({"problem": problems[change.nodeid]} if change.nodeid in problems else {}),
             }
             for change in decision.ranked(self.contract.accepted)
+        ]
+        known_failures = [
+            {
+                "nodeid": added.nodeid,
+                "checks": list(added.checks),
+                "findings": list(added.findings),
+                "recorded_in": added.where,
+                "worst": _fall_record(added.fall),
+            }
+            for added in gate.known_failures
+        ]
+        removed = [
+            {"nodeid": r.nodeid, "ran": r.ran, "worst": _fall_record(r.fall)} for r in gate.removed
         ]
         drops = [
             {
@@ -417,6 +451,8 @@ class RunController:
         return {
             "decision": verdict,
             "accepted": accepted,
+            "known_failures_added": known_failures,
+            "removed": removed,
             "drops": drops,
             "notices": list(self.contract.notices),
         }
@@ -459,7 +495,12 @@ class RunController:
             return None
         record = self.records.get(nodeid)
         reason = (record["reason"] or record["verdict"]) if record is not None else ""
-        return baseline.KnownFailure(tuple(sorted(failing)), reason[:200])
+        findings = baseline.findings_of(record["hard_evidence"]) if record is not None else ()
+        return baseline.KnownFailure(tuple(sorted(failing)), reason[:200], findings)
+
+    def _findings(self) -> dict[str, tuple[str, ...]]:
+        """Each case's decisive findings, as a known failure records them."""
+        return {n: baseline.findings_of(r["hard_evidence"]) for n, r in self.records.items()}
 
     def _case_exists(self, nodeid: str) -> bool:
         """Whether a stored case is still in its case file, whether or not it ran (-k,
@@ -517,6 +558,16 @@ class RunController:
             for line in suite_lines(self.suite_checks, self.settings.bootstrap_seed):
                 terminalreporter.write_line(terminal_line(line))
 
+    def gate_changes(self) -> decision.Changes:
+        """What the pull request changes about the gate (nothing without a base baseline)."""
+        findings = self._findings()
+        known = {
+            nodeid: (self.failing.get(nodeid, []), findings.get(nodeid, ()))
+            for nodeid, outcome in self.known.items()
+            if outcome == "xfailed"
+        }
+        return decision.changes(self.contract, self.summary.scores, self.contents, known)
+
     def blocked_by(self) -> list[str]:
         """What blocks this run, one phrase each; empty when it passes."""
         return ci_outputs.blocked_by(
@@ -535,13 +586,18 @@ class RunController:
         if self.settings.update_baseline:
             return []
         blocked = self.blocked_by()
-        lines = list(self.contract.notices)
+        # What the pull request changes about the gate comes first: it is what a reviewer
+        # approves.
+        lines = gate_change_lines(
+            self.gate_changes(), self._display_nodeid, verbose, self._display(self.baseline_path)
+        )
+        lines += self.contract.notices
         verdict = f"blocked by {'; '.join(blocked)}" if blocked else "passed"
         if self.shard is not None:
             lines.append(f"decision: not made here: {self.shard.partial}")
             verdict = f"this shard's cases: {verdict}"
         lines.append(f"decision: {verdict}" if self.shard is None else verdict)
-        lines += self._accepted_lines(verbose) + self._drop_lines(verbose)
+        lines += self._drop_lines(verbose)
         if self.known:
             xfailed = sorted(n for n, o in self.known.items() if o == "xfailed")
             xpassed = sorted(n for n, o in self.known.items() if o == "xpassed")
@@ -552,33 +608,6 @@ class RunController:
                     f"their record): {', '.join(self._display_nodeid(n) for n in xpassed[:3])}"
                 )
             lines.append(line)
-        return lines
-
-    def _accepted_lines(self, verbose: bool) -> list[str]:
-        """The pull request's accepted changes: how many, the largest drop (-v: each one)."""
-        accepted = decision.ranked(self.contract.accepted)
-        if not accepted:
-            return []
-        new = sum(a.base is None for a in accepted)
-        top = accepted[0]
-        fall = top.largest_fall()
-        largest = ""
-        if fall is not None:
-            metric, before, now = fall
-            largest = (
-                f"; largest drop {self._display_nodeid(top.nodeid)} {metric} "
-                f"{before:.3f} -> {now:.3f}"
-            )
-        lines = [
-            f"accepted in this pull request: {len(accepted)} entries ({new} new cases)"
-            f"{largest}" + ("" if verbose else "; -v lists them")
-        ]
-        for change in accepted if verbose else []:
-            shown = ", ".join(
-                f"{m} {'new' if b is None else f'{b:.3f}'} -> {n:.3f}"
-                for m, b, n in change.changes()
-            )
-            lines.append(f"  {self._display_nodeid(change.nodeid)}: {shown or 'known failure'}")
         return lines
 
     def _drop_lines(self, verbose: bool) -> list[str]:

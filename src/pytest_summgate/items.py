@@ -226,16 +226,18 @@ class CaseItem(pytest.Item):
         self.summgate_content = baseline.content_hash(case.article, case.highlights)
         run = the_run(self.config)
         settings = run.settings
-        regressed = self._compare(result)
-        blocking = settings.case_regressions == "fail"
         failing = result.failing()
+        findings = baseline.findings_of(result.hard_evidence)
+        reference = self._reference(result, failing, findings)
+        regressed = self._compare(reference, result)
+        blocking = settings.case_regressions == "fail"
         self.summgate_failing = failing
         self.summgate_failed = [check.rule.metric for check in result.failed]
         self.summgate_failed += [f"{metric} (decisive)" for metric in result.hard_evidence]
         if blocking:
             self.summgate_failed += [f"{r.metric} (regressed)" for r in regressed]
         failed = bool(self.summgate_failed)
-        known = self._known(case, failing) if failed else None
+        known = self._known(case, failing, findings, reference) if failed else None
         note = ""
         if failed and settings.update_baseline:
             note = "recorded as a known failure in the baseline"
@@ -262,33 +264,62 @@ class CaseItem(pytest.Item):
         failure.verbose = self.config.get_verbosity() > 0  # the record keeps every line
         raise failure
 
-    def _known(self, case: cases.Case, failing: list[str]) -> baseline.KnownFailure | None:
-        """The expected failure this one repeats; None for a failure on a new check."""
+    def _known(
+        self,
+        case: cases.Case,
+        failing: list[str],
+        findings: tuple[str, ...],
+        reference: baseline.StoredCase | None,
+    ) -> baseline.KnownFailure | None:
+        """The expected failure this one repeats; None for a failure on a new check, or on a
+        decisive finding that the entry it is judged against did not record (whatever the
+        case file expects)."""
         known: baseline.KnownFailure | None = getattr(self, "known", None)
         if known is None:
             return None
-        if case.expected_failure is not None or known.covers(failing):
+        recorded = reference.failure if reference is not None else None
+        if findings and reference is not None and not (recorded and recorded.covers((), findings)):
+            return None
+        if case.expected_failure is not None or known.covers(failing, findings):
             return known
         return None
 
-    def _compare(self, result: CaseResult) -> list[baseline.Regression]:
-        """The scores' drops against the reference entry of this case, when there is one."""
+    def _reference(
+        self, result: CaseResult, failing: list[str], findings: tuple[str, ...]
+    ) -> baseline.StoredCase | None:
+        """The stored entry this case is judged against, its status in summgate_baseline:
+        the base branch's, unless the pull request's entry is an accepted change that this
+        run reproduces (decision.Contract.judged_against)."""
         run = the_run(self.config)
         contract = run.contract
         if not contract.in_force or run.settings.update_baseline:
             self.summgate_baseline = ""
-            return []
-        if self.nodeid in contract.accepted:
+            return None
+        content = self.summgate_content
+        change = contract.accepted.get(self.nodeid)
+        # As the controller reads them from the reports: measured ones, to 6 decimals.
+        measured = {k: round(v, 6) for k, v in result.scores.items() if v is not None}
+        reproduced = change is not None and not decision.reproduction(
+            change.branch, measured, content, failing, findings
+        )
+        entry = contract.judged_against(self.nodeid, reproduced)
+        if reproduced:
             self.summgate_baseline = baseline.ACCEPTED
-            return []
-        entry = contract.reference.get(self.nodeid)
-        if entry is None:
+        elif entry is None:
             self.summgate_baseline = baseline.NEW
-            return []
-        if entry.content != self.summgate_content:
+        elif entry.content != content:
             self.summgate_baseline = baseline.CHANGED
+        else:
+            self.summgate_baseline = baseline.COMPARED
+        return entry
+
+    def _compare(
+        self, entry: baseline.StoredCase | None, result: CaseResult
+    ) -> list[baseline.Regression]:
+        """The scores' drops against the entry this case is judged against, when compared."""
+        if entry is None or self.summgate_baseline != baseline.COMPARED:
             return []
-        self.summgate_baseline = baseline.COMPARED
+        run = the_run(self.config)
         tolerance = {**run.settings.tolerance, **result.case.tolerance}
         return baseline.regressions(entry, result.scores, result.checks_rules, tolerance)
 

@@ -80,6 +80,7 @@ class _Table:
     rows: list[str]
     more: str = ""  # the note on rows left out by count ("... and 3 more drops.")
     kept: int = -1  # rows kept to fit (-1: all)
+    first: bool = False  # its rows are fitted before the other tables' (the failing cases)
 
     def lines(self) -> list[str]:
         kept = len(self.rows) if self.kept < 0 else self.kept
@@ -101,17 +102,17 @@ def _size(lines: Iterable[str]) -> int:
 
 def _fit(parts: list[list[str] | _Table], budget: int) -> list[str]:
     """The summary's lines within ``budget`` bytes: tables keep their rows in order while
-    they fit, the earlier tables (the failing cases) first; each cut says so."""
+    they fit, the failing cases first, then the earlier tables; each cut says so."""
     note = 200  # bytes for a table's note on cut rows
     left = budget - sum(_size(p.head) + note if isinstance(p, _Table) else _size(p) for p in parts)
-    for part in parts:
-        if isinstance(part, _Table):
-            left -= _size([part.more])
-            for kept, row in enumerate(part.rows):
-                if _size([row]) > left:
-                    part.kept = kept
-                    break
-                left -= _size([row])
+    tables = [part for part in parts if isinstance(part, _Table)]
+    for table in sorted(tables, key=lambda table: not table.first):
+        left -= _size([table.more])
+        for kept, row in enumerate(table.rows):
+            if _size([row]) > left:
+                table.kept = kept
+                break
+            left -= _size([row])
     lines = [line for p in parts for line in (p.lines() if isinstance(p, _Table) else p)]
     if _size(lines) > budget:  # only when the head alone is too long: cut it, and say so
         cut = "... the rest is cut: the job summary stays under GitHub's limit."
@@ -138,6 +139,10 @@ def step_summary(
     cases = sorted(cases, key=lambda c: c["nodeid"])
     failed = [c for c in cases if c["outcome"] in ("failed", "error")]
     parts: list[list[str] | _Table] = [_head(cases, suite_checks, failed, decided)]
+    # What the pull request changes about the gate comes first: it is what a reviewer
+    # approves (the failing cases still get their share of the size limit first).
+    if decided is not None:
+        parts += _gate_changes(decided, max_failures)
     checks = _check_rows(cases)
     if checks:
         parts.append(_Table(["| check | mean | min | failed |", "|---|---|---|---|"], checks))
@@ -155,8 +160,6 @@ def step_summary(
     # The failing cases first: when the summary must be cut, the drops go before them.
     if failed:
         parts.append(_failing(failed, max_failures))
-    if decided is not None and decided["accepted"]:
-        parts.append(_accepted(decided["accepted"], max_failures))
     drops = (
         decided["drops"]
         if decided is not None
@@ -191,6 +194,7 @@ def _failing(failed: Sequence[Mapping[str, Any]], max_failures: int) -> _Table:
         ["| case | verdict | first reason |", "|---|---|---|"],
         rows,
         f"\n... and {more} more failing cases." if more > 0 else "",
+        first=True,
     )
 
 
@@ -244,6 +248,64 @@ def _check_rows(cases: Sequence[Mapping[str, Any]]) -> list[str]:
         f"{fmt_score(s.metric, s.min)} | {s.failed} |"
         for s in metric_stats(scores, failing)
     ]
+
+
+def _gate_changes(decided: Mapping[str, Any], max_entries: int) -> list[list[str] | _Table]:
+    """What the pull request changes about the gate: accepted entries, added known failures,
+    removed entries, each with its largest drop (one table each, one after the other)."""
+    parts: list[list[str] | _Table] = []
+    if decided["accepted"]:
+        parts.append(_accepted(decided["accepted"], max_entries))
+    added = decided.get("known_failures_added", [])
+    if added:
+        rows = [
+            f"| {markdown_code(a['nodeid'], 1000)} | {markdown(', '.join(a['checks']))} | "
+            f"{markdown('; '.join(a['findings']) or '-')} | "
+            f"{'its baseline entry' if a['recorded_in'] == 'baseline' else 'its case file'} | "
+            f"{_worst(a['worst'])} |"
+            for a in added[:max_entries]
+        ]
+        more = len(added) - max_entries
+        parts.append(
+            _Table(
+                [
+                    f"**Known failures added in this pull request** (accepted, {len(added)}):",
+                    "",
+                    "| case | fails on | decisive findings | recorded in | largest drop |",
+                    "|---|---|---|---|---|",
+                ],
+                rows,
+                f"\n... and {more} more known failures." if more > 0 else "",
+            )
+        )
+    removed = decided.get("removed", [])
+    if removed:
+        judged = "ran: judged against the base branch's entry"
+        rows = [
+            f"| {markdown_code(r['nodeid'], 1000)} | {judged if r['ran'] else 'did not run'} | "
+            f"{_worst(r['worst'])} |"
+            for r in removed[:max_entries]
+        ]
+        more = len(removed) - max_entries
+        parts.append(
+            _Table(
+                [
+                    f"**Removed from the baseline in this pull request** ({len(removed)} entries):",
+                    "",
+                    "| case | its case | largest drop |",
+                    "|---|---|---|",
+                ],
+                rows,
+                f"\n... and {more} more removed entries." if more > 0 else "",
+            )
+        )
+    return parts
+
+
+def _worst(fall: Mapping[str, Any] | None) -> str:
+    if fall is None:
+        return "-"
+    return f"{markdown(fall['metric'])} {fall['base']:.3f} → {fall['now']:.3f}"
 
 
 def _accepted(accepted: Sequence[Mapping[str, Any]], max_entries: int) -> _Table:

@@ -97,8 +97,9 @@ def select(tests: Sequence[tuple[str, int, str]], shard: Shard) -> Selection:
 
 
 def contract_digest(contract: Contract) -> str:
-    """sha256 of the stored entries a run is judged against (the reference and the accepted
-    changes), so a merge can tell that every shard and itself read the same baselines."""
+    """sha256 of the stored entries a run is judged against (the reference, the accepted
+    changes and the removed entries), so a merge can tell that every shard and itself read
+    the same baselines."""
 
     def entry(found: Any) -> Any:
         if found is None:
@@ -107,7 +108,7 @@ def contract_digest(contract: Contract) -> str:
         return [
             found.content,
             {m: round(v, 6) for m, v in sorted(found.scores.items())},
-            None if failure is None else [list(failure.checks), failure.reason],
+            None if failure is None else [list(failure.checks), failure.reason, failure.findings],
         ]
 
     payload = {
@@ -116,6 +117,7 @@ def contract_digest(contract: Contract) -> str:
         "accepted": {
             n: [entry(a.base), entry(a.branch)] for n, a in sorted(contract.accepted.items())
         },
+        "removed": {n: entry(e) for n, e in sorted(contract.removed.items())},
     }
     text = json.dumps(payload, sort_keys=True, ensure_ascii=True)
     return hashlib.sha256(text.encode("ascii")).hexdigest()

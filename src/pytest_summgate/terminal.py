@@ -21,6 +21,7 @@ from .thresholds import Check
 
 if TYPE_CHECKING:
     from .baseline import Regression
+    from .decision import AddedFailure, Changes
 
 MAX_EVIDENCE_LINES = 6
 _WORD_METRICS = {"length"}
@@ -211,3 +212,75 @@ class RunSummary:
 
     def _values(self, metric: str) -> list[float]:
         return [s[metric] for s in self.scores.values() if metric in s]
+
+
+def gate_change_lines(
+    changes: Changes, display: Callable[[str], str], verbose: bool, baseline: str
+) -> list[str]:
+    """What a pull request changes about the gate, first among the decision lines: accepted
+    entries of ``baseline``, added known failures and removed entries, one line each kind
+    with its largest drop (``-v``: every entry under it, with its own)."""
+    more = "" if verbose else "; -v lists them"
+    lines = []
+    if changes.accepted:
+        new = sum(a.base is None for a in changes.accepted)
+        top = changes.accepted[0]
+        lines.append(
+            f"accepted in this pull request: {_entries(len(changes.accepted))} ({new} new "
+            f"cases){_largest(top.nodeid, top.largest_fall(), display)}{more}"
+        )
+        for change in changes.accepted if verbose else []:
+            shown = ", ".join(
+                f"{m} {'new' if b is None else f'{b:.3f}'} -> {n:.3f}"
+                for m, b, n in change.changes()
+            )
+            lines.append(f"  {display(change.nodeid)}: {shown or 'known failure'}")
+    if changes.known_failures:
+        added = changes.known_failures
+        named = ", ".join(display(a.nodeid) for a in added[:3])
+        named += f" and {len(added) - 3} more" if len(added) > 3 else ""
+        lines.append(
+            f"known failures added in this pull request (accepted): {count(len(added), 'case')} "
+            f"({named}){_largest(added[0].nodeid, added[0].fall, display)}{more}"
+        )
+        lines += [_added_failure(failure, display) for failure in (added if verbose else [])]
+    if changes.removed:
+        removed = changes.removed
+        ran = sum(r.ran for r in removed)
+        how = f"{ran} of their cases ran: judged against the base branch's entries"
+        lines.append(
+            f"removed from {baseline} in this pull request: {_entries(len(removed))} "
+            f"({how if ran else 'their cases did not run'})"
+            f"{_largest(removed[0].nodeid, removed[0].fall, display)}{more}"
+        )
+        for entry in removed if verbose else []:
+            how = "judged against the base branch's entry" if entry.ran else "its case did not run"
+            lines.append(f"  {display(entry.nodeid)}: {how}{_fall(entry.fall)}")
+    return lines
+
+
+def _added_failure(failure: AddedFailure, display: Callable[[str], str]) -> str:
+    fails = ", ".join(failure.checks) or "a check"
+    found = f" ({'; '.join(failure.findings)})" if failure.findings else ""
+    where = "its baseline entry" if failure.where == "baseline" else "its case file"
+    return (
+        f"  {display(failure.nodeid)}: fails on {fails}{found}; recorded in {where}"
+        f"{_fall(failure.fall)}"
+    )
+
+
+def _entries(n: int) -> str:
+    return "1 entry" if n == 1 else f"{n} entries"
+
+
+def _largest(
+    nodeid: str, fall: tuple[str, float, float] | None, display: Callable[[str], str]
+) -> str:
+    return f"; largest drop {display(nodeid)}{_fall(fall).removeprefix(';')}" if fall else ""
+
+
+def _fall(fall: tuple[str, float, float] | None) -> str:
+    if fall is None:
+        return ""
+    metric, before, now = fall
+    return f"; {metric} {before:.3f} -> {now:.3f}"
