@@ -434,6 +434,13 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     def corrupt() -> None:
         (root / BASELINE).write_text("{not json")
 
+    def deleted() -> None:  # the worse model, 7 of its baseline's 8 entries deleted by hand
+        worse_model(root)
+        path = root / BASELINE
+        stored = json.loads(path.read_text())
+        stored["cases"] = {k: v for k, v in stored["cases"].items() if k.endswith("::c0")}
+        path.write_text(json.dumps(stored, indent=2))
+
     def spaces() -> None:  # the repository in a folder with a space, its cases in another
         (root / "model repo" / "my cases").mkdir(parents=True)
         for name in ("conftest.py", "model.py", "pytest.ini", ".summgate"):
@@ -450,6 +457,7 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     branch("accepted", accepted)
     branch("forged", forged)
     branch("corrupt-base", corrupt)
+    branch("deleted", deleted)
     branch("spaces", spaces)
     git(root, "checkout", "-q", "--orphan", "no-gate", "main")
     git(root, "rm", "-rq", "--cached", ".")
@@ -589,6 +597,23 @@ def test_a_baseline_edited_by_hand_fails(origin: Path, tmp_path: Path) -> None:
     assert run.outputs["passed"] == "false"
     assert "accepted entries" in run.outputs["blocked-by"]
     assert "baseline entries not produced by a run" in run.log
+
+
+@RUNS_THE_GATE
+def test_deleting_baseline_entries_does_not_pass_a_worse_model(
+    origin: Path, tmp_path: Path
+) -> None:
+    run = run_action(checkout(origin, tmp_path, "deleted"), QUICK)
+    assert run.failed
+    assert run.outputs["blocked-by"] == BLOCKED  # the 7 cases are judged by the base's entries
+    report = json.loads(Path(run.outputs["report"]).read_text())
+    assert [r["ran"] for r in report["removed"]] == [True] * 7
+    assert (
+        f"removed from {BASELINE} in this pull request: 7 entries (7 of their cases ran: "
+        "judged against the base branch's entries)" in run.log
+    )
+    removed = run.summary.index("**Removed from the baseline in this pull request** (7 entries)")
+    assert removed < run.summary.index("| check |")  # the reviewer reads it first
 
 
 @RUNS_THE_GATE
