@@ -66,13 +66,13 @@ def coverage_curves() -> None:
         degrees = scorer.degrees(docs, get_embedder())
         variants = {
             "shipped: max(word share, soft cosine)": [
-                np.mean([d for d, _, _ in x]) for x in degrees
+                np.mean([d for d, _, _, _ in x]) for x in degrees
             ],
-            "word share alone": [np.mean([s for _, s, _ in x]) for x in degrees],
+            "word share alone": [np.mean([s for _, s, _, _ in x]) for x in degrees],
             "share of highlights at cosine >= 0.55": [
-                np.mean([c >= 0.55 for _, _, c in x]) for x in degrees
+                np.mean([c >= 0.55 for _, _, c, _ in x]) for x in degrees
             ],
-            "mean best cosine": [np.mean([c for _, _, c in x]) for x in degrees],
+            "mean best cosine": [np.mean([c for _, _, c, _ in x]) for x in degrees],
         }
         rouge = RougeScorer().score(docs, None)
         for name in RougeScorer.names:

@@ -43,6 +43,7 @@ def test_every_option_reaches_the_settings() -> None:
         "suite": Raw(cli=["pass_rate=0.5"]),
         "seed": Raw(cli=7),
         "report": Raw(cli="r.json"),
+        "html": Raw(cli="r.html"),
         "github": Raw(cli="on"),
         "predictions": Raw(cli="p.jsonl"),
         "batch_size": Raw(cli=3),

@@ -553,7 +553,7 @@ def test_an_unchanged_model_passes(origin: Path, tmp_path: Path) -> None:
     assert base.read_bytes() == git(origin, "show", f"main:{BASELINE}").encode()
     assert run.used["Keep the report"] == {
         "name": "summgate-report",
-        "path": run.outputs["report"],
+        "path": f"{run.outputs['report']}\n{run.outputs['html']}\n",
         "if-no-files-found": "warn",
     }
 
@@ -569,6 +569,7 @@ def test_a_worse_model_fails_the_step_and_says_what_blocked_it(
         "passed": "false",
         "blocked-by": BLOCKED,
         "report": run.outputs["report"],
+        "html": run.outputs["html"],
         "exit-code": "1",
     }
     assert decision(run) == {"passed": False, "blocked_by": [BLOCKED]}
@@ -576,7 +577,14 @@ def test_a_worse_model_fails_the_step_and_says_what_blocked_it(
     assert f"**Blocked by:** {BLOCKED}" in run.summary
     assert f"::error title=summgate: blocked::{BLOCKED}" in run.log
     # The report is kept although the gate failed (if: always()).
-    assert run.used["Keep the report"]["path"] == run.outputs["report"]
+    assert run.used["Keep the report"]["path"].split("\n")[:2] == [
+        run.outputs["report"],
+        run.outputs["html"],
+    ]
+    # ... and the HTML page with it, leading with the decision.
+    page = Path(run.outputs["html"]).read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<title>summgate: blocked</title>" in page
 
 
 @RUNS_THE_GATE

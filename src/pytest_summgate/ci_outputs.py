@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from .alignment import AlignmentRecord
 from .baseline import content_hash
 from .engine import evidence_shown
 from .errors import visible
@@ -22,7 +23,6 @@ from .suite import SuiteCheck
 from .terminal import count
 
 if TYPE_CHECKING:
-    from .alignment import AlignmentRecord
     from .baseline import Regression
     from .cases import Case, InvalidCase
     from .engine import CaseResult

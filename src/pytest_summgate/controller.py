@@ -301,6 +301,9 @@ class RunController:
                     ),
                 )
             )
+        if self.settings.html_path:
+            html_path = self.config.invocation_params.dir / self.settings.html_path
+            writes.append((html_path, lambda: self._write_html(html_path)))
         for path, write in writes:
             try:
                 write()
@@ -341,6 +344,12 @@ class RunController:
                 f"the job summary was not written to GITHUB_STEP_SUMMARY "
                 f"({quote(summary_file, 200)}): {error.strerror or error}"
             )
+
+    def _write_html(self, path: Path) -> None:
+        """The HTML page of the run's evidence (imported here only: no collection needs it)."""
+        from . import html_report
+
+        write_atomic(path, html_report.page(self._json_report()))
 
     def _on_github(self) -> bool:
         mode = self.settings.github

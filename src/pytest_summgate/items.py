@@ -253,6 +253,7 @@ class CaseItem(pytest.Item):
             failure.text() if failed or regressed else "",
             self.summgate_baseline,
             blocking,
+            aligned=wants_alignment(self.config),
         )
         if note:
             self.summgate_record["outcome"] = "xfailed"
@@ -334,6 +335,27 @@ class CaseItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, self.entry.line - 1, f"case: {terminal_line(self.name)}"
+
+
+def wants_alignment(config: pytest.Config) -> bool:
+    """Whether a case's record carries its evidence beside the article: for the HTML report
+    (``--summgate-html``) or pytest-html's (``--html``)."""
+    return bool(the_run(config).settings.html_path or pytest_html_on(config))
+
+
+def pytest_html_on(config: pytest.Config) -> bool:
+    return config.pluginmanager.hasplugin("html") and bool(getattr(config.option, "htmlpath", None))
+
+
+def html_extras(item: CaseItem, report: pytest.TestReport) -> None:
+    """pytest-html's extras of a case's report: its evidence, as the HTML report shows it."""
+    record = getattr(item, "summgate_record", None)
+    if record is None or not pytest_html_on(item.config):
+        return
+    from . import html_report
+
+    extras = item.config.pluginmanager.getplugin("html").extras
+    report.extras = [*getattr(report, "extras", []), extras.html(html_report.fragment(record))]  # type: ignore[attr-defined]
 
 
 class QuietPhases:

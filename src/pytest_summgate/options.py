@@ -202,6 +202,14 @@ OPTIONS: tuple[Option, ...] = (
         metavar="PATH",
     ),
     Option(
+        "html",
+        "write an HTML page of the run's evidence: each case's summary beside its article, "
+        "unsupported sentences marked and linked to their closest passages (self-contained)",
+        flag="--summgate-html",
+        ini="summgate_html",
+        metavar="PATH",
+    ),
+    Option(
         "github",
         "GitHub Actions job summary and annotations (default auto: on when "
         "GITHUB_ACTIONS=true)",

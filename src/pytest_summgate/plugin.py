@@ -17,7 +17,7 @@ from . import options
 from .batching import is_case_file
 from .errors import output_problem, terminal_line
 from .files import posix_relative
-from .items import CaseFile, CaseItem, QuietPhases, refuse_ambiguous_predictions
+from .items import CaseFile, CaseItem, QuietPhases, html_extras, refuse_ambiguous_predictions
 from .run import RUN_KEY, SummgateRun, run_of
 
 
@@ -118,4 +118,5 @@ def pytest_runtest_makereport(
             cache = run.engine.cache if run is not None else None
             # Why this process's cache was turned off, for the controller's summary.
             report.summgate_cache_problem = cache.problem if cache is not None else ""  # type: ignore[attr-defined]
+            html_extras(item, report)  # pytest-html's report, when it is on
     return report

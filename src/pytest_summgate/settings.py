@@ -47,6 +47,7 @@ class Settings:
     )
     bootstrap_seed: int = suite.DEFAULT_SEED
     report_path: str | None = None
+    html_path: str | None = None  # the HTML page of the run's evidence
     github: str = "auto"  # "auto" (on when GITHUB_ACTIONS=true), "on" or "off"
     cache_path: str | None = "auto"  # None: no disk cache; "auto": in pytest's cache dir
     # "list": per-case drops against the baseline are shown, not failed; "fail": they fail.
@@ -107,6 +108,7 @@ class Settings:
             ),
             bootstrap_seed=suite.DEFAULT_SEED if seed is None else seed,
             report_path=text("report"),
+            html_path=text("html"),
             github=_github_mode(text("github") or "auto"),
             cache_path=_cache_path(text("cache") or "auto"),
             case_regressions=_case_regressions(text("case_regressions")),

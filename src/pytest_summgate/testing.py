@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from . import text
 from .engine import Engine
-from .metrics import Document, Metric, Scorer
+from .metrics import Aligned, Document, Metric, Scorer
 from .metrics.coverage import RougeScorer
 from .metrics.length import LengthScorer
 from .run import SummgateRun, run_of
@@ -40,10 +40,11 @@ def _overlap(part: str, whole: set[str]) -> float:
 class LexicalScorer:
     """``faithfulness`` and ``coverage`` from word overlap instead of embeddings.
 
-    A summary sentence's support is the share of its words found in the article; a highlight
-    is covered when at least half of its words are in the summary. With ``decisive_numbers``
-    a number in digits that the article lacks is hard evidence (``Metric.decisive``), as in
-    the real claim checks.
+    A summary sentence's support is the share of its words found in the article, and it is
+    aligned with the article sentence that shares most of its words; a highlight is covered
+    when at least half of its words are in the summary. With ``decisive_numbers`` a number in
+    digits that the article lacks is hard evidence (``Metric.decisive``), as in the real claim
+    checks.
     """
 
     names: tuple[str, ...] = ("faithfulness", "coverage")
@@ -65,9 +66,15 @@ class LexicalScorer:
                 if self.decisive_numbers and n not in re.findall(r"\d+", doc.article)
             ]
             decisive = tuple(f"number {n} is not in the article" for n in invented[:1])
+            sentences = tuple(
+                _aligned(s, doc.article_sentences, invented) for s in doc.summary_sentences
+            )
             scored = {
                 "faithfulness": Metric(
-                    value, (*decisive, f'least supported: "{weakest}"'), decisive=decisive
+                    value,
+                    (*decisive, f'least supported: "{weakest}"'),
+                    decisive=decisive,
+                    aligned=sentences,
                 )
             }
             if doc.highlights:
@@ -79,6 +86,26 @@ class LexicalScorer:
                 scored["coverage"] = Metric(None, skipped="no highlights in this case")
             results.append(scored)
         return results
+
+
+def _aligned(sentence: str, article: Sequence[str], invented: Sequence[str]) -> Aligned:
+    """A summary sentence beside the article sentence sharing most of its words."""
+    words = {w.lower() for w in text.words(sentence)}
+    shared = [len(words & {w.lower() for w in text.words(a)}) for a in article]
+    best = max(range(len(article)), key=shared.__getitem__) if article else -1
+    support = _overlap(sentence, {w.lower() for a in article for w in text.words(a)})
+    numbers = [n for n in invented if n in re.findall(r"\d+", sentence)]
+    reasons = [f"number {n} is not in the article" for n in numbers[:1]]
+    if support < 0.5:
+        reasons.append(f"{support:.0%} of its words are in the article")
+    return Aligned(
+        sentence,
+        0.0 if numbers else support,
+        (best,) if best >= 0 else (),
+        (shared[best] / max(len(words), 1),) if best >= 0 else (),
+        tuple(reasons),
+        tuple(i < len(numbers[:1]) for i in range(len(reasons))),
+    )
 
 
 def lexical_engine(

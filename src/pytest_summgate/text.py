@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -111,6 +111,11 @@ def words(text: str) -> list[str]:
     same as the raw text it came from, give or take the clitic.
     """
     return _TOKEN.findall(text)
+
+
+def word_spans(text: str) -> Iterator[re.Match[str]]:
+    """The word tokens of ``words`` with where each is in ``text``."""
+    return _TOKEN.finditer(text)
 
 
 def word_count(text: str) -> int:

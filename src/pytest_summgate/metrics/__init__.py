@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ScorerFailed, user_traceback
-from .base import Document, Metric, Scorer
+from .base import Aligned, Document, Metric, Scorer
 
 if TYPE_CHECKING:
     from ..cache import ModelCache
     from ..models import Embedder
 
-__all__ = ["Document", "Metric", "Scorer", "default_scorers", "score_documents"]
+__all__ = ["Aligned", "Document", "Metric", "Scorer", "default_scorers", "score_documents"]
 
 
 def default_scorers(faithfulness_model: str | None = None) -> list[Scorer]:
@@ -64,17 +64,52 @@ def _record(metric: Metric) -> dict[str, Any]:
         "evidence": list(metric.evidence),
         "skipped": metric.skipped,
         "decisive": list(metric.decisive),
-    }
+        "aligned": [
+            [a.text, a.score, list(a.passages), list(a.similarities), list(a.reasons),
+             list(a.decisive), list(a.notes)]
+            for a in metric.aligned
+        ],
+    }  # fmt: skip
 
 
 def _strings(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(e, str) for e in value)
 
 
+def _numbers(value: Any, kind: type | tuple[type, ...] = (int, float)) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(e, kind) and not isinstance(e, bool) for e in value
+    )
+
+
+def _aligned(record: Any) -> tuple[Aligned, ...] | None:
+    """Cached sentences back as Aligned records; None when one is not of their shape."""
+    if not isinstance(record, list):
+        return None
+    found = []
+    for item in record:
+        if not isinstance(item, list) or len(item) != 7:
+            return None
+        text, score, passages, similarities, reasons, decisive, notes = item
+        if not isinstance(text, str) or not _numbers([score]) or not _numbers(similarities):
+            return None
+        if not _numbers(passages, int):
+            return None
+        if not _strings(reasons) or not _strings(notes) or not isinstance(decisive, list):
+            return None
+        if not all(isinstance(d, bool) for d in decisive):
+            return None
+        found.append(
+            Aligned(text, float(score), tuple(passages), tuple(map(float, similarities)),
+                    tuple(reasons), tuple(decisive), tuple(notes))
+        )  # fmt: skip
+    return tuple(found)
+
+
 def _metric(record: Any) -> Metric | None:
     """A cached record back as a Metric; None when it is not the shape a Metric has (a record
-    written before ``decisive`` existed is one: it lacks the field)."""
-    fields = ["decisive", "evidence", "skipped", "value"]
+    written before ``decisive`` or ``aligned`` existed is one: it lacks the field)."""
+    fields = ["aligned", "decisive", "evidence", "skipped", "value"]
     if not isinstance(record, dict) or sorted(record) != fields:
         return None
     value, evidence, skipped = record["value"], record["evidence"], record["skipped"]
@@ -85,8 +120,11 @@ def _metric(record: Any) -> Metric | None:
         return None
     if not _strings(evidence) or not _strings(decisive) or not isinstance(skipped, str):
         return None
+    aligned = _aligned(record["aligned"])
+    if aligned is None:
+        return None
     number = None if value is None else float(value)
-    return Metric(number, tuple(evidence), skipped, tuple(decisive))
+    return Metric(number, tuple(evidence), skipped, tuple(decisive), aligned)
 
 
 def _cached(records: Any, names: Sequence[str]) -> dict[str, Metric] | None:

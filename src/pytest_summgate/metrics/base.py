@@ -20,6 +20,23 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Aligned:
+    """One summary sentence (or one reference highlight) as a reviewer reads it beside its
+    source, the way SummVis shows a summary: how well it is supported (or covered), the source
+    sentences it was aligned with (indices into the article's sentences, or for a highlight
+    into the summary's passages; closest first, with their similarity), and why it falls
+    short (``decisive`` flags each reason that is hard evidence on its own)."""
+
+    text: str
+    score: float
+    passages: tuple[int, ...] = ()
+    similarities: tuple[float, ...] = ()
+    reasons: tuple[str, ...] = ()
+    decisive: tuple[bool, ...] = ()
+    notes: tuple[str, ...] = ()  # true remarks shown after the reasons, never a reason
+
+
+@dataclass(frozen=True)
 class Metric:
     """A metric's value for one document and the evidence behind it.
 
@@ -27,13 +44,15 @@ class Metric:
     without highlights has no coverage). ``evidence`` holds short lines for the failure text.
     ``decisive`` holds the reasons that are hard evidence on their own (a number, a date or a
     name the article does not have, a flipped negation): when it is not empty the case fails
-    whatever the value says.
+    whatever the value says. ``aligned`` holds the same evidence per sentence (or highlight),
+    for the HTML report: what was compared with what, and why each falls short.
     """
 
     value: float | None
     evidence: tuple[str, ...] = ()
     skipped: str = ""
     decisive: tuple[str, ...] = ()
+    aligned: tuple[Aligned, ...] = ()
 
 
 class Document:

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .. import text
-from .base import Document, Metric
+from .base import Aligned, Document, Metric
 from .similarity import SentenceIndex
 
 if TYPE_CHECKING:
@@ -129,17 +129,18 @@ class CoverageScorer:
 
     def degrees(
         self, docs: Sequence[Document], embedder: Embedder
-    ) -> list[list[tuple[float, float, float]]]:
-        """Per document and highlight: (degree covered, word share, cosine)."""
+    ) -> list[list[tuple[float, float, float, int]]]:
+        """Per document and highlight: (degree covered, word share, cosine, the closest
+        summary passage)."""
         result = []
         for doc, best in zip(docs, self.highlight_support(docs, embedder), strict=True):
             summary = set(_tokenizer().tokenize(doc.summary))
             per_doc = []
-            for highlight, (similarity, _) in zip(doc.highlights, best, strict=True):
+            for highlight, (similarity, passage) in zip(doc.highlights, best, strict=True):
                 words = content_tokens(highlight)
                 share = sum(w in summary for w in words) / len(words) if words else 0.0
                 soft = min(max((similarity - SOFT_FROM) / (SOFT_TO - SOFT_FROM), 0.0), 1.0)
-                per_doc.append((max(share, soft), share, similarity))
+                per_doc.append((max(share, soft), share, similarity, passage))
             result.append(per_doc)
         return result
 
@@ -156,11 +157,24 @@ class CoverageScorer:
             missed = [
                 f'missed highlight: "{text.clip(h, 100)}" ({share:.0%} of its words, '
                 f"closest passage {similarity:.2f})"
-                for h, (degree, share, similarity) in zip(doc.highlights, degrees, strict=True)
+                for h, (degree, share, similarity, _) in zip(doc.highlights, degrees, strict=True)
                 if degree < MISSED_BELOW
             ]
-            value = sum(degree for degree, _, _ in degrees) / len(degrees)
-            results.append({"coverage": Metric(value, tuple(missed))})
+            value = sum(degree for degree, *_ in degrees) / len(degrees)
+            highlights = tuple(
+                Aligned(
+                    h,
+                    degree,
+                    (passage,) if passage >= 0 else (),
+                    (round(similarity, 4),) if passage >= 0 else (),
+                    (f"missed: {share:.0%} of its words",) if degree < MISSED_BELOW else (),
+                    (False,) if degree < MISSED_BELOW else (),
+                )
+                for h, (degree, share, similarity, passage) in zip(
+                    doc.highlights, degrees, strict=True
+                )
+            )
+            results.append({"coverage": Metric(value, tuple(missed), aligned=highlights)})
         return results
 
 

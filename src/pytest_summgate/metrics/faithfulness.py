@@ -10,6 +10,7 @@ supported. The case's score is its weakest sentence's probability.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ import numpy as np
 
 from .. import text
 from . import claims
-from .base import Document, Metric
+from .base import Aligned, Document, Metric
 from .similarity import SentenceIndex
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ class SentenceCheck:
     closest: str
     findings: tuple[claims.Finding, ...]
     notes: tuple[str, ...] = ()  # true remarks shown after the findings, never a finding
+    nearest: tuple[tuple[float, int], ...] = ()  # (cosine, article sentence), closest first
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -174,7 +176,8 @@ def _check_document(doc: Document, index: SentenceIndex, article: Article) -> li
             near = frozenset().union(*(article.stems[i] for _, i in nearest))
         else:
             support, closest, near = 0.0, "", frozenset()
-        checks.append(_check_sentence(sentence, article, support, closest, near))
+        check = _check_sentence(sentence, article, support, closest, near)
+        checks.append(dataclasses.replace(check, nearest=tuple(nearest)))
     return checks
 
 
@@ -260,6 +263,20 @@ def probability(weights: Weights, check: SentenceCheck) -> float:
     return 0.0 if check.decisive else weights.probability(check.features)
 
 
+def aligned(probability: float, check: SentenceCheck) -> Aligned:
+    """The sentence as the HTML report shows it beside the article: its probability, the
+    article sentences closest to it, its findings and notes."""
+    return Aligned(
+        check.sentence,
+        probability,
+        tuple(index for _, index in check.nearest),
+        tuple(round(similarity, 4) for similarity, _ in check.nearest),
+        check.reasons,
+        tuple(f.decisive for f in check.findings),
+        check.notes,
+    )
+
+
 def evidence_lines(label: str, strength: str, check: SentenceCheck, closest: str) -> list[str]:
     """A sentence's two evidence lines: the sentence, then its findings (the decisive ones
     marked), any note, and the closest article passage."""
@@ -343,5 +360,7 @@ class FaithfulnessScorer:
             )
             evidence = _evidence(scored, self.weights.threshold)
             decisive = tuple(dict.fromkeys(r for c in checks for r in c.decisive))
-            results.append({"faithfulness": Metric(scored[0][0], evidence, decisive=decisive)})
+            sentences = tuple(aligned(probability(self.weights, c), c) for c in checks)
+            metric = Metric(scored[0][0], evidence, decisive=decisive, aligned=sentences)
+            results.append({"faithfulness": metric})
         return results
