@@ -9,10 +9,11 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import sys
 import textwrap
-import time
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -155,11 +156,22 @@ def install_entry_point_scorer(site: Path) -> None:
     )
 
 
-def best_of_three(function: Callable[[], object]) -> float:
-    """The shortest of three timings of ``function`` (for scale tests that compare sizes)."""
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
+def python_steps(function: Callable[[], object]) -> int:
+    """How many Python steps (lines, calls, returns) ``function`` runs, with all it calls: the
+    operations counted by the tests that bound a cost by the input's size. The same on any
+    machine and under any load, unlike a timing. A regular expression's own scan is one step,
+    so scans are bounded by their own counts (test_costs, test_claims_quotes)."""
+    steps = 0
+
+    def count(frame: FrameType, event: str, arg: Any) -> Any:  # a TraceFunction
+        nonlocal steps
+        steps += 1
+        return count
+
+    previous = sys.gettrace()
+    sys.settrace(count)
+    try:
         function()
-        timings.append(time.perf_counter() - start)
-    return min(timings)
+    finally:
+        sys.settrace(previous)
+    return steps

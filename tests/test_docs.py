@@ -22,8 +22,9 @@ LINK = re.compile(r"(?<!!)\[(?P<label>[^\]]*)\]\((?P<target>[^)\s]+)\)")
 FENCE = re.compile(r"^(`{3,}|~{3,})")
 
 
-def prose(text: str) -> str:
-    """The text outside code fences and code spans: links there are examples, not links."""
+def prose(text: str, spans: bool = False) -> str:
+    """The text outside code fences and (unless ``spans``) code spans: links there are
+    examples, not links."""
     kept: list[str] = []
     fence = ""
     for line in text.splitlines():
@@ -35,7 +36,7 @@ def prose(text: str) -> str:
         if opened:
             fence = opened.group(1)
             continue
-        kept.append(re.sub(r"(`+).*?\1", "", line))
+        kept.append(line if spans else re.sub(r"(`+).*?\1", "", line))
     return "\n".join(kept)
 
 
@@ -46,7 +47,8 @@ def slug(heading: str) -> str:
 
 
 def anchors(path: Path) -> set[str]:
-    headings = re.findall(r"^#{1,6} (.+)$", prose(path.read_text(encoding="utf-8")), re.M)
+    text = prose(path.read_text(encoding="utf-8"), spans=True)
+    headings = re.findall(r"^#{1,6} (.+)$", text, re.M)
     return {slug(heading) for heading in headings}
 
 

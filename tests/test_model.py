@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from conftest import SEED_ROW
 from pytest_summgate.cases import Case, load
 from pytest_summgate.engine import CaseResult, Engine
 from pytest_summgate.settings import Settings
+from test_faults import COUNTED
 
 # Every test here loads the real embedding model.
 pytestmark = pytest.mark.model
@@ -151,7 +151,8 @@ UNAVAILABLE = [
 
 def run_without_model(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], model: str
-) -> tuple[pytest.RunResult, float]:
+) -> tuple[pytest.RunResult, list[str]]:
+    """The run, and the calls it made to probe the hub and build the model (COUNTED)."""
     for key, value in env.items():
         monkeypatch.setenv(key, str(pytester.mkdir("hf-home")) if value == "EMPTY" else value)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -159,20 +160,24 @@ def run_without_model(
     pytester.path.joinpath("seed.jsonl").write_bytes(SEED_ROW.read_bytes())
     rows = [json.loads(SEED_ROW.read_text()) | {"id": f"copy-{i}"} for i in range(3)]
     pytester.path.joinpath("more.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    started = time.monotonic()
+    pytester.makeconftest(COUNTED)
+    calls = pytester.path / "calls.txt"
+    monkeypatch.setenv("SUMMGATE_CALLS", str(calls))
     result = pytester.runpytest_subprocess(
         "--summgate", "--summgate-field", "summary=chatgpt", "--summgate-model", model,
         "-p", "no:cacheprovider",
     )  # fmt: skip
-    return result, time.monotonic() - started
+    return result, calls.read_text().split() if calls.exists() else []
 
 
 @pytest.mark.parametrize(("env", "model"), UNAVAILABLE)
 def test_no_model_errors_every_case_at_once_in_one_line(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], model: str
 ) -> None:
-    result, elapsed = run_without_model(pytester, monkeypatch, env, model)
-    assert elapsed < 60
+    result, made = run_without_model(pytester, monkeypatch, env, model)
+    # At once, counted: one try at the model for all four cases, no hub probe offline.
+    assert made.count("construct") <= 1, made
+    assert "probe" not in made, made
     result.assert_outcomes(errors=4)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     output = result.stdout.str()
