@@ -268,18 +268,18 @@ def test_the_lock_is_exclusive_and_leaves_no_file(tmp_path: Path) -> None:
     def hold() -> None:
         with files.locked(path):
             inside.set()
-            release.wait(10)
+            release.wait(600)
 
     holder = threading.Thread(target=hold)
     holder.start()
-    assert inside.wait(10)
+    assert inside.wait(600)  # hang guards
     with (
         pytest.raises(TimeoutError, match="another run has held the lock"),
         files.locked(path, timeout=0.3),
     ):
         pass
     release.set()
-    holder.join(10)
+    holder.join(600)
     with files.locked(path, timeout=1):
         assert files.lock_path(path).exists()
     assert list(tmp_path.iterdir()) == []

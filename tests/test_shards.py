@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +83,11 @@ def section(result: pytest.RunResult) -> list[str]:
             and (" passed" in line or " failed" in line or "no tests ran" in line)
         ),
     )
-    # The shards' jobs annotated their failing cases; the merge does not repeat them. (After
-    # a run's progress line, the terminal reporter starts the section with a blank line.)
-    return [line for line in lines[start:end] if line and not line.startswith("::error ")]
+    # The shards' jobs annotated their cases (failing: ::error, known failures: ::warning or
+    # ::notice); the merge does not repeat them. (After a run's progress line, the terminal
+    # reporter starts the section with a blank line.)
+    annotation = ("::error ", "::warning ", "::notice ")
+    return [line for line in lines[start:end] if line and not line.startswith(annotation)]
 
 
 def decide(gate: pytest.Pytester, tag: str, *args: str, shard: str = "") -> pytest.RunResult:
@@ -442,3 +445,402 @@ def test_shards_are_deselected_after_k(suite: pytest.Pytester, tmp_path: Path) -
         kept += [c["nodeid"] for c in report["cases"]]
         assert report["shard"]["selected"] == 7, result.stdout.str()
     assert sorted(kept) == sorted(f"a.jsonl::a{i}" for i in range(7))
+
+
+# -- shard reports edited after an honest run: the merge decides on the selected cases only --
+
+
+@pytest.fixture
+def blocked(suite: pytest.Pytester) -> pytest.Pytester:
+    """Three shard reports of a run the gate blocks, kept in pristine/: a case below its
+    threshold, one with hard evidence, one that could not be checked, a known failure."""
+    write(
+        suite,
+        "b.jsonl",
+        {
+            "b0": (good(0), {}),
+            "b1": (good(1).replace(".", " 1999."), {}),  # hard evidence
+            "b2": ("", {}),  # an error
+            "b3": (worse(3), STRICT),  # below its threshold
+            "k": (worse(1), STRICT),  # fails as recorded: xfailed
+        },
+    )
+    for k in (1, 2, 3):
+        run(
+            suite,
+            "--summgate",
+            "a.jsonl",
+            "b.jsonl",
+            f"--summgate-shard={k}/3",
+            f"--summgate-report=shards/{k}.json",
+        )
+    shutil.copytree(suite.path / "shards", suite.path / "pristine")
+    honest = run(suite, "--summgate-merge=shards/*.json")
+    assert honest.ret == pytest.ExitCode.TESTS_FAILED, honest.stdout.str()
+    honest.stdout.fnmatch_lines(["decision: blocked by *1 case not checked (errors)"])
+    return suite
+
+
+def report_of(gate: pytest.Pytester, nodeid: str) -> tuple[Path, dict[str, Any]]:
+    """The shard report that holds ``nodeid``'s record (restored from pristine/)."""
+    for k in (1, 2, 3):
+        shutil.copy(gate.path / "pristine" / f"{k}.json", gate.path / "shards" / f"{k}.json")
+    for k in (1, 2, 3):
+        path = gate.path / "shards" / f"{k}.json"
+        report = json.loads(path.read_text(encoding="utf-8"))
+        if nodeid in report["shard"]["share"]:
+            return path, report
+    raise AssertionError(nodeid)
+
+
+def record_in(report: dict[str, Any], nodeid: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(c for c in report["cases"] if c["nodeid"] == nodeid)
+    return found
+
+
+def save(path: Path, report: dict[str, Any], reseal: bool = False) -> None:
+    """Write an edited report; ``reseal``: with each record's sha256 recomputed, as someone
+    who knows the format would."""
+    if reseal:
+        for record in report["cases"]:
+            report["shard"]["share"][record["nodeid"]] = shards.record_digest(record)
+    path.write_text(json.dumps(report), encoding="utf-8")
+
+
+def refused(gate: pytest.Pytester, *lines: str) -> str:
+    """The merge of shards/ is a usage error (exit 4) whose message matches ``lines``."""
+    result = merge_error(gate, "--summgate-merge=shards/*.json")
+    patterns = [f"ERROR: summgate: merge: {line}".replace("[", "[[]") for line in lines]
+    result.stderr.fnmatch_lines(patterns)  # "[" is the message's own, "*" the pattern's
+    assert len(result.stderr.str()) < 2000, result.stderr.str()  # bounded, whatever the report
+    return result.stderr.str()
+
+
+def test_a_failing_case_deleted_from_its_report_is_refused(blocked: pytest.Pytester) -> None:
+    path, report = report_of(blocked, "b.jsonl::b3")
+    report["cases"] = [c for c in report["cases"] if c["nodeid"] != "b.jsonl::b3"]
+    save(path, report)
+    refused(
+        blocked,
+        f"shards/{path.stem}.json: case 'b.jsonl::b3' of shard {path.stem} of 3 has no record: "
+        "the report is incomplete or was edited",
+    )
+    # ... and from the share and the shard's list of failures too: the share's size is the
+    # selection's, split as the shards split it.
+    del report["shard"]["share"]["b.jsonl::b3"]
+    del report["shard"]["failed"]["b.jsonl::b3"]
+    save(path, report)
+    refused(
+        blocked,
+        f"shards/{path.stem}.json: shard {path.stem} of 3 lists 3 tests in its share, but its "
+        "share of the 12 selected tests is 4: the report is incomplete or was edited",
+    )
+
+
+def test_an_emptied_report_is_refused(blocked: pytest.Pytester) -> None:
+    path, report = report_of(blocked, "a.jsonl::a0")
+    report["cases"] = []
+    save(path, report)
+    refused(blocked, "shards/1.json: case 'a.jsonl::a0' of shard 1 of 3 has no record: *")
+    report["shard"].update(share={}, failed={}, not_checked={})
+    save(path, report)
+    refused(blocked, "shards/1.json: shard 1 of 3 lists 0 tests in its share, but its share*")
+
+
+def test_a_record_edited_from_failed_to_passed_is_refused(blocked: pytest.Pytester) -> None:
+    path, report = report_of(blocked, "b.jsonl::b3")
+    record = record_in(report, "b.jsonl::b3")
+    record["outcome"] = "passed"
+    save(path, report)
+    refused(
+        blocked,
+        f"shards/{path.stem}.json: case 'b.jsonl::b3': the record is not the one the shard "
+        "wrote (its sha256 differs): the report was edited or damaged",
+    )
+    # Resealed, it contradicts its own checks, then the shard's tallies, then its score.
+    save(path, report, reseal=True)
+    refused(blocked, "*case 'b.jsonl::b3': the record says passed, but its checks say failed")
+    for check in record["checks"]:
+        check["failed"] = False
+    record["failing"] = []
+    save(path, report, reseal=True)
+    refused(
+        blocked,
+        "*case 'b.jsonl::b3': checks[0].failed is false, but its score 0.909091 breaks the "
+        "rule 'faithfulness' >= 0.95",
+    )
+    record["checks"][0]["score"] = 0.96
+    save(path, report, reseal=True)
+    refused(blocked, "*case 'b.jsonl::b3': checks[0].score is 0.96, but scores has 0.909091")
+    # A known failure's outcome given to a new failure.
+    path, report = report_of(blocked, "b.jsonl::b3")
+    record_in(report, "b.jsonl::b3")["outcome"] = "xfailed"
+    save(path, report, reseal=True)
+    refused(blocked, "*case 'b.jsonl::b3': the record says xfailed, but shard.failed lists it*")
+
+
+@pytest.mark.parametrize(
+    ("nodeid", "error"),
+    [
+        ("b.jsonl::b2", "the record says passed, but shard.not_checked lists it"),
+        ("b.jsonl::b1", "the record says passed, but its checks say failed"),
+    ],
+)
+def test_an_error_or_hard_evidence_edited_to_pass_is_refused(
+    blocked: pytest.Pytester, nodeid: str, error: str
+) -> None:
+    path, report = report_of(blocked, nodeid)
+    record_in(report, nodeid)["outcome"] = "passed"
+    save(path, report, reseal=True)
+    refused(blocked, f"*case {nodeid!r}: {error}")
+
+
+def test_a_record_that_disagrees_with_its_shards_tallies_is_refused(
+    blocked: pytest.Pytester,
+) -> None:
+    path, report = report_of(blocked, "b.jsonl::b3")
+    del report["shard"]["failed"]["b.jsonl::b3"]
+    save(path, report)
+    refused(
+        blocked,
+        "*case 'b.jsonl::b3': the record says failed (faithfulness), but shard.failed does "
+        "not list it",
+    )
+    path, report = report_of(blocked, "a.jsonl::a0")
+    report["shard"]["not_checked"]["a.jsonl::a0"] = "forged"
+    save(path, report)
+    refused(blocked, "*case 'a.jsonl::a0': the record says passed, but shard.not_checked lists it")
+    path, report = report_of(blocked, "a.jsonl::a0")
+    report["shard"]["failed"]["a.jsonl::nowhere"] = ["faithfulness"]
+    save(path, report)
+    refused(
+        blocked,
+        "shards/1.json: shard.failed names case 'a.jsonl::nowhere', which has no record in the "
+        "report",
+    )
+    # The run has a baseline, so the built-in faithfulness bar only advises: a check that
+    # says it decides contradicts the run (and one that says it advises where it decides
+    # would hide a failure).
+    path, report = report_of(blocked, "a.jsonl::a0")
+    check = next(c for c in record_in(report, "a.jsonl::a0")["checks"] if c["advisory"])
+    check["advisory"] = False
+    save(path, report, reseal=True)
+    refused(blocked, "*case 'a.jsonl::a0': checks[*].advisory is false, but in this run the*")
+
+
+def test_a_record_of_a_case_in_no_case_file_is_refused(blocked: pytest.Pytester) -> None:
+    path, report = report_of(blocked, "a.jsonl::a0")
+    ghost = {**record_in(report, "a.jsonl::a0"), "nodeid": "c.jsonl::ghost", "id": "ghost"}
+    report["cases"].append(ghost)
+    save(path, report)
+    refused(
+        blocked,
+        "shards/1.json: case 'c.jsonl::ghost' is not a case of shard 1 of 3: its record was "
+        "added to the report (a case of no case file, or of another shard)",
+    )
+    # Listed in the share too: one test more than the share.
+    save(path, report, reseal=True)
+    refused(blocked, "shards/1.json: shard 1 of 3 lists 5 tests in its share, but its share*")
+    # In place of a case of the share: the shares are no longer the selection.
+    del report["shard"]["share"]["a.jsonl::a0"]
+    report["cases"] = [c for c in report["cases"] if c["nodeid"] != "a.jsonl::a0"]
+    save(path, report, reseal=True)
+    refused(
+        blocked,
+        "the shards' shares are not the selection they were split from (its sha256 differs): "
+        "a report was edited or comes from another run: shards/1.json, shards/2.json, "
+        "shards/3.json",
+    )
+    # A case taken for another test (null: not a case) and its record dropped.
+    path, report = report_of(blocked, "b.jsonl::b3")
+    report["shard"]["share"]["b.jsonl::b3"] = None
+    del report["shard"]["failed"]["b.jsonl::b3"]
+    report["cases"] = [c for c in report["cases"] if c["nodeid"] != "b.jsonl::b3"]
+    save(path, report)
+    refused(blocked, "the shards' shares are not the selection they were split from*")
+
+
+def test_a_case_twice_is_refused(blocked: pytest.Pytester) -> None:
+    path, report = report_of(blocked, "a.jsonl::a0")
+    report["cases"].append(record_in(report, "a.jsonl::a0"))
+    save(path, report)
+    refused(blocked, "shards/1.json: case 'a.jsonl::a0' has two records")
+
+
+def test_a_shard_stopped_early_is_refused(blocked: pytest.Pytester) -> None:
+    """-x: the shard wrote its report with cases it never ran (an incomplete artifact)."""
+    result = run(
+        blocked,
+        "--summgate",
+        "a.jsonl",
+        "b.jsonl",
+        "-x",
+        "--summgate-shard=3/3",
+        "--summgate-report=shards/3.json",
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    refused(
+        blocked,
+        "shards/3.json: case 'b.jsonl::b2' of shard 3 of 3 has no record: the shard skipped "
+        "it or stopped before it (-x, --maxfail); the merge decides on every selected case, "
+        "so rerun the shard",
+    )
+    # A report cut short (an upload that did not finish) is not JSON.
+    text = (blocked.path / "pristine" / "3.json").read_text(encoding="utf-8")
+    (blocked.path / "shards" / "3.json").write_text(text[: len(text) // 2], encoding="utf-8")
+    refused(blocked, "shard report shards/3.json is not JSON (*)")
+
+
+def test_a_huge_shard_count_is_refused_in_bounded_time_and_output(
+    blocked: pytest.Pytester,
+) -> None:
+    report_of(blocked, "a.jsonl::a0")  # every report as the shards wrote it
+    for k in (1, 2, 3):
+        path = blocked.path / "shards" / f"{k}.json"
+        report = json.loads(path.read_text(encoding="utf-8"))
+        report["shard"]["count"] = 1_000_000_000
+        save(path, report)
+    refused(blocked, "shards/1.json: shard.count must be from 1 to 999999, got 1000000000")
+    for k in (1, 2, 3):
+        path = blocked.path / "shards" / f"{k}.json"
+        report = json.loads(path.read_text(encoding="utf-8"))
+        report["shard"]["count"] = 999_999
+        save(path, report)
+    refused(
+        blocked,
+        "shards 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 and 999986 more of 999999 missing: given "
+        "shards/1.json, shards/2.json, shards/3.json",
+    )
+
+
+Edit = Callable[[dict[str, Any]], object]
+# A report's shape broken one way, and the error naming the field (in shards/1.json).
+MALFORMED: dict[str, tuple[Edit, str]] = {
+    "no model": (lambda r: r.pop("model"), "model is missing"),
+    "a list as the shard index": (
+        lambda r: r["shard"].update(index=[1]),
+        "shard.index must be a whole number, got [1]",
+    ),
+    "a count that is not a number": (
+        lambda r: r["shard"].update(count="3"),
+        "shard.count must be a whole number, got '3'",
+    ),
+    "cases as numbers": (
+        lambda r: r.update(cases=[1, 2]),
+        "cases[0] must be a case record, got 1",
+    ),
+    "failed as text": (
+        lambda r: r["shard"].update(failed="b.jsonl::b3"),
+        "shard.failed must be an object, got 'b.jsonl::b3'",
+    ),
+    "records without scores": (
+        lambda r: [c.pop("scores") for c in r["cases"]],
+        "case 'a.jsonl::a0': cases[0].scores is missing",
+    ),
+    "a numeric node id": (
+        lambda r: r["cases"][0].update(nodeid=7),
+        "cases[0].nodeid must be text, got 7",
+    ),
+    "a boolean for a number": (
+        lambda r: r["cases"][0].update(line=True),
+        "case 'a.jsonl::a0': cases[0].line must be a whole number, got True",
+    ),
+    "an unknown outcome": (
+        lambda r: r["cases"][0].update(outcome="skipped"),
+        "case 'a.jsonl::a0': cases[0].outcome must be one of passed, failed, error, xfailed, "
+        "xpassed, got 'skipped'",
+    ),
+    "a field no record has": (
+        lambda r: r["cases"][0].update(trusted=True),
+        "case 'a.jsonl::a0': cases[0].trusted is not a field of a case record",
+    ),
+    "a check's score as text": (
+        lambda r: r["cases"][0]["checks"][0].update(score="1.0"),
+        "case 'a.jsonl::a0': cases[0].checks[0].score must be a number or null, got '1.0'",
+    ),
+    "no share": (lambda r: r["shard"].pop("share"), "shard.share is missing"),
+    "a share entry that is no sha256": (
+        lambda r: r["shard"]["share"].update({"a": "x"}),
+        "shard.share['a'] must be a sha256 (64 hex digits), got 'x'",
+    ),
+    "a shard that is a list": (
+        lambda r: r.update(shard=[1, 3]),
+        "shard must be an object, got [1, 3]",
+    ),
+    "a negative selection": (
+        lambda r: r["shard"].update(selected=-1),
+        "shard.selected must be 0 or more, got -1",
+    ),
+    "an index past the count": (
+        lambda r: r["shard"].update(index=4),
+        "shard.index must be from 1 to shard.count (3), got 4",
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", list(MALFORMED))
+def test_a_malformed_report_is_a_usage_error_naming_the_file_and_field(
+    blocked: pytest.Pytester, shape: str
+) -> None:
+    path, report = report_of(blocked, "a.jsonl::a0")
+    edit, error = MALFORMED[shape]
+    edit(report)
+    save(path, report)
+    refused(blocked, f"shards/1.json: {error}")
+
+
+def test_what_a_report_says_is_quoted_bounded_and_escaped(blocked: pytest.Pytester) -> None:
+    path, report = report_of(blocked, "a.jsonl::a0")
+    long_id = "\x1b[31m::error::forged\n" + "x" * 1_000_000
+    report["cases"].append({**record_in(report, "a.jsonl::a0"), "nodeid": long_id})
+    save(path, report)
+    message = refused(blocked, "shards/1.json: case '\\x1b[31m::error::forged\\nxxx*")
+    assert "\x1b" not in message
+    assert "\n::error" not in message
+    path, report = report_of(blocked, "a.jsonl::a0")
+    report["settings"].update({f"key{i}": i for i in range(100_000)})
+    save(path, report)
+    for k in (2, 3):  # alike in every shard, so the merge compares them with its own
+        other = json.loads((blocked.path / "shards" / f"{k}.json").read_text(encoding="utf-8"))
+        other["settings"] = report["settings"]
+        save(blocked.path / "shards" / f"{k}.json", other)
+    refused(
+        blocked,
+        "the shards ran with other settings than this merge (100000 unknown keys differ): give "
+        "the merge the shards' ini file and options",
+    )
+
+
+def test_a_report_of_another_version_is_refused(blocked: pytest.Pytester) -> None:
+    path, report = report_of(blocked, "a.jsonl::a0")
+    report["summgate_version"] = "0.0.1"
+    save(path, report)
+    refused(
+        blocked,
+        "shards/1.json was written by pytest-summgate '0.0.1', this merge is *: run the "
+        "shards and the merge with one version",
+    )
+
+
+def test_a_shard_of_another_workflow_run_is_refused(
+    blocked: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stale report (an earlier run's artifact, or one left in the folder) of the same
+    selection, settings and baselines: on GitHub Actions each shard names its run."""
+    monkeypatch.setenv("GITHUB_RUN_ID", "7")
+    monkeypatch.setenv("GITHUB_SHA", "a" * 40)
+    for k in (1, 2, 3):
+        run(
+            blocked,
+            "--summgate",
+            "a.jsonl",
+            "b.jsonl",
+            f"--summgate-shard={k}/3",
+            f"--summgate-report=shards/{k}.json",
+            "--summgate-github=off",
+        )
+    report = json.loads((blocked.path / "shards" / "2.json").read_text(encoding="utf-8"))
+    assert report["shard"]["run"] == f"github run 7 at {'a' * 40}"
+    assert run(blocked, "--summgate-merge=shards/*.json").ret == pytest.ExitCode.TESTS_FAILED
+    shutil.copy(blocked.path / "pristine" / "2.json", blocked.path / "shards" / "2.json")
+    refused(blocked, "shards/2.json and shards/1.json are not shards of one run: the workflow run*")

@@ -47,7 +47,7 @@ def is_case_file(relative: str, globs: Sequence[str]) -> bool:
     return any(fnmatch.fnmatch(relative if "/" in g else name, g) for g in globs)
 
 
-def _holds_a_case(item: pytest.Item) -> TypeGuard[CaseHolder]:
+def holds_a_case(item: pytest.Item) -> TypeGuard[CaseHolder]:
     """Whether a collected item is one of the gate's cases (an ``items.CaseItem``)."""
     entry: Any = getattr(item, "entry", None)
     return isinstance(entry, (cases.Case, cases.InvalidCase))
@@ -147,7 +147,7 @@ class BatchScorer:
         return self._chunks.get(item.nodeid, (item.nodeid.partition("::")[0], -1))
 
     def _index(self, items: list[pytest.Item]) -> None:
-        own = [other for other in items if _holds_a_case(other)]
+        own = [other for other in items if holds_a_case(other)]
         positions = chunk_positions([other.nodeid for other in own], self.workers)
         self._chunks = {n: (n.partition("::")[0], c) for n, c in positions.items()}
         self._members = {}

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from . import baseline, cases, ci_outputs, decision, files, job_summary, shards, suite
+from . import baseline, cases, ci_outputs, decision, files, job_summary, merging, shards, suite
+from .batching import holds_a_case
 from .cases import InvalidCase
 from .errors import CaseFileError, quote, terminal_line
 from .files import write_atomic
@@ -59,7 +60,7 @@ class RunController:
         self.config = config
         self.shard = shard  # this run is one of several jobs: it decides nothing as a whole
         self.selection: shards.Selection | None = None  # what the shard kept (set at collection)
-        self.merged: shards.Merged | None = None  # this run decides on shards' reports
+        self.merged: merging.Merged | None = None  # this run decides on shards' reports
         self.settings = settings
         self.stored = stored
         self.baseline_path = baseline_path
@@ -139,7 +140,8 @@ class RunController:
             (files.posix_relative(item.path, root), item.location[1] or 0, item.nodeid)
             for item in items
         ]
-        self.selection = shards.select(tests, self.shard)
+        cases = {item.nodeid for item in items if holds_a_case(item)}
+        self.selection = shards.select(tests, self.shard, cases)
         kept = [item for item in items if item.nodeid in self.selection.kept]
         dropped = [item for item in items if item.nodeid not in self.selection.kept]
         if dropped:
@@ -147,9 +149,15 @@ class RunController:
             items[:] = kept
         workeroutput = getattr(self.config, "workeroutput", None)
         if workeroutput is not None:  # the xdist controller reads it when the worker ends
-            workeroutput["summgate_selection"] = [self.selection.selected, self.selection.digest]
+            selection = self.selection
+            workeroutput["summgate_selection"] = [
+                selection.selected,
+                selection.digest,
+                sorted(selection.kept),
+                sorted(selection.cases),
+            ]
 
-    def restore(self, merged: shards.Merged) -> None:
+    def restore(self, merged: merging.Merged) -> None:
         """Take the cases of checked shard reports as this run's own, as
         pytest_runtest_logreport would have gathered them in one unsharded run."""
         self.merged = merged
@@ -182,6 +190,8 @@ class RunController:
             "contract": shards.contract_digest(self.contract),
             "failed": dict(sorted(self.summary.failures.items())),
             "not_checked": dict(sorted(self.summary.errors.items())),
+            "share": shards.share(selection, self.records) if selection is not None else {},
+            "run": shards.workflow_run(os.environ),
         }
 
     # -- suite gates ----------------------------------------------------------------------

@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-from . import baseline, cases, decision, options, shards, thresholds
+from . import baseline, cases, decision, merging, options, shards, thresholds
 from .batching import BatchScorer
 from .cache import ModelCache, cache_files
 from .cases import Predictions
 from .controller import RunController
 from .engine import Engine
-from .errors import BaselineError, CaseFileError, SettingError
+from .errors import BaselineError, CaseFileError, SettingError, terminal_line
 from .files import posix_relative
 from .generation import SummaryGenerator
 from .invocation import refuse_a_moved_rootdir, remedy
@@ -159,16 +159,19 @@ class SummgateRun:
         here = self.config.invocation_params.dir
         controller = self.controller
         try:
-            paths = shards.expand(list(self.settings.merge), here)
-            merged = shards.load(paths, lambda path: posix_relative(path, here))
+            paths = merging.expand(list(self.settings.merge), here)
+            merged = merging.load(
+                paths,
+                lambda path: posix_relative(path, here),
+                in_force=controller.contract.in_force,
+                blocking=self.settings.case_regressions == "fail",
+            )
             expected = controller.settings_record()
             if merged.settings != expected:
-                differ = sorted(
-                    key
-                    for key in {*merged.settings, *expected}
-                    if merged.settings.get(key) != expected.get(key)
-                )
-                raise shards.ShardMismatch(
+                differ = sorted(k for k in expected if merged.settings.get(k) != expected[k])
+                unknown = len(set(merged.settings) - set(expected))
+                differ += [f"{unknown} unknown keys"] if unknown else []
+                raise merging.ShardMismatch(
                     f"the shards ran with other settings than this merge ({', '.join(differ)} "
                     f"differ): give the merge the shards' ini file and options"
                 )
@@ -178,13 +181,14 @@ class SummgateRun:
                     if self.settings.base_baseline_path
                     else ""
                 )
-                raise shards.ShardMismatch(
+                raise merging.ShardMismatch(
                     f"the shards were judged against other baselines than this merge reads "
                     f"({bases}): give the merge the same --summgate-baseline and "
                     f"--summgate-base-baseline"
                 )
-        except shards.ShardMismatch as error:
-            raise pytest.UsageError(f"summgate: merge: {error}") from None
+        except merging.ShardMismatch as error:
+            # File names and node ids are the user's: one line, escaped.
+            raise pytest.UsageError(terminal_line(f"summgate: merge: {error}")) from None
         controller.restore(merged)
         self.config.pluginmanager.register(controller, "summgate-controller")
         # The merge runs no tests: no xdist workers (an ini's addopts may hold -n).

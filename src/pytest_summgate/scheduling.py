@@ -46,7 +46,10 @@ class XdistHooks:
         found = getattr(node, "workeroutput", {}).get("summgate_selection")
         controller = the_run(node.config).controller
         if found and controller.selection is None:
-            controller.selection = shards.Selection(int(found[0]), str(found[1]), frozenset())
+            selected, digest, kept, cases = found
+            controller.selection = shards.Selection(
+                int(selected), str(digest), frozenset(kept), frozenset(cases)
+            )
 
     @pytest.hookimpl(trylast=True)
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:

@@ -1,39 +1,30 @@
-"""Splitting one run's cases over several jobs, and deciding on the whole from their reports.
+"""Splitting one run's cases over several jobs; what a shard's report says of its share.
 
 ``--summgate-shard K/N`` keeps the K-th of N contiguous ranges of the selected tests, taken
 in one order every machine agrees on (file path, line, node id), so every job of a matrix
 holds a share within one case of the others', and a case file is split only where a range
 ends. A shard decides nothing on the run as a whole; its JSON report carries what the merge
 needs (each case's content hash and failing checks, the terminal summary's tallies, digests
-of the selection and of the baselines judged against). ``--summgate-merge`` checks that the
-reports are the N shards of one run and hands their cases to the controller, which decides
-with the same code as an unsharded run.
+of the selection and of the baselines judged against, and its share: each test's node id
+with the sha256 of its case's record). ``merging`` checks the N reports against all that.
 
 Pure functions: no pytest, no model.
 """
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from . import files
 from .decision import Contract
-from .errors import SettingError, SummgateError, quote
+from .errors import SettingError, quote
 
-# A merged suite of tens of thousands of cases is a report of hundreds of megabytes.
-REPORT_LIMIT = 2048 * files.MB
 PARTIAL = "the decision is made when the shards are merged"
-
-
-class ShardMismatch(SummgateError):
-    """Shard reports that are not the N shards of one run (the message names the files)."""
+NO_RECORD = ""  # a case of the share without a record: skipped, or not run (-x, --maxfail)
 
 
 @dataclass(frozen=True)
@@ -68,18 +59,33 @@ def digest(lines: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(sorted(lines)).encode("utf-8", "backslashreplace")).hexdigest()
 
 
+def selection_digest(tests: Iterable[str], cases: Collection[str]) -> str:
+    """sha256 of the selected node ids, each marked as one of the gate's cases or another
+    test: equal in every shard of one run, and what the merge checks the shares against."""
+    return digest(json.dumps([nodeid, nodeid in cases]) for nodeid in tests)
+
+
 @dataclass(frozen=True)
 class Selection:
     """What a shard kept of the run's selection: the whole selection's size and digest (equal
-    in every shard of one run), and the node ids of its own share."""
+    in every shard of one run), the node ids of its own share, and which of them are cases."""
 
     selected: int
     digest: str
     kept: frozenset[str]
+    cases: frozenset[str] = frozenset()
 
 
-def select(tests: Sequence[tuple[str, int, str]], shard: Shard) -> Selection:
-    """The share of ``shard`` among ``tests`` given as ``(file, line, node id)``.
+def share_range(selected: int, shard: Shard) -> tuple[int, int]:
+    """Where the share of ``shard`` starts and ends among ``selected`` ordered tests."""
+    return (shard.index - 1) * selected // shard.count, shard.index * selected // shard.count
+
+
+def select(
+    tests: Sequence[tuple[str, int, str]], shard: Shard, cases: Collection[str] = frozenset()
+) -> Selection:
+    """The share of ``shard`` among ``tests`` given as ``(file, line, node id)``, of which
+    ``cases`` are the gate's cases.
 
     Contiguous ranges of the tests sorted by file, line and node id: shares differ by at most
     one test, and consecutive cases of a file stay together (batched as one chunk) except
@@ -87,13 +93,35 @@ def select(tests: Sequence[tuple[str, int, str]], shard: Shard) -> Selection:
     shuffles the run (pytest-randomly) does not move a case into another shard.
     """
     ordered = sorted(tests)
-    start = (shard.index - 1) * len(ordered) // shard.count
-    end = shard.index * len(ordered) // shard.count
+    start, end = share_range(len(ordered), shard)
+    kept = frozenset(nodeid for _, _, nodeid in ordered[start:end])
     return Selection(
         len(ordered),
-        digest(nodeid for _, _, nodeid in ordered),
-        frozenset(nodeid for _, _, nodeid in ordered[start:end]),
+        selection_digest((nodeid for _, _, nodeid in ordered), cases),
+        kept,
+        kept & frozenset(cases),
     )
+
+
+def share(selection: Selection, records: Mapping[str, Mapping[str, Any]]) -> dict[str, str | None]:
+    """The share a shard's report lists: each test's node id, with the sha256 of its case's
+    record (``NO_RECORD`` for a case without one: skipped, or not run), null for a test
+    that is not one of the gate's cases. The merge checks the records against it."""
+    return {
+        nodeid: (
+            (record_digest(records[nodeid]) if nodeid in records else NO_RECORD)
+            if nodeid in selection.cases
+            else None
+        )
+        for nodeid in sorted(selection.kept)
+    }
+
+
+def workflow_run(environ: Mapping[str, str]) -> str:
+    """The CI run a shard ran in, as every shard of one run has it: on GitHub Actions, the
+    workflow run's id and commit (a re-run of a failed job keeps both); "" elsewhere."""
+    run_id, sha = environ.get("GITHUB_RUN_ID", ""), environ.get("GITHUB_SHA", "")
+    return f"github run {run_id} at {sha}" if run_id else ""
 
 
 def contract_digest(contract: Contract) -> str:
@@ -123,124 +151,7 @@ def contract_digest(contract: Contract) -> str:
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
-# -- merging --------------------------------------------------------------------------------
-
-
-@dataclass
-class Merged:
-    """The shards of one run, checked, as one: every case record and the summary's tallies."""
-
-    files: list[str]
-    count: int
-    version: str
-    model: dict[str, Any]
-    settings: dict[str, Any]
-    contract: str
-    records: list[dict[str, Any]] = field(default_factory=list)
-    failed: dict[str, list[str]] = field(default_factory=dict)  # nodeid -> failed checks
-    not_checked: dict[str, str] = field(default_factory=dict)  # nodeid -> error line
-    unmatched: list[str] = field(default_factory=list)
-
-
-def expand(patterns: Sequence[str], base: Path) -> list[Path]:
-    """The files named by ``patterns`` (globs, relative to ``base``), sorted, each once."""
-    found: dict[Path, None] = {}
-    for pattern in patterns:
-        full = str(base / Path(pattern).expanduser())
-        matches = sorted(glob.glob(full, recursive=True)) if glob.has_magic(pattern) else [full]
-        if glob.has_magic(pattern) and not matches:
-            raise ShardMismatch(f"no shard report matches {quote(pattern)}")
-        found.update((Path(match), None) for match in matches)
-    return list(found)
-
-
-def _read(path: Path, shown: str) -> dict[str, Any]:
-    try:
-        report = json.loads(files.read_bounded(path, REPORT_LIMIT))
-    except FileNotFoundError:
-        raise ShardMismatch(f"shard report {shown} does not exist") from None
-    except OSError as error:
-        raise ShardMismatch(f"shard report {shown} cannot be read: {error.strerror}") from None
-    except (ValueError, RecursionError) as error:
-        raise ShardMismatch(f"shard report {shown} is not JSON ({error})") from None
-    if not isinstance(report, dict) or report.get("report_version") != 1:
-        raise ShardMismatch(f"{shown} is not a summgate JSON report (report_version 1)")
-    shard = report.get("shard")
-    if not isinstance(shard, dict):
-        raise ShardMismatch(
-            f"{shown} is the report of a whole run, not of a shard (--summgate-shard K/N)"
-        )
-    return report
-
-
-# What every shard of one run has alike, and what a difference means.
-_ALIKE: tuple[tuple[str, Callable[[dict[str, Any]], object]], ...] = (
-    ("the shard count", lambda r: r["shard"]["count"]),
-    ("the pytest-summgate version", lambda r: r.get("summgate_version")),
-    ("the model", lambda r: (r["model"].get("name"), r["model"].get("sha256"))),
-    ("the settings", lambda r: r.get("settings")),
-    (
-        "the selection of tests (paths, -k, --deselect, case files)",
-        lambda r: (r["shard"].get("selected"), r["shard"].get("selection")),
-    ),
-    ("the baselines judged against", lambda r: r["shard"].get("contract")),
-)
-
-
-def load(paths: Sequence[Path], shown: Callable[[Path], str] = str) -> Merged:
-    """Read and check shard reports: one run's N shards, each once, alike in settings,
-    model, selection and baselines, no case in two. ShardMismatch names the files."""
-    if not paths:
-        raise ShardMismatch("no shard reports given")
-    reports = [(shown(path), _read(path, shown(path))) for path in paths]
-    first_name, first = reports[0]
-    for name, report in reports[1:]:
-        for what, key in _ALIKE:
-            if key(report) != key(first):
-                raise ShardMismatch(
-                    f"{name} and {first_name} are not shards of one run: {what} differ"
-                )
-    count = int(first["shard"]["count"])
-    by_index: dict[int, str] = {}
-    for name, report in reports:
-        index = report["shard"]["index"]
-        if index in by_index:
-            raise ShardMismatch(
-                f"shard {index} of {count} is given twice: {by_index[index]}, {name}"
-            )
-        by_index[index] = name
-    missing = [str(k) for k in range(1, count + 1) if k not in by_index]
-    if missing:
-        raise ShardMismatch(
-            f"shard{'s' if len(missing) > 1 else ''} {', '.join(missing)} of {count} "
-            f"missing: given {', '.join(name for name, _ in reports)}"
-        )
-    merged = Merged(
-        [name for name, _ in reports],
-        count,
-        str(first.get("summgate_version")),
-        dict(first["model"]),
-        dict(first["settings"]),
-        str(first["shard"].get("contract")),
-    )
-    owner: dict[str, str] = {}
-    unmatched: set[str] | None = None
-    for name, report in reports:
-        for record in report.get("cases", []):
-            nodeid = record["nodeid"]
-            if nodeid in owner:
-                raise ShardMismatch(
-                    f"case {quote(nodeid)} is in two shards: {owner[nodeid]}, {name}"
-                )
-            owner[nodeid] = name
-            merged.records.append(record)
-        shard: Mapping[str, Any] = report["shard"]
-        merged.failed.update(shard.get("failed", {}))
-        merged.not_checked.update(shard.get("not_checked", {}))
-        # An id that matches no case of any shard (each shard's own list holds the ids of
-        # the other shards' cases too).
-        own = set(report.get("unmatched_predictions", []))
-        unmatched = own if unmatched is None else unmatched & own
-    merged.records.sort(key=lambda r: r["nodeid"])
-    merged.unmatched = sorted(unmatched or ())
-    return merged
+def record_digest(record: Mapping[str, Any]) -> str:
+    """sha256 of a case record as JSON, the same before it is written and once read back."""
+    text = json.dumps(record, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
