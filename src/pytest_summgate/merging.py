@@ -8,9 +8,11 @@ or a failed case missing from the shard's list of failures, is refused). It then
 cases to the controller, which decides with the same code as an unsharded run. Each report's
 fields are checked for type and bounds first (``shard_reports``).
 
+The selection is known from the shards' digest of it, not by collecting it again: the merge
+is run without the case paths, and the selection is the shards' own command line (paths,
+``-k``, ``-m``, ``--deselect``, ``--lf``), which a merge would otherwise have to repeat.
 What it cannot tell: reports rewritten consistently, records, digests and tallies recomputed
-together, are the word of whoever wrote them (the merge loads no model, and re-collects no
-case file: the selection is the shards' own command line).
+together, are the word of whoever wrote them (the merge loads no model).
 
 Pure functions: no pytest, no model.
 """
