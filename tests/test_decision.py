@@ -171,7 +171,9 @@ def test_known_failures_are_xfail_and_a_new_way_to_fail_fails(gate: pytest.Pytes
 
     # The same case failing on a new check (hard evidence) is a failure.
     write(gate, {"k": WORSE["c0"].replace(".", " 1999."), "ok": GOOD["c1"]}, k=strict)
-    run(gate).assert_outcomes(passed=1, failed=1)
+    new_check = run(gate)
+    new_check.assert_outcomes(passed=1, failed=1)
+    new_check.stdout.fnmatch_lines(["  not the known failure recorded: it has no decisive *"])
 
     # Fixed: XPASS, said in the summary; the next update drops the record.
     write(gate, {"k": GOOD["c0"], "ok": GOOD["c1"]}, k=strict)
@@ -498,7 +500,11 @@ def test_a_known_failure_of_every_check_does_not_cover_a_new_finding(
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.assert_outcomes(passed=7, failed=1)
     result.stdout.fnmatch_lines(
-        ["decision: blocked by 1 case with hard evidence (a decisive claim check)"]
+        [
+            "  not the known failure recorded: it has no decisive finding 'faithfulness: "
+            "number 1999 is not in the article'",
+            "decision: blocked by 1 case with hard evidence (a decisive claim check)",
+        ]
     )
 
 

@@ -244,7 +244,8 @@ class CaseItem(pytest.Item):
         elif known is not None:
             note = known.label()
         failure_type = KnownFailure if note else CaseFailed
-        failure = failure_type(result, regressed, run.remedy, blocking, note)
+        unexcused = self._unexcused(case, failing, findings, reference) if failed else ""
+        failure = failure_type(result, regressed, run.remedy, blocking, note or unexcused)
         self.summgate_record = ci_outputs.case_record(
             self.nodeid,
             case,
@@ -284,6 +285,28 @@ class CaseItem(pytest.Item):
         if case.expected_failure is not None or known.covers(failing, findings):
             return known
         return None
+
+    def _unexcused(
+        self,
+        case: cases.Case,
+        failing: list[str],
+        findings: tuple[str, ...],
+        reference: baseline.StoredCase | None,
+    ) -> str:
+        """Why the case's known failure does not excuse this failure ("" when it does, or
+        when it has none): a decisive finding or a check that it did not record."""
+        known: baseline.KnownFailure | None = getattr(self, "known", None)
+        if known is None or self._known(case, failing, findings, reference) is not None:
+            return ""
+        said = set(known.findings or ())
+        if reference is not None:  # and what the entry it is judged against recorded
+            said &= set(reference.failure.findings or ()) if reference.failure else set()
+        new = [finding for finding in findings if finding not in said]
+        if new:
+            return f"not the known failure recorded: it has no decisive finding {quote(new[0])}"
+        checks = sorted(set(failing) - set(known.checks))
+        also = f": it fails on {', '.join(checks)} as well" if checks else ""
+        return f"not the known failure recorded{also}"
 
     def _reference(
         self, result: CaseResult, failing: list[str], findings: tuple[str, ...]
