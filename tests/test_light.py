@@ -10,7 +10,7 @@ import pytest
 from conftest import case, jsonl
 
 # nltk (through the stemmer) costs 0.7 s: the claim checks stem on first use, not at import.
-HEAVY = ("torch", "sentence_transformers", "transformers", "nltk")
+HEAVY = ("torch", "sentence_transformers", "transformers", "nltk", "spacy")
 
 GUARD_CONFTEST = textwrap.dedent(
     f"""

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import text
-from . import claims
+from . import analysis, claims
 from .base import Aligned, Document, Metric
 from .similarity import SentenceIndex
 
@@ -164,6 +164,14 @@ def check_sentences(docs: Sequence[Document], embedder: Embedder) -> list[list[S
             passages = [claims.tokens(s) for s in doc.article_sentences]
             stems = [frozenset(map(claims.stem, p)) for p in passages]
             articles[doc.article] = Article(claims.Source(doc.article), passages, stems)
+    # The sentences the claim checks will parse, in one batch (copied ones have no claims).
+    analysis.warm(
+        sentence
+        for doc in docs
+        if articles[doc.article].source.english
+        for sentence in doc.summary_sentences
+        if not articles[doc.article].source.copied(claims.tokens(text.normalize(sentence)))
+    )
     return [_check_document(doc, index, articles[doc.article]) for doc in docs]
 
 
@@ -345,8 +353,15 @@ class FaithfulnessScorer:
         self.weights = weights or default_weights()
 
     def fingerprint(self, embedder: Embedder | None) -> str:
-        """What the scores depend on besides the texts: the weights and the embedding model."""
-        return f"faithfulness:{self.weights!r}:{embedder.fingerprint if embedder else ''}"
+        """What the scores depend on besides the texts: the weights, the embedding model and
+        the claim checks' pipeline."""
+        pipeline = analysis.PINNED["ner/model"][:12]
+        embedding = embedder.fingerprint if embedder else ""
+        return f"faithfulness:{self.weights!r}:{embedding}:spacy:{pipeline}"
+
+    def load_model(self) -> None:
+        """Check that the claim checks' pipeline is installed and intact (loads nothing)."""
+        analysis.check()
 
     def score(self, docs: Sequence[Document], embedder: Embedder | None) -> list[dict[str, Metric]]:
         assert embedder is not None

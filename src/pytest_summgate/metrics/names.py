@@ -171,7 +171,12 @@ def named_entities(sentence: str) -> list[Name]:
     from . import analysis
 
     doc = analysis.parse(sentence)
-    runs: list[tuple[list[Token], bool]] = [(list(e), True) for e in analysis.names(doc)]
+    # A recognised entity with no proper noun in it ("Digital images", "Airplane passenger"
+    # opening a sentence) is read as a name, but not as a sure one; a demonym is an adjective.
+    runs: list[tuple[list[Token], bool]] = [
+        (list(e), e.label_ == "NORP" or any(t.pos_ == "PROPN" for t in e))
+        for e in analysis.names(doc)
+    ]
     inside = {t.i for run, _ in runs for t in run}
     for token in doc:  # proper nouns the recogniser did not type as names, in runs
         if token.pos_ != "PROPN" or token.i in inside:
@@ -192,6 +197,28 @@ def named_entities(sentence: str) -> list[Name]:
         if words:
             found.append(Name(sentence[start:stop], words, (start, stop), entity))
     return sorted(found, key=lambda n: n.span)
+
+
+def qualifies(sentence: str, name: Name, article_words: frozenset[str]) -> bool:
+    """The name is a place qualifying a name of the article, by the parse: ``the Cleveland
+    Zoo in Ohio``, ``Birmingham, Alabama``. Where a place lies is often world knowledge a
+    summary adds, not a claim of the article's it contradicts."""
+    from . import analysis
+
+    span = analysis.parse(sentence).char_span(*name.span, alignment_mode="expand")
+    if span is None:
+        return False
+    root = span.root
+    head = root.head
+    if root.dep_ == "pobj" and head.lower_ in ("in", "of", "across"):
+        head = head.head
+    elif root.dep_ not in ("appos", "npadvmod", "conj", "compound"):
+        return False
+    return (
+        head.pos_ == "PROPN"
+        and head.lower_ in article_words
+        and head.i not in range(span.start, span.end)
+    )
 
 
 def _prefix(token: Token) -> bool:
