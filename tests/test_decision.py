@@ -601,6 +601,27 @@ def test_pruning_cases_that_no_longer_exist_passes_and_lists_them(repo: pytest.P
     )
 
 
+def test_cases_the_case_files_take_out_of_the_comparison_are_listed(repo: pytest.Pytester) -> None:
+    # A pull request's case files are its own (review them like code): cases under new ids,
+    # or with an edited article, are compared with no base entry. The reviewer sees how many,
+    # first, with the pull request's other changes to the gate.
+    write(repo, {f"renamed-{k}": v for k, v in WORSE.items() if k != "c0"})
+    commit(repo.path, "worse model, its cases renamed")
+    result = ci(repo, "-v", "--summgate-report=report.json")
+    result.stdout.fnmatch_lines(
+        [
+            "not compared with the base branch: 7 cases (7 new, 0 with a changed article or "
+            "highlights)",
+            "  cases.jsonl::renamed-c1: new",
+            "decision: *",
+        ]
+    )
+    assert report(repo)["not_compared"][0] == {
+        "nodeid": "cases.jsonl::renamed-c1",
+        "baseline": "new",
+    }
+
+
 # -- the contract, as plain functions ------------------------------------------------------------
 
 SCORES = {"faithfulness": 0.8, "length": 40.0}

@@ -453,6 +453,7 @@ class RunController:
         removed = [
             {"nodeid": r.nodeid, "ran": r.ran, "worst": _fall_record(r.fall)} for r in gate.removed
         ]
+        not_compared = [{"nodeid": n, "baseline": status} for n, status in gate.not_compared]
         drops = [
             {
                 "nodeid": nodeid,
@@ -472,6 +473,7 @@ class RunController:
             "accepted": accepted,
             "known_failures_added": known_failures,
             "removed": removed,
+            "not_compared": not_compared,
             "drops": drops,
             "notices": list(self.contract.notices),
         }
@@ -586,7 +588,9 @@ class RunController:
             for nodeid, outcome in self.known.items()
             if outcome == "xfailed" and not updating
         }
-        return decision.changes(self.contract, self.summary.scores, self.contents, known)
+        return decision.changes(
+            self.contract, self.summary.scores, self.contents, known, self.statuses
+        )
 
     def blocked_by(self) -> list[str]:
         """What blocks this run, one phrase each; empty when it passes."""

@@ -21,7 +21,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from .baseline import DECIMALS, Baseline, KnownFailure, StoredCase
+from .baseline import CHANGED, DECIMALS, NEW, Baseline, KnownFailure, StoredCase
 from .errors import quote
 from .thresholds import metrics
 
@@ -303,6 +303,10 @@ class Changes:
     accepted: list[Accepted] = field(default_factory=list)
     known_failures: list[AddedFailure] = field(default_factory=list)
     removed: list[Removed] = field(default_factory=list)
+    # Cases that ran but were compared with no base entry: (node id, NEW or CHANGED). A pull
+    # request's case files can make them so (a new id, an edited article); the reviewer
+    # sees how many.
+    not_compared: list[tuple[str, str]] = field(default_factory=list)
 
 
 def changes(
@@ -310,10 +314,12 @@ def changes(
     scores: Mapping[str, Mapping[str, float]],
     contents: Mapping[str, str],
     known: Mapping[str, tuple[Sequence[str], Sequence[str]]],
+    statuses: Mapping[str, str] = MappingProxyType({}),
 ) -> Changes:
-    """The accepted changes, added known failures and removed entries of a pull request
-    (nothing without a base baseline). ``known``: the cases that failed as known failures in
-    this run, with their failing checks and decisive findings."""
+    """The accepted changes, added known failures and removed entries of a pull request, and
+    the cases compared with no base entry (nothing without a base baseline). ``known``: the
+    cases that failed as known failures in this run, with their failing checks and decisive
+    findings; ``statuses``: how each case compared (baseline.COMPARED, NEW, ...)."""
     if not contract.against_base:
         return Changes()
     added: dict[str, AddedFailure] = {}
@@ -343,6 +349,7 @@ def changes(
         ranked(contract.accepted),
         sorted(added.values(), key=lambda a: (-_drop(a.fall), a.nodeid)),
         sorted(removed, key=lambda r: (-_drop(r.fall), r.nodeid)),
+        sorted((n, s) for n, s in statuses.items() if s in (NEW, CHANGED)),
     )
 
 

@@ -299,6 +299,16 @@ def _gate_changes(decided: Mapping[str, Any], max_entries: int) -> list[list[str
                 f"\n... and {more} more removed entries." if more > 0 else "",
             )
         )
+    uncompared = decided.get("not_compared", [])
+    if uncompared:
+        new = sum(case["baseline"] == "new" for case in uncompared)
+        parts.append(
+            [
+                f"**Not compared with the base branch:** {count(len(uncompared), 'case')} ({new} "
+                f"new, {len(uncompared) - new} with a changed article or highlights).",
+                "",
+            ]
+        )
     return parts
 
 

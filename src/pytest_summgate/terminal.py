@@ -256,6 +256,17 @@ def gate_change_lines(
         for entry in removed if verbose else []:
             how = "judged against the base branch's entry" if entry.ran else "its case did not run"
             lines.append(f"  {display(entry.nodeid)}: {how}{_fall(entry.fall)}")
+    if changes.not_compared:
+        uncompared = changes.not_compared
+        new = sum(status == "new" for _, status in uncompared)
+        lines.append(
+            f"not compared with the base branch: {count(len(uncompared), 'case')} ({new} new, "
+            f"{len(uncompared) - new} with a changed article or highlights){more}"
+        )
+        lines += [
+            f"  {display(nodeid)}: {'new' if status == 'new' else 'article or highlights changed'}"
+            for nodeid, status in (uncompared if verbose else [])
+        ]
     return lines
 
 
