@@ -2,9 +2,9 @@
 
 Types: number, date, entity (a person or place of the same article), outside-name (a name
 from another article of the split), negation, swap (subject and object of one verb),
-invented-quote, misattributed (a quotation of the article given to another of its people),
-direction (rose/fell, won/lost, more/less). See :mod:`perturbations` for the shared reading
-of numbers, names and quotations.
+invented-quote, misattributed (a quotation of the article given to another of its people).
+Directions and clauses are :mod:`perturb_clauses`'s, roles and figures :mod:`perturb_roles`'s.
+See :mod:`perturbations` for the shared reading of numbers, names and quotations.
 """
 
 from __future__ import annotations
@@ -328,72 +328,3 @@ def misattribute(sentence: str, ctx: Context, rng: random.Random) -> Variant | N
         return None
     m, other = rng.choice(options)
     return put_entity(sentence, m, other, "misattributed")
-
-
-_OPPOSITES = [
-    pair.split("/")
-    for pair in _words(
-        """
-        rose/fell rise/fall rises/falls risen/fallen rising/falling increased/decreased
-        increase/decrease increases/decreases increasing/decreasing higher/lower
-        highest/lowest more/less fewer/more above/below before/after larger/smaller
-        largest/smallest bigger/smaller biggest/smallest longer/shorter longest/shortest
-        older/younger oldest/youngest better/worse best/worst earlier/later
-        maximum/minimum strengthened/weakened stronger/weaker positive/negative
-        successful/unsuccessful accepted/rejected approved/rejected majority/minority
-        inside/outside arrived/departed opened/closed began/ended started/ended
-        victory/defeat profit/loss profits/losses cheap/expensive richer/poorer won/lost
-        wins/losses gained/lost
-        northern/southern eastern/western north/south east/west up/down
-        """
-    )
-]
-_FLIP: dict[str, str] = {}
-for _a, _b in _OPPOSITES:  # the first pair of a word wins: more -> less, lost -> won
-    _FLIP.setdefault(_a, _b)
-for _a, _b in _OPPOSITES:
-    _FLIP.setdefault(_b, _a)
-# Words whose flip reads as garbage unless a number or comparison follows.
-# Rise and fall as amounts do (fell 5%, rose sharply), not "fell ill", "fallen in with".
-_MOVES = (
-    r"\s*(?:[,.;]|$|by\b|to\b|from\b|\d|[$£€]|sharply|slightly|steeply|significantly"
-    r"|dramatically|again|for\b|in\s+(?:value|price|number))"
-)
-_GUARDED = {
-    **dict.fromkeys(_words("rose fell rise fall rises falls risen fallen rising falling"), _MOVES),
-    "up": r"\s+(?:[$£€]\s?)?\d",
-    "down": r"\s+(?:[$£€]\s?)?\d",
-    "lost": r"\s+(?:\d|by\b)",
-    "more": r"\s+than\b",
-    "less": r"\s+than\b",
-    "after": r"\s+(?!all\b)",
-    "opened": r"(?!\s+fire\b)",
-}
-_NOT_AFTER = re.compile(r"\b(?:look|looks|looked|looking|named|take|takes|took|after)\s+$")
-
-
-def flip_direction(sentence: str, ctx: Context, rng: random.Random) -> Variant | None:
-    """A direction or comparison word turned to its opposite (rose/fell, won/lost, more/less,
-    before/after). Only lowercase words: ``North Korea`` and ``Rose`` are names."""
-    options = []
-    for m in re.finditer(r"\b[a-z]+\b", sentence):
-        word = m[0]
-        if word not in _FLIP:
-            continue
-        guard = _GUARDED.get(word)
-        if guard and not re.match(guard, sentence[m.end() :]):
-            continue
-        if word in ("after", "before") and _NOT_AFTER.search(sentence[: m.start()]):
-            continue
-        if re.search(rf"\b{_FLIP[word]}\b", sentence):
-            continue  # "inside and outside": flipping one says both twice
-        options.append((m.start(), m.end(), _FLIP[word]))
-    if not options:
-        return None
-    start, end, new = rng.choice(options)
-    detail = f"{sentence[start:end]} -> {new}"
-    before = re.search(r"\b([Aa]n?) $", sentence[:start])
-    if before:  # "a decrease" -> "an increase"
-        article = "an" if new[0] in "aeiou" else "a"
-        start, new = before.start(), match_case(article, before[1]) + " " + new
-    return Variant("direction", splice(sentence, start, end, new), detail)

@@ -18,8 +18,11 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 sys.path.insert(0, str(BENCH))
 
 import perturb  # noqa: E402
+import perturb_clauses as clauses  # noqa: E402
 import perturb_controls as controls  # noqa: E402
 import perturb_errors as errors  # noqa: E402
+import perturb_rewrites as rewrites  # noqa: E402
+import perturb_roles as roles  # noqa: E402
 from perturbations import (  # noqa: E402
     NUMBER_WORDS,
     Context,
@@ -273,13 +276,128 @@ def test_misattributed_quote_goes_to_another_speaker_of_the_article() -> None:
 
 
 def test_direction_flips_one_word_and_its_article() -> None:
-    rose = apply(errors.flip_direction, "Ticket prices rose 5% last season.")
+    rose = apply(clauses.flip_direction, "Ticket prices rose 5% last season.")
     assert rose == "Ticket prices fell 5% last season."
-    decrease = apply(errors.flip_direction, "The club reported a decrease in sales.")
+    decrease = apply(clauses.flip_direction, "The club reported a decrease in sales.")
     assert decrease == "The club reported an increase in sales."
-    assert apply(errors.flip_direction, "Mourinho fell ill on Sunday.") is None
-    assert apply(errors.flip_direction, "They set up a fund.") is None
-    assert apply(errors.flip_direction, "Fans stood inside and outside the ground.") is None
+    assert apply(clauses.flip_direction, "Mourinho fell ill on Sunday.") is None
+    assert apply(clauses.flip_direction, "They set up a fund.") is None
+    assert apply(clauses.flip_direction, "Fans stood inside and outside the ground.") is None
+
+
+ROLES = (
+    "Jose Mourinho praised Eden Hazard after the game on Sunday. "
+    "Arsene Wenger criticised the referee. "
+    "Russia accused Ukraine of shelling the town. "
+    "Germany condemned the attack, and Moscow denied it. "
+    "Hazard scored 11 goals in 16 games this season. "
+    "Donald Sterling sued the league, and Adam Silver banned Sterling."
+)
+
+
+def all_variants(rule: perturb.Rule, sentence: str, ctx: Context, seeds: int = 30) -> set[str]:
+    """Every variant the rule writes of the sentence in this context (None left out)."""
+    found = {apply(rule, sentence, ctx, seed) for seed in range(seeds)}
+    return {v for v in found if v is not None}
+
+
+def test_role_puts_another_name_of_the_article_in_the_subject_or_object() -> None:
+    ctx = context(ROLES)
+    found = all_variants(roles.move_role, "Russia accused Ukraine of shelling the town.", ctx)
+    # Moscow is Russia's capital: "Moscow accused Ukraine" would be the same claim.
+    assert found == {
+        "Germany accused Ukraine of shelling the town.",
+        "Russia accused Germany of shelling the town.",
+    }
+    people = all_variants(roles.move_role, "Adam Silver banned Sterling.", ctx)
+    assert "Arsene Wenger banned Sterling." in people
+    # Donald is Sterling's own first name, not another person.
+    assert not any("Donald" in v for v in people)
+
+
+def test_role_is_made_only_where_it_contradicts_the_article() -> None:
+    sentence = "Russia accused Ukraine of shelling the town."
+    # The article says Germany accused Ukraine too: no error to make there.
+    ctx = context(ROLES + " Germany accused Ukraine of lying.")
+    assert all_variants(roles.move_role, sentence, ctx) == {
+        "Russia accused Germany of shelling the town."
+    }
+    # A symmetric verb, and a verb the article never gives these names, make no role error.
+    assert apply(roles.move_role, "Mourinho met Wenger on Sunday.", context(ROLES)) is None
+    assert apply(roles.move_role, "Russia praised Ukraine.", context(ROLES)) is None
+
+
+def test_figure_exchanges_the_numbers_of_two_nouns() -> None:
+    ctx = context(ROLES)
+    sentence = "Hazard scored 11 goals in 16 games this season."
+    assert all_variants(roles.rebind_figure, sentence, ctx) == {
+        "Hazard scored 16 goals in 11 games this season."
+    }
+    # Where the article also says "16 goals", the exchange says something it states.
+    assert apply(roles.rebind_figure, sentence, context(ROLES + " He has 16 goals now.")) is None
+    # A unit written onto its number ("2km") is not a noun to exchange with.
+    article = "Three vehicles collided 2km south of Fernvale."
+    assert apply(roles.rebind_figure, article, context(article)) is None
+
+
+CLAUSES = context("Sales rose. Prices fell. Smith resigned. The company was sold.")
+
+
+def test_clause_negation_flips_a_subordinate_clause_only() -> None:
+    ctx = CLAUSES
+    found = all_variants(
+        clauses.clause_negation, "Shares rose by 3% as investors welcomed the news.", ctx
+    )
+    assert found == {"Shares rose by 3% as investors did not welcome the news."}
+    removed = all_variants(
+        clauses.clause_negation, "Police said the player had not been injured.", ctx
+    )
+    assert removed == {"Police said the player had been injured."}
+    relative = all_variants(clauses.clause_negation, "Police found the car, which was stolen.", ctx)
+    assert relative == {"Police found the car, which was not stolen."}
+
+
+def test_clause_negation_leaves_conditions_denials_and_participles_alone() -> None:
+    for sentence in (
+        "He will resign if the board rejects the plan.",
+        "He refused to say whether he had taken the money.",
+        "The club did not say that the player was injured.",
+        "Having only scored four goals, the side sold him.",
+        "Sales rose sharply last year.",  # one clause
+    ):
+        assert apply(clauses.clause_negation, sentence, CLAUSES) is None, sentence
+
+
+def test_clause_direction_flips_a_word_of_a_later_clause() -> None:
+    sentence = "Sales rose sharply, but the team lost by 2 points."
+    assert all_variants(clauses.clause_direction, sentence, CLAUSES) == {
+        "Sales rose sharply, but the team won by 2 points."
+    }
+    # The main clause's direction is the direction rule's, not this one's.
+    assert apply(clauses.clause_direction, "Sales rose 5% last year.", CLAUSES) is None
+
+
+def test_reordered_moves_the_trailing_clause_to_the_front_with_the_flip_inside() -> None:
+    sentence = "Smith resigned after he was charged with fraud."
+    negated = all_variants(clauses.reordered_negation, sentence, CLAUSES)
+    assert negated == {"After he was not charged with fraud, Smith resigned."}
+    turned = all_variants(clauses.reordered_direction, sentence, CLAUSES)
+    assert turned == {"Before he was charged with fraud, Smith resigned."}
+    assert apply(clauses.clause_moved, sentence, CLAUSES) == (
+        "After he was charged with fraud, Smith resigned."
+    )
+    lower = apply(clauses.clause_moved, "Prices rose 5% last year, while wages fell 2%.", CLAUSES)
+    assert lower == "While wages fell 2%, prices rose 5% last year."
+
+
+def test_reordered_needs_a_clause_of_the_root_that_ends_the_sentence() -> None:
+    for sentence in (
+        "The company said it would cut jobs, although profits fell sharply.",  # under "cut"
+        "After the match, Smith resigned.",  # already in front
+        '"We lost," he said after the match ended.',  # a quotation
+    ):
+        for rule in (clauses.reordered_negation, clauses.clause_moved):
+            assert apply(rule, sentence, CLAUSES) is None, sentence
 
 
 # --- controls -----------------------------------------------------------------------------
@@ -376,6 +494,81 @@ def test_negation_paraphrase_keeps_the_polarity() -> None:
 
 def test_unchanged_is_the_sentence() -> None:
     assert apply(controls.unchanged, "Chelsea beat Arsenal.") == "Chelsea beat Arsenal."
+
+
+REWRITES = (
+    "Jose Mourinho praised the Danish government on Sunday. "
+    "Mourinho said the European Union must act. "
+    "Nato allies met in Copenhagen, where Denmark's prime minister spoke. "
+    "The club's shares fell 5% after the new rules were published. "
+    "Protesters gathered in the capital. "
+    "Sarah Jones and Tom Jones left the club."
+)
+
+
+def test_fuller_name_writes_the_article_s_full_name_or_the_surname() -> None:
+    ctx = context(REWRITES)
+    fuller = apply(rewrites.fuller_name, "Mourinho said the European Union must act.", ctx)
+    assert fuller == "Jose Mourinho said the European Union must act."
+    shorter = apply(rewrites.fuller_name, "Jose Mourinho praised the team.", ctx)
+    assert shorter == "Mourinho praised the team."
+    # Two people of the article are Jones: the surname alone would not say which.
+    assert apply(rewrites.fuller_name, "Sarah Jones left the club.", ctx) is None
+    assert apply(rewrites.fuller_name, "Jones left the club.", ctx) is None
+
+
+def test_demonym_writes_the_country_as_an_adjective_and_back() -> None:
+    ctx = context(REWRITES)
+    owner = apply(rewrites.demonym, "Mourinho praised the Danish government on Sunday.", ctx)
+    assert owner == "Mourinho praised Denmark's government on Sunday."
+    adjective = apply(rewrites.demonym, "Denmark's prime minister spoke.", ctx)
+    assert adjective == "The Danish prime minister spoke."
+    assert apply(rewrites.demonym, "The French and German governments met.", ctx) is None
+    assert apply(rewrites.demonym, "Denmark's new minister spoke.", ctx) is None
+
+
+def test_acronym_writes_an_organisation_short_or_in_full() -> None:
+    ctx = context(REWRITES)
+    short = apply(rewrites.acronym, "Mourinho said the European Union must act.", ctx)
+    assert short == "Mourinho said the EU must act."
+    allies = apply(rewrites.acronym, "Nato allies met in Copenhagen.", ctx)
+    assert allies == "North Atlantic Treaty Organization allies met in Copenhagen."
+    said = apply(rewrites.acronym, "He said Nato would act.", ctx)
+    assert said == "He said the North Atlantic Treaty Organization would act."
+    assert apply(rewrites.acronym, "Chelsea won the FA Cup.", ctx) is None  # part of a name
+    defined = context("The Football Writers Association (FWA) met. The FWA voted.")
+    assert apply(rewrites.acronym, "The FWA voted.", defined) == (
+        "The Football Writers Association voted."
+    )
+
+
+def test_plural_opening_starts_the_sentence_with_a_plural_common_noun() -> None:
+    ctx = context(REWRITES)
+    assert apply(rewrites.plural_opening, "The new rules were published.", ctx) == (
+        "New rules were published."
+    )
+    assert apply(rewrites.plural_opening, "The club's shares fell 5%.", ctx) == (
+        "Shares of the club fell 5%."
+    )
+    assert apply(rewrites.plural_opening, "The club was sold on Sunday.", ctx) is None
+
+
+def test_outside_knowledge_names_a_capital_by_what_it_is_and_back() -> None:
+    article = "Protesters from Ukraine gathered in the capital. Thousands marched in Kiev."
+    ctx = context(article)
+    assert apply(rewrites.outside_knowledge, "Thousands marched in Kiev.", ctx) == (
+        "Thousands marched in the Ukrainian capital."
+    )
+    # Where the recogniser reads the city as a person ("to Kiev" here), nothing is written.
+    assert apply(rewrites.outside_knowledge, "They marched to Kiev.", ctx) is None
+    assert apply(rewrites.outside_knowledge, "Protesters gathered in the capital.", ctx) == (
+        "Protesters gathered in Kiev."
+    )
+    # With two countries in the article, "the capital" is not known to be Kiev.
+    two = context(article + " Russia sent troops.")
+    assert apply(rewrites.outside_knowledge, "Protesters gathered in the capital.", two) is None
+    # A capital whose country the article never names is not made its demonym's capital.
+    assert apply(rewrites.outside_knowledge, "They flew to Paris.", ctx) is None
 
 
 # --- determinism and the benchmark loop -----------------------------------------------------

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -122,6 +123,8 @@ _JOINED = re.compile(
 # is looked up in this many article sentences at most (the bounds keep the look-up linear).
 _CLAIM_WORDS = 80
 _CLAIM_SENTENCES = 400
+# Of one sentence, the predicates and figures whose article sentences are looked up.
+_PREDICATES = 16
 # Endings of a demonym or an adjective of a place (Colombian, Spanish, Chinese, Icelandic).
 _DEMONYMS = ("an", "ese", "ish", "ic", "i")
 # Endings of a people or a group (the Italians, the Chinese), which can stand for a name.
@@ -214,11 +217,12 @@ class Source:
         return self.sentences[best[0]][0], best[1] / len(ours)
 
     def stating(
-        self, keys: Sequence[str], words: Sequence[str], sentence: Sequence[str]
+        self, keys: Sequence[str], words: Sequence[str], ours: AbstractSet[str]
     ) -> list[str]:
         """The article sentences (at most three) that have one of the verb ``keys`` (see
         :func:`polarity.lemma`) and one of the subject's ``words``, those that share most of
-        the ``sentence``'s content words first: where a summary predicate is stated."""
+        the summary sentence's content words ``ours`` (:func:`polarity.claim_words`) first:
+        where a summary predicate is stated."""
         index = self._sentence_lemmas
         with_verb = {i for k in keys for i in index.get(k, ())[:_CLAIM_SENTENCES]}
         with_subject = {
@@ -227,10 +231,9 @@ class Source:
         found = with_verb & with_subject
         if not found:
             return []
-        ours = set(polarity.claim_words(sentence))
         ranked = sorted(
             found,
-            key=lambda i: (-len(ours.intersection(map(polarity.lemma, self.sentences[i][1]))), i),
+            key=lambda i: (-len(ours & set(map(polarity.lemma, self.sentences[i][1]))), i),
         )
         return [self.sentences[i][0] for i in ranked[:3]]
 
@@ -325,16 +328,19 @@ def _contradictions(
     sentences that state the same predicate of the same subject, and the aligned passage."""
     doc = analysis.parse(sentence)
     candidates = [passage] if passage else []
-    for predicate in predicates.predicates(doc):
+    ours = set(polarity.claim_words(sentence_tokens))
+    # Bounded: a sentence of hundreds of clauses or figures is not a summary's (and each
+    # looks up its own article sentences).
+    for predicate in predicates.predicates(doc)[:_PREDICATES]:
         if not predicate.subject.words:
             continue
         keys = {polarity.lemma(predicate.lemma), polarity.lemma(predicate.text.lower())}
         # A direction word's key is "pair:side": its opposite is stated with the other side.
         keys |= {f"{k[:-1]}{1 - int(k[-1])}" for k in keys if ":" in k}
-        candidates += source.stating(sorted(keys), sorted(predicate.subject.words), sentence_tokens)
-    figures = [t for t in doc if t.dep_ == "nummod" and t.like_num]
+        candidates += source.stating(sorted(keys), sorted(predicate.subject.words), ours)
+    figures = [t for t in doc if t.dep_ == "nummod" and t.like_num][:_PREDICATES]
     for number in figures:
-        candidates += source.stating([number.lower_], [number.head.lower_], sentence_tokens)
+        candidates += source.stating([number.lower_], [number.head.lower_], ours)
     unique = list(dict.fromkeys(candidates))
     analysis.warm(unique)
     parsed = [analysis.parse(c) for c in unique]
@@ -376,18 +382,17 @@ def _polarity(sentence: str, source: Source, passage: str) -> list[Finding]:
     found = []
     ours = polarity.read_text(sentence)
     theirs = polarity.read_text(passage)
-    # Word by word, without the parse (text the English pipeline does not read, an adjective
-    # or an adverb flipped): decisive only where the parse cannot read the text.
-    sure = not source.english
     word, negator = polarity.negation_flip(ours, theirs, source.copied)
     if word:
         other = "article" if negator == "summary" else "summary"
         reason = f'negation flipped: the {negator} negates "{word}", the {other} does not'
-        found.append(finding("negation", reason, sure))
+        found.append(finding("negation", reason))
     said, theirs_said = polarity.direction_flip(ours, theirs, source.copied)
     if said:
+        # A direction word read word by word (an adjective or an adverb too) is evidence where
+        # the parse reads the text: its subject is not known to be the passage's.
         reason = f'direction flipped: "{said}" where the article says "{theirs_said}"'
-        found.append(finding("direction", reason, sure))
+        found.append(finding("direction", reason, sure=not source.english))
     return found
 
 
@@ -471,20 +476,24 @@ def _names(
     first and the words read as the article's names spelled another way (to its spelling)."""
     found: list[Finding] = []
     variants: dict[str, str] = {}
-    missing = 0
+    absent: list[Finding] = []
     for name in named_entities(sentence)[:_NAMES] if source.english else ():
         variants.update(source.names.missing(name)[1])
+        if source.names.other_person(name):
+            surname = name.words[-1].capitalize()
+            absent.append(finding("name", f"name {name.text}: the article never names {surname}"))
+            continue
         if not source.names.absent(name):
             continue
-        missing += 1
-        if missing > 2:  # two are shown, and the score counts two at most
-            break
         # An acronym the article does not spell out is often its name abbreviated with
         # world knowledge (U.K. for London's): reported, not decisive.
         acronym = name.text.replace(".", "").isupper()
         reason = f"name {name.text} is not in the article"
         sure = name.entity and not acronym and not qualifies(sentence, name, source.token_set)
-        found.append(finding("name", reason, sure=sure))
+        absent.append(finding("name", reason, sure=sure))
+    # Two are shown, the decisive first, and the score counts two at most.
+    found += sorted(absent, key=lambda f: not f.decisive)[:2]
+    missing = min(len(absent), 2)
     # Quotations and slots by capitals: a sentence whose only capital opens it ("Ortega said
     # she was...") reads as the article does.
     if not (is_mixed_case(sentence) or (source.mixed_case and sentence[:1].isupper())):

@@ -74,6 +74,7 @@ class Name:
     # Recognised as a named entity; False for a proper noun the recogniser did not type
     # (evidence, never decisive on its own).
     entity: bool = True
+    label: str = ""  # the recogniser's type (PERSON, ORG, GPE...), when it typed it
 
 
 def is_mixed_case(passage: str) -> bool:
@@ -173,20 +174,22 @@ def named_entities(sentence: str) -> list[Name]:
     doc = analysis.parse(sentence)
     # A recognised entity with no proper noun in it ("Digital images", "Airplane passenger"
     # opening a sentence) is read as a name, but not as a sure one; a demonym is an adjective.
-    runs: list[tuple[list[Token], bool]] = [
-        (list(e), e.label_ == "NORP" or any(t.pos_ == "PROPN" for t in e))
+    runs: list[tuple[list[Token], bool, str]] = [
+        (list(e), e.label_ == "NORP" or any(t.pos_ == "PROPN" for t in e), e.label_)
         for e in analysis.names(doc)
     ]
-    inside = {t.i for run, _ in runs for t in run}
+    inside = {t.i for run, _, _ in runs for t in run}
     for token in doc:  # proper nouns the recogniser did not type as names, in runs
-        if token.pos_ != "PROPN" or token.i in inside:
+        if token.pos_ != "PROPN" or token.i in inside or token.lower_ in DATE_WORDS:
+            continue
+        if token.ent_type_ in ("DATE", "TIME") and token.is_alpha:  # "weekday trains" (not Q3)
             continue
         if runs and not runs[-1][1] and runs[-1][0][-1].i == token.i - 1:
             runs[-1][0].append(token)
         else:
-            runs.append(([token], False))
+            runs.append(([token], False, ""))
     found = []
-    for run, entity in runs:
+    for run, entity, label in runs:
         kept = [t for t in run if any(c.isalpha() for c in t.text) and not _prefix(t)]
         while len(kept) > 1 and kept[0].lower_.rstrip(".") in TITLES:
             kept.pop(0)
@@ -195,7 +198,7 @@ def named_entities(sentence: str) -> list[Name]:
         start, stop = kept[0].idx, kept[-1].idx + len(kept[-1].text)
         words = tuple(w for w in tokens(sentence[start:stop]) if any(c.isalpha() for c in w))
         if words:
-            found.append(Name(sentence[start:stop], words, (start, stop), entity))
+            found.append(Name(sentence[start:stop], words, (start, stop), entity, label))
     return sorted(found, key=lambda n: n.span)
 
 
@@ -444,6 +447,18 @@ class NameIndex:
         if len(words) > 1 and "".join(w[0] for w in words) in self.tokens:
             return False  # National Health Service where the article writes NHS
         return any(len(w) > 1 for w in words)
+
+    def other_person(self, name: Name) -> bool:
+        """A person's name whose surname the article never uses, though it uses another part
+        (``Mark Jones`` where it has ``Mark Smith``): another person. A fuller name (a first
+        name before the article's surname) is not."""
+        words = [w for w in name.words if w not in TITLES and len(w) > 1]
+        if name.label != "PERSON" or len(words) < 2:
+            return False
+        surname = words[-1]
+        known = [w for w in words[:-1] if self.known(w)]
+        present = surname in self.tokens or self.known(surname) or self.variant(surname)
+        return bool(known) and not present
 
     def expands(self, acronym: str) -> bool:
         """The article has consecutive words whose initials spell the acronym (function words

@@ -84,11 +84,22 @@ class Predicate:
         return DIRECTION.get(self.lemma) or DIRECTION.get(self.text.lower())
 
 
+# Heads that say how much of something: "the number of murders" is about murders.
+_MEASURES = frozenset(
+    word_list("number percentage rate level amount share proportion total figure price cost")
+)
+
+
 def _argument(token: Token | None) -> Argument:
     if token is None:
         return _NONE
     if token.pos_ == "PRON":
         return _NONE  # who "he" is the parse does not say
+    if token.lemma_.lower() in _MEASURES:
+        of = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+        measured = _child(of, frozenset({"pobj"})) if of is not None else None
+        if measured is not None:
+            token = measured
     bound = [token, *(c for c in token.children if c.dep_ in ("compound", "flat"))]
     # Lemma and form: "prices" matches "price", and a name matches the article's token.
     content = [t for t in bound if (t.is_alpha or t.like_num) and not t.is_stop]
@@ -174,10 +185,18 @@ def _states(ours: Predicate, passages: Sequence[Sequence[Predicate]]) -> bool:
     """Some candidate sentence states the predicate as the summary does (same verb, same
     polarity, matching arguments): what the summary says is in the article."""
     return any(
-        p.lemma == ours.lemma and p.negated == ours.negated and _same_arguments(ours, p)
+        (p.lemma == ours.lemma or (ours.direction is not None and p.direction == ours.direction))
+        and p.negated == ours.negated
+        and _same_arguments(ours, p)
         for passage in passages
         for p in passage
     )
+
+
+# The predicates of a sentence that are compared (a sentence of a summary or an article has
+# far fewer): each is compared with each of the other's, so text of hundreds of clauses would
+# cost the square of its length.
+COMPARED = 24
 
 
 def contradictions(
@@ -187,10 +206,10 @@ def contradictions(
     otherwise: negated, reversed in direction, with subject and object swapped, or with
     another of the article's names as subject or object. ``article_words``: the article's
     lowercase tokens (a name in a role must be the article's own to be misplaced)."""
-    theirs = [predicates(p) for p in passages]
+    theirs = [predicates(p)[:COMPARED] for p in passages]
     found: list[Contradiction] = []
     kinds: set[str] = set()
-    for ours in predicates(sentence):
+    for ours in predicates(sentence)[:COMPARED]:
         if ours.hedged or ours.lemma in _LIGHT or not ours.subject.words:
             continue
         if _states(ours, theirs):
@@ -255,13 +274,13 @@ def _misplaced(
     """Another of the article's names in the subject (or object) the passage gives the same
     predicate: both names, no word shared, the summary's name the article's own but absent
     from this sentence (where it could be the same one in other words)."""
-    in_passage = {t.lower_ for t in passage} | {t.lemma_.lower() for t in passage}
     for role, same in (("subject", "object"), ("object", "subject")):
         mine, theirs = getattr(ours, role), getattr(other, role)
         if not (mine.named and theirs.named and mine.words and theirs.words):
             continue
         if mine.matches(theirs) or not getattr(ours, same).matches(getattr(other, same)):
             continue
+        in_passage = {t.lower_ for t in passage} | {t.lemma_.lower() for t in passage}
         if not mine.words <= article_words or mine.words & in_passage:
             continue
         return Contradiction(
@@ -287,10 +306,10 @@ def rebound_numbers(sentence: Doc, passages: Sequence[Doc]) -> list[Contradictio
     """A number of the summary bound to a noun (``16 goals``) where a candidate sentence binds
     that number to another noun and gives the noun another number (``11 goals in 16 games``),
     and no candidate binds it as the summary does."""
-    theirs = [f for p in passages for f in _figures(p)]
+    theirs = [f for p in passages for f in _figures(p)[:COMPARED]]
     bound = {(number, noun) for number, noun, _ in theirs}
     found = []
-    for number, noun, written in _figures(sentence):
+    for number, noun, written in _figures(sentence)[:COMPARED]:
         if (number, noun) in bound:
             continue
         elsewhere = [w for n, lemma, w in theirs if n == number and lemma != noun]
