@@ -22,6 +22,9 @@ class CountingEngine:
         self.documents += documents
         return [{"length": Metric(float(len(d.summary.split())))} for d in documents]
 
+    def models(self) -> list[object]:
+        return []  # no model to load, nothing to announce
+
 
 @pytest.fixture
 def engine(monkeypatch: pytest.MonkeyPatch) -> CountingEngine:

@@ -85,7 +85,7 @@ def test_drops_that_are_noise_are_listed_and_pass(gate: pytest.Pytester) -> None
     result.stdout.fnmatch_lines(
         [
             "decision: passed",
-            "drops against the baseline (listed, not blocking): 4 cases; largest "
+            "drops against the baseline (listed, not blocking): 4 drops in 4 cases; largest "
             "cases.jsonl::c1 faithfulness 1.000 -> 0.909 (-0.091); -v lists all",
         ]
     )

@@ -83,7 +83,7 @@ def test_the_failure_blocks_name_the_line_and_the_rule_source(examples_run: Run)
 
 
 def test_the_summary_after_the_run(examples_run: Run) -> None:
-    assert "4 cases scored, 3 failed, 0 could not be checked" in examples_run.lines
+    assert "4 cases: 1 passed, 3 failed, 0 could not be checked" in examples_run.lines
     assert "worst cases:" in examples_run.lines
 
 

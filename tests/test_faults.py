@@ -96,7 +96,7 @@ def test_a_case_whose_scorer_raised_is_not_counted_as_scored(gate: pytest.Pytest
     gate.makeconftest(RAISING_SCORER)
     gate.makefile(".jsonl", c=jsonl(case(id="a"), case(id="boom", summary=BAD_SUMMARY)))
     result = gate.runpytest("--summgate", "--summgate-suite", "pass_rate=1")
-    result.stdout.fnmatch_lines(["1 case scored, 0 failed, 1 could not be checked"])
+    result.stdout.fnmatch_lines(["2 cases: 1 passed, 0 failed, 1 could not be checked"])
 
 
 INTERRUPT_ON = """

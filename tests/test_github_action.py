@@ -648,6 +648,85 @@ def test_a_default_branch_named_master_works(origin: Path, tmp_path: Path) -> No
     assert "origin/master:.summgate/baseline.json" in run.log
 
 
+def summgate_section(log: str) -> list[str]:
+    """The gate's summary section in a run's log."""
+    lines = log.splitlines()
+    start = next(i for i, line in enumerate(lines) if re.match(r"=+ summgate =+$", line))
+    end = next(i for i, line in enumerate(lines[start + 1 :], start + 1) if line.startswith("="))
+    return lines[start + 1 : end]
+
+
+@RUNS_THE_GATE
+def test_on_a_trunk_repository_only_blockers_are_errors_and_every_count_agrees(
+    origin: Path, tmp_path: Path
+) -> None:
+    server = tmp_path / "server.git"
+    git(tmp_path, "clone", "-q", "--bare", str(origin), str(server))
+    git(server, "branch", "-m", "main", "trunk")  # the default branch is not main
+    workspace = checkout(server, tmp_path, "trunk")
+    # A pull request that asks every summary for 30 words: two cases say they are known to
+    # fail (their case file), one does not, and blocks.
+    rows = [json.loads(line) for line in (workspace / "cases.jsonl").read_text().splitlines()]
+    for row in rows[:2]:
+        row["expect"] = "fail: one sentence is not 30 words"
+    for row in rows[:2] + rows[-1:]:
+        row["thresholds"] = {"min_words": 30}
+    (workspace / "cases.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run = run_action(workspace, QUICK, base_ref="trunk")
+    assert run.outputs["blocked-by"] == "1 case below a threshold"
+    assert "origin/trunk:.summgate/baseline.json" in run.log
+    # Annotations: the blocker is the one error of the gate's, and comes first; the known
+    # failures are warnings; the action's own decision is the last error.
+    commands = [parse.split("::")[1] for parse in run.log.splitlines() if parse.startswith("::")]
+    assert commands == [
+        "error file=cases.jsonl,line=8,title=summgate%3A c7",
+        "warning file=cases.jsonl,line=1,title=summgate%3A c0 (known failure)",
+        "warning file=cases.jsonl,line=2,title=summgate%3A c1 (known failure)",
+        "error title=summgate: blocked",
+    ]
+    # One set of counts: the log's summary, the job summary and the JSON report.
+    report = json.loads(Path(run.outputs["report"]).read_text(encoding="utf-8"))
+    assert report["totals"] == {
+        "cases": 8,
+        "passed": 5,
+        "failed": 1,
+        "errors": 0,
+        "known_failures": 2,
+        "now_pass": 0,
+    }
+    headline = "8 cases: 5 passed, 1 failed, 0 could not be checked, 2 known failures (xfail)"
+    terminal = summgate_section(run.log)
+    assert terminal[0] == headline
+    assert f"\n{headline}\n" in run.summary
+    length = next(c for c in report["checks"] if c["metric"] == "length")
+    assert (length["failed"], length["known_failures"]) == (1, 2)
+    assert any(re.fullmatch(r"  length +\S+ w +\S+ w +1 +2", line) for line in terminal)
+    assert re.search(r"\n\| length \| \S+ w \| \S+ w \| 1 \| 2 \|\n", run.summary)
+    compared = (
+        "8 cases compared, 0 with drops (listed, not blocking); 0 new and 0 with a changed "
+        "article or highlights (not compared)"
+    )
+    assert f"baseline {BASELINE}: {compared}" in terminal
+    assert f"Baseline `{BASELINE}`: {compared}." in run.summary
+    assert (report["baseline"]["compared"], report["baseline"]["dropped"]) == (8, 0)
+
+
+@RUNS_THE_GATE
+def test_the_first_pull_request_counts_its_cases_new_everywhere(
+    origin: Path, tmp_path: Path
+) -> None:
+    run = run_action(checkout(origin, tmp_path, "adds-the-gate"), QUICK, base_ref="no-gate")
+    assert not run.failed, run.log
+    terminal = summgate_section(run.log)
+    new = "0 cases compared, 0 with drops (listed, not blocking); 8 new and 0 with a changed "
+    assert any(line.startswith(f"baseline {BASELINE}: {new}") for line in terminal), terminal
+    assert any(line.startswith("accepted in this pull request: 8 entries (8 new cases)")
+               for line in terminal)  # fmt: skip
+    assert f"Baseline `{BASELINE}`: {new}" in run.summary
+    report = json.loads(Path(run.outputs["report"]).read_text(encoding="utf-8"))
+    assert (report["baseline"]["new"], report["baseline"]["accepted"]) == (8, 8)
+
+
 @RUNS_THE_GATE
 def test_a_push_is_judged_against_the_committed_baseline(origin: Path, tmp_path: Path) -> None:
     run = run_action(checkout(origin, tmp_path, "worse"), QUICK, event="push", base_ref="")

@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import case, jsonl
-from pytest_summgate import ci_outputs, job_summary
+from pytest_summgate import ci_outputs, job_summary, suite
 from pytest_summgate.errors import output_problem, terminal_line, visible
 from test_reports import GITHUB_ENV, validate
 
@@ -181,7 +181,7 @@ def test_an_annotation_carries_any_text_and_stays_one_command(
     path: str, case_id: str, message: str
 ) -> None:
     record = {"outcome": "failed", "path": path, "line": 7, "id": case_id, "message": message}
-    (line,) = ci_outputs.annotations([record], Path("/"), "/")
+    (line,) = ci_outputs.case_annotations([record], Path("/"), "/")
     assert len(runner_lines(line)) == 1
     name, properties, data = parse_command(line)
     assert name == "error"
@@ -215,7 +215,7 @@ def failing(n: int, outcome: str = "failed", start: int = 0) -> list[dict[str, A
 def test_annotations_stop_at_githubs_limit_and_count_the_rest(
     n: int, annotated: int, more: int
 ) -> None:
-    lines = ci_outputs.annotations(failing(n), Path("/"), "/")
+    lines = ci_outputs.case_annotations(failing(n), Path("/"), "/")
     errors = [line for line in lines if line.startswith("::error ")]
     warnings = [line for line in lines if line.startswith("::warning ")]
     # Nine: the action's own "::error title=summgate: blocked" is the step's tenth.
@@ -231,7 +231,7 @@ def test_annotations_stop_at_githubs_limit_and_count_the_rest(
 def test_only_what_blocks_is_an_error_and_it_comes_first() -> None:
     records = failing(12, "xfailed") + failing(3, "failed", start=12) + failing(1, "error", 15)
     records += failing(1, "xpassed", start=16) + failing(2, "passed", start=17)
-    lines = ci_outputs.annotations(records, Path("/"), "/")
+    lines = ci_outputs.case_annotations(records, Path("/"), "/")
     commands = [parse_command(line) for line in lines]
     assert [(kind, props.get("title")) for kind, props, _ in commands[:4]] == [
         ("error", f"summgate: {i:03}") for i in range(12, 16)
@@ -324,7 +324,9 @@ def test_a_job_summary_of_hostile_text_keeps_its_tables_and_shows_no_markup() ->
             for t in HOSTILE
         ],
     }
-    text = job_summary.step_summary(summary_records(), [], None, decided)
+    text = job_summary.step_summary(
+        summary_records(), [], None, decided, counts=suite.counts_of(summary_records())
+    )
     lines = text.split("\n")
     assert text.splitlines() == text.removesuffix("\n").split("\n")  # no CR, NEL, U+2028
     assert "<" not in outside_code(text)
@@ -350,7 +352,9 @@ def test_a_job_summary_of_hostile_text_keeps_its_tables_and_shows_no_markup() ->
 
 
 def test_a_huge_suites_job_summary_lists_thirty_and_counts_the_rest() -> None:
-    text = job_summary.step_summary(failing(20_000), [], None)
+    text = job_summary.step_summary(
+        failing(20_000), [], None, counts=suite.counts_of(failing(20_000))
+    )
     assert len(text.encode()) < job_summary.SUMMARY_BUDGET
     assert "\n... and 19970 more failing cases." in text
 
@@ -374,9 +378,11 @@ def test_a_job_summary_past_githubs_limit_is_cut_with_a_note() -> None:
         ],
         "drops": [],
     }
-    whole = job_summary.step_summary(records, [], None, decided, max_bytes=10**9)
+    whole = job_summary.step_summary(
+        records, [], None, decided, max_bytes=10**9, counts=suite.counts_of(records)
+    )
     assert len(whole.encode()) > job_summary.SUMMARY_LIMIT  # the case this test is about
-    text = job_summary.step_summary(records, [], None, decided)
+    text = job_summary.step_summary(records, [], None, decided, counts=suite.counts_of(records))
     assert len(text.encode()) <= job_summary.SUMMARY_BUDGET
     assert text.startswith("## summgate: blocked\n")
     cut = r"\n\.\.\. \d+ more rows cut: the job summary stays under GitHub's 1 MiB limit"
@@ -390,7 +396,10 @@ def test_a_job_summary_past_githubs_limit_is_cut_with_a_note() -> None:
 
 @given(st.integers(300, 60_000), st.sampled_from([5, 30]))
 def test_the_job_summary_never_exceeds_its_budget(budget: int, n: int) -> None:
-    text = job_summary.step_summary(summary_records()[:n], [], None, max_bytes=budget)
+    records = summary_records()[:n]
+    text = job_summary.step_summary(
+        records, [], None, max_bytes=budget, counts=suite.counts_of(records)
+    )
     assert len(text.encode("utf-8")) <= budget
     assert text.startswith("## summgate: blocked")
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,7 +117,7 @@ def test_the_blocking_case_comes_first_with_its_sentence_marked_and_linked(
     assert "budget of 45 million" in marked.text
     assert "unsupported" in marked.text
     assert marked.find_element(By.CSS_SELECTOR, "mark.novel").text == "45"
-    screenshot(page, "html-report-lexical.png", tmp_path)
+    page.save_screenshot(str(tmp_path / "page.png"))
     # The reason links to the article sentence the claim was aligned with.
     link = first.find_element(By.PARTIAL_LINK_TEXT, "article sentence")
     link.click()
@@ -180,3 +182,58 @@ def test_a_script_in_a_summary_is_shown_as_text_and_never_runs(
     assert len(page.find_elements(By.TAG_NAME, "script")) == 1
     # Nothing was fetched: the page is all there is.
     assert page.execute_script("return performance.getEntriesByType('resource').length") == 0
+
+
+# The pull request of the model-repository example that docs/model-repositories.md shows: a
+# new model whose numbers are off by one.
+WORSE_MODEL = (
+    "def summarize(article: str) -> str:\n"
+    '    lead = " ".join(split_sentences(article)[:3])\n'
+    '    return re.sub(r"\\d+", lambda n: str(int(n.group()) + 1), lead)  # off by one\n'
+)
+
+
+@pytest.mark.model
+def test_the_model_repositorys_blocked_pull_request_shows_both_summaries_and_why(
+    browser: Any, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    repo = tmp_path / "model_repo"
+    shutil.copytree(REPO / "examples" / "model_repo", repo)
+    shutil.copy(repo / ".summgate" / "baseline.json", repo / "base.json")  # the base branch's
+    conftest = repo / "conftest.py"
+    text = conftest.read_text(encoding="utf-8")
+    start = text.index("def summarize(")
+    end = text.index("\n\n\n", start)
+    text = text[:start] + WORSE_MODEL + text[end:]
+    conftest.write_text(
+        text.replace("\nfrom pytest_summgate", "\nimport re\nfrom pytest_summgate", 1)
+    )
+    summary = repo / "summary.md"
+    env = {**os.environ, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary),
+           "HF_HUB_OFFLINE": "1", "PYTEST_ADDOPTS": "-p no:cacheprovider"}  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--summgate", "cases/", "--summgate-html=page.html",
+         "--summgate-base-baseline=base.json"],
+        cwd=repo, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 1, run.stdout[-3000:]
+    # The job summary: the two summaries of each case, the changed numbers marked.
+    markdown = summary.read_text(encoding="utf-8")
+    assert "## summgate: blocked" in markdown
+    block = markdown[markdown.index("<details><summary><code>cases/news.jsonl::brisbane-crash") :]
+    assert "<del>40</del>-year-old" in block
+    assert "<ins>41</ins>-year-old" in block
+    # The page: what blocked it, the case, its marked sentence and why, both summaries.
+    browser.get((repo / "page.html").as_uri())
+    assert "2 cases with hard evidence" in browser.find_element(By.CLASS_NAME, "blocked-by").text
+    first = browser.find_element(By.ID, "case-0")
+    marked = first.find_element(By.CSS_SELECTOR, "p.text .sent.unsupported")
+    assert "RC-136U" in marked.text
+    assert "number 136 is not in the article (135 is)" in first.text
+    assert first.find_element(By.CSS_SELECTOR, ".diff del").text == "135U"
+    assert first.find_element(By.CSS_SELECTOR, ".diff ins").text == "136U"
+    browser.set_window_size(1280, 2150)  # down to the two summaries
+    screenshot(browser, "html-report.png", tmp_path)
+    browser.set_window_size(1280, 1800)

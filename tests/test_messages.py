@@ -79,8 +79,11 @@ def test_help_for_prune_says_what_the_options_page_says(gate: pytest.Pytester) -
     help_text = " ".join(options.BY_NAME["prune_baseline"].help.split())
     assert help_text in shown
     # Both: entries of cases that no longer exist go; a selection's skipped cases stay.
-    assert "no longer exist" in page and "no longer exist" in help_text
-    assert "skipped are kept" in page and "skipped" in help_text and "keep" in help_text
+    assert "no longer exist" in page
+    assert "no longer exist" in help_text
+    assert "skipped are kept" in page
+    assert "skipped" in help_text
+    assert "keep" in help_text
     assert "did not run" not in help_text
 
 

@@ -105,7 +105,7 @@ def test_passing_and_failing_cases(news: pytest.Pytester) -> None:
             '  least supported: "Zeppelins hovered above distant marshes*"',
             "  news.yaml:4",
             "*= summgate =*",
-            "3 cases scored, 1 failed, 0 could not be checked",
+            "3 cases: 2 passed, 1 failed, 0 could not be checked",
             "worst cases:",
             "  news.yaml::bad: faithfulness",
             "*= short test summary info =*",
@@ -120,7 +120,7 @@ def test_terminal_summary_per_check(news: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "*= summgate =*",
-            "3 cases scored, 1 failed, 0 could not be checked",
+            "3 cases: 2 passed, 1 failed, 0 could not be checked",
             "  check * mean * min * failed",
             "  faithfulness * 0.* 0.* 1",
             "  coverage * 1.00 * 1.00 * 0",
@@ -269,7 +269,7 @@ def test_invalid_cases_error_and_the_others_are_scored(gate: pytest.Pytester) ->
             "invalid case: threshold faithfulness must be between 0 and 1, not 2",
             "invalid case: duplicate id 'fine' (first used at cases.jsonl:1)*",
             *(f"  cases.jsonl:{line}" for line in range(2, 8)),
-            "1 case scored, 0 failed, 6 could not be checked",
+            "7 cases: 1 passed, 0 failed, 6 could not be checked",
         ]
     )
     assert_no_traceback(result)

@@ -87,9 +87,11 @@ def stored(gate: pytest.Pytester, path: str = BASELINE) -> dict[str, dict[str, f
 
 
 def baseline_line(compared: int, regressed: int, new: int, changed: int) -> str:
+    # Drops fail their case in this file (summgate_case_regressions = fail).
+    cases = "case" if compared == 1 else "cases"
     return (
-        f"baseline {BASELINE}: {compared} cases compared, {regressed} regressed; {new} new and "
-        f"{changed} with a changed article or highlights (not compared)"
+        f"baseline {BASELINE}: {compared} {cases} compared, {regressed} regressed (failing); "
+        f"{new} new and {changed} with a changed article or highlights (not compared)"
     )
 
 
@@ -109,8 +111,12 @@ def test_update_writes_a_stable_file_and_says_so(gate: pytest.Pytester) -> None:
     assert list(data["cases"]) == ["cases.jsonl::a", "cases.jsonl::b"]
     assert data["version"] == 1
     a = data["cases"]["cases.jsonl::a"]
-    assert list(a) == ["content", "scores"]
+    assert list(a) == ["content", "scores", "summary"]
     assert re.fullmatch(r"[0-9a-f]{16}", a["content"])
+    # The summary it was scored on, one line under its scores: the diff of a pull request
+    # shows the summary that changed with the scores that moved.
+    assert a["summary"] == TWO_THIRDS_SUMMARY
+    assert f'      "summary": {json.dumps(TWO_THIRDS_SUMMARY)}\n' in text
     assert list(a["scores"]) == sorted(a["scores"])
     assert a["scores"]["faithfulness"] == 0.6667
     assert a["scores"]["length"] == 12
@@ -170,7 +176,7 @@ def test_a_worse_summary_fails_as_a_regression_ending_with_the_remedy(
             "  to accept the new scores: pytest --summgate -p no:cacheprovider *"
             "--summgate-update-baseline",
             "*= summgate =*",
-            "2 cases scored, 1 failed, 0 could not be checked",
+            "2 cases: 1 passed, 1 failed, 0 could not be checked",
             "  cases.jsonl::b: faithfulness (regressed)",
             baseline_line(compared=2, regressed=1, new=0, changed=0),
             "*= short test summary info =*",

@@ -162,7 +162,7 @@ def test_the_examples_run_as_documented_with_the_report_and_an_entry_point_score
     assert done.returncode == pytest.ExitCode.TESTS_FAILED, "\n".join(lines[-80:])
     outcomes = [line for line in lines if line.startswith(("PASSED ", "FAILED "))]
     assert sorted(line.split(" - ")[0] for line in outcomes) == OUTCOMES
-    assert "4 cases scored, 3 failed, 0 could not be checked" in lines
+    assert "4 cases: 1 passed, 3 failed, 0 could not be checked" in lines
     assert not any("Traceback" in line for line in lines)
 
     # The report validates against the schema the wheel installed, not the checkout's.

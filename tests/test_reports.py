@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from conftest import ARTICLE, BAD_SUMMARY, GOOD_SUMMARY, case, jsonl
-from pytest_summgate import ci_outputs, job_summary
+from pytest_summgate import ci_outputs, job_summary, suite
 from pytest_summgate.thresholds import BUILTIN_THRESHOLDS
 
 # 10 of 13 words in the article: faithfulness 0.77, above the built-in bar, 0.23 below 1.00.
@@ -103,7 +103,14 @@ def test_the_json_report_holds_every_case_and_follows_its_schema(
     result.assert_outcomes(passed=2, failed=1, errors=1)
     report = read_report(project)
     validate(report)
-    assert report["totals"] == {"cases": 4, "passed": 2, "failed": 1, "errors": 1}
+    assert report["totals"] == {
+        "cases": 4,
+        "passed": 2,
+        "failed": 1,
+        "errors": 1,
+        "known_failures": 0,
+        "now_pass": 0,
+    }
     assert report["baseline"] is None
     assert report["suite"] == []
     assert report["unmatched_predictions"] == []
@@ -179,9 +186,12 @@ def test_baseline_and_suite_gates_in_the_report_and_the_job_summary(
     assert report["baseline"] == {
         "path": ".summgate/baseline.json",
         "compared": 2,
+        "dropped": 1,
+        "regressed": 1,
+        "drops": 1,
         "new": 1,
         "changed": 0,
-        "regressed": 1,
+        "accepted": 0,
     }
     by_id = {c["id"]: c for c in report["cases"]}
     assert [c["baseline"] for c in report["cases"]] == ["compared", "compared", "new"]
@@ -201,9 +211,10 @@ def test_baseline_and_suite_gates_in_the_report_and_the_job_summary(
     assert report["suite"][1]["gate"] == "faithfulness vs baseline"
     assert report["suite"][1]["failed"] is False
     summary = github.read_text(encoding="utf-8")
-    assert "Baseline `.summgate/baseline.json`: 2 compared, 1 regressed, 1 new, 0 changed." in (
-        summary
-    )
+    assert (
+        "Baseline `.summgate/baseline.json`: 2 cases compared, 1 regressed (failing); 1 new and "
+        "0 with a changed article or highlights (not compared)."
+    ) in summary
     assert "| pass_rate | 0.67 | >= 0.90 | **FAIL** |" in summary
     assert "| `cases.jsonl::a` | faithfulness | 1.000 | 0.769 | -0.231 |" in summary
 
@@ -219,7 +230,7 @@ def test_on_github_the_job_summary_is_appended_and_failures_annotated(
     summary = github.read_text(encoding="utf-8")
     assert summary.startswith("earlier step\n## summgate: blocked\n")
     lines = summary.splitlines()
-    assert "4 cases: 2 passed, 1 failed, 1 errors" in lines
+    assert "4 cases: 2 passed, 1 failed, 1 could not be checked" in lines
     assert lines[lines.index("| check | mean | min | failed |") + 2].startswith("| faithfulness | ")
     faithfulness = next(line for line in lines if line.startswith("| faithfulness |"))
     assert faithfulness.endswith(" | 1 |")
@@ -318,8 +329,9 @@ def test_the_job_summary_does_not_depend_on_the_order_cases_finished() -> None:
         }
         for n in range(1, 5)
     ]
-    assert job_summary.step_summary(records, [], None) == job_summary.step_summary(
-        records[::-1], [], None
+    counts = suite.counts_of(records)
+    assert job_summary.step_summary(records, [], None, counts=counts) == (
+        job_summary.step_summary(records[::-1], [], None, counts=suite.counts_of(records[::-1]))
     )
 
 
@@ -333,7 +345,9 @@ def test_regressions_count_as_failures_in_the_job_summary_as_in_the_terminal() -
         "checks": [{"metric": "faithfulness", "failed": False}],
         "regressions": [{"metric": "faithfulness", "baseline": 1.0, "now": 0.77, "delta": -0.23}],
     }
-    assert "| faithfulness | 0.77 | 0.77 | 1 |" in job_summary.step_summary([record], [], None)
+    counts = suite.counts_of([record])
+    summary = job_summary.step_summary([record], [], None, counts=counts)
+    assert "| faithfulness | 0.77 | 0.77 | 1 |" in summary
 
 
 # -- under xdist ------------------------------------------------------------------------------

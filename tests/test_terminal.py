@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_summgate import terminal, thresholds
+from pytest_summgate import suite, terminal, thresholds
 from pytest_summgate.metrics import Metric
 
 
@@ -72,14 +72,25 @@ def test_verdict_when_everything_passed() -> None:
     )
 
 
+def counts(summary: terminal.RunSummary) -> suite.Counts:
+    """The counts a run of these cases would have (the controller's come from its records)."""
+    return suite.Counts(
+        cases=len(summary.scores) + len(summary.errors),
+        passed=len(summary.scores) - len(summary.failures),
+        failed=len(summary.failures),
+        errors=len(summary.errors),
+        metrics=tuple(suite.metric_stats(summary.scores, summary.failures)),
+    )
+
+
 def test_run_summary_per_check_and_worst_cases() -> None:
     summary = terminal.RunSummary()
     summary.add("a.yaml::one", {"faithfulness": 0.9, "length": 40.0}, [])
     summary.add("a.yaml::two", {"faithfulness": 0.3, "length": 200.0}, ["faithfulness", "length"])
     summary.add("a.yaml::three", {"faithfulness": 0.6, "length": 20.0}, ["length"])
     summary.errors["a.yaml::bad"] = "invalid case: 'summary' is empty"
-    assert summary.lines() == [
-        "3 cases scored, 2 failed, 1 could not be checked",
+    assert summary.lines(counts(summary)) == [
+        "4 cases: 1 passed, 2 failed, 1 could not be checked",
         "  check          mean   min    failed",
         "  faithfulness   0.60   0.30   1",
         "  length         87 w   20 w   2",
@@ -92,7 +103,15 @@ def test_run_summary_per_check_and_worst_cases() -> None:
 
 
 def test_run_summary_of_nothing_is_silent() -> None:
-    assert terminal.RunSummary().lines() == []
+    assert terminal.RunSummary().lines(suite.Counts()) == []
+
+
+def test_worst_cases_name_each_check_once() -> None:
+    summary = terminal.RunSummary()
+    failed = ["faithfulness", "length", "faithfulness (decisive)", "coverage (regressed)"]
+    summary.add("a.yaml::one", {"faithfulness": 0.0}, failed)
+    lines = summary.lines(counts(summary))
+    assert lines[-1] == "  a.yaml::one: faithfulness (decisive), length, coverage (regressed)"
 
 
 def test_the_failure_block_keeps_a_users_text_on_its_line() -> None:
@@ -115,7 +134,7 @@ def test_worst_cases_never_start_a_workflow_command() -> None:
     summary = terminal.RunSummary()
     summary.add("::error title=forged::x.jsonl::a", {"faithfulness": 0.1}, ["faithfulness"])
     summary.errors["y\x1b[2J.jsonl::b"] = "invalid case: 'summary' is empty"
-    lines = summary.lines()
+    lines = summary.lines(counts(summary))
     assert lines[-3:] == [
         "  \\x3a:error title=forged::x.jsonl::a: faithfulness",
         "not checked:",

@@ -26,7 +26,7 @@ def test_outcomes_and_summary_under_two_workers(spread: pytest.Pytester) -> None
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines_random(
         [
-            "5 cases scored, 2 failed, 1 could not be checked",
+            "6 cases: 3 passed, 2 failed, 1 could not be checked",
             "  faithfulness * 2",
             "  a.jsonl::a2: faithfulness",
             "  b.jsonl::b2: faithfulness",

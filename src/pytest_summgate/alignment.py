@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, TypedDict
 
 from . import text
@@ -90,9 +91,8 @@ def alignment(
     aligned = faithful.aligned if faithful is not None else ()
     if not aligned:  # a scorer without sentences (NLI, a custom one): the sentences alone
         aligned = tuple(_bare(s) for s in doc.summary_sentences)
-    stems = text.RougeTokenizer()
-    vocabulary = set(stems.tokenize(article))
-    sentences = [_sentence(a, vocabulary, stems, bar) for a in aligned[:MAX_SENTENCES]]
+    vocabulary = _vocabulary(article)
+    sentences = [_sentence(a, vocabulary, bar) for a in aligned[:MAX_SENTENCES]]
     wanted = [i for s in sentences for i in s["passages"]]
     covered = metrics.get("coverage")
     passages = doc.summary_passages if covered is not None and covered.aligned else []
@@ -114,9 +114,20 @@ def _bare(sentence: str) -> Aligned:
     return Aligned(sentence, math.nan)
 
 
-def _sentence(
-    aligned: Aligned, vocabulary: set[str], stems: text.RougeTokenizer, bar: float | None
-) -> SentenceView:
+@lru_cache(maxsize=16)  # many summaries of one article are scored one after another
+def _vocabulary(article: str) -> frozenset[str]:
+    return frozenset(_STEMS.tokenize(article))
+
+
+@lru_cache(maxsize=65_536)
+def _stems(word: str) -> frozenset[str]:
+    return frozenset(_STEMS.tokenize(word))
+
+
+_STEMS = text.RougeTokenizer()
+
+
+def _sentence(aligned: Aligned, vocabulary: frozenset[str], bar: float | None) -> SentenceView:
     score = None if math.isnan(aligned.score) else round(aligned.score, 4)
     below = bar is not None and score is not None and score < bar
     # Novel: no form of it in the article (stemmed as coverage and ROUGE stem: sends, send);
@@ -124,7 +135,7 @@ def _sentence(
     novel = [
         w
         for w in text.words(aligned.text)
-        if (len(w) > 3 or not w.islower()) and not set(stems.tokenize(w)) <= vocabulary
+        if (len(w) > 3 or not w.islower()) and not _stems(w) <= vocabulary
     ]
     return SentenceView(
         text=_clip(aligned.text),

@@ -1,9 +1,11 @@
 """Stored scores, and one-sided regression checks against them.
 
 A baseline file (default ``.summgate/baseline.json``) is meant to be committed: keys are
-sorted and scores rounded to fixed decimals so a pull request's diff reads well, and it is
-written atomically (a crash never leaves half a file). A case is compared only when its
-article and highlights are what they were when its scores were stored (a content hash).
+sorted, scores rounded to fixed decimals, one line each, and each case's summary one line,
+so a pull request's diff reads like a snapshot update (the summaries that changed, under the
+scores that moved); it is written atomically (a crash never leaves half a file). A case is
+compared only when its article and highlights are what they were when its scores were
+stored (a content hash); its summary is never compared, only shown to the reviewer.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,14 +101,37 @@ class KnownFailure:
         return self.checks == tuple(sorted(checks)) and self.findings == tuple(sorted(findings))
 
 
+# Of a summary in the baseline: a longer one is stored as its start and the sha256 of the
+# whole (a summary a model wrote is far shorter; the file stays readable in a diff).
+SUMMARY_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class StoredSummary:
+    """The summary a case's scores were measured on, as stored: the whole text, or past
+    ``SUMMARY_CHARS`` characters its start and the sha256 of the whole."""
+
+    text: str
+    sha256: str | None = None  # of the whole summary, when ``text`` is only its start
+
+    @classmethod
+    def of(cls, summary: str) -> StoredSummary:
+        if len(summary) <= SUMMARY_CHARS:
+            return cls(summary)
+        whole = hashlib.sha256(summary.encode("utf-8", "surrogatepass")).hexdigest()
+        return cls(summary[:SUMMARY_CHARS], whole)
+
+
 @dataclass(frozen=True)
 class StoredCase:
-    """A case's stored scores, the content hash they were measured on, and how it failed
-    then (None: it passed)."""
+    """A case's stored scores, the content hash they were measured on, how it failed then
+    (None: it passed), and the summary it was scored on (None: a baseline written before
+    summaries were stored; never compared by the gate, shown to the reviewer)."""
 
     content: str
     scores: Mapping[str, float]
     failure: KnownFailure | None = None
+    summary: StoredSummary | None = None
 
     def same_as(self, other: StoredCase) -> bool:
         """Equal as stored in the file (scores at the stored precision)."""
@@ -171,6 +197,7 @@ def load(path: Path, base: bool = False) -> Baseline | None:
                 str(item["content"]),
                 {str(k): _finite(v) for k, v in dict(item["scores"]).items()},
                 _known_failure(item.get("known_failure")),
+                _summary(item.get("summary"), item.get("summary_sha256")),
             )
             for nodeid, item in dict(data["cases"]).items()
         }
@@ -224,6 +251,17 @@ def _known_failure(raw: Any) -> KnownFailure | None:
     )
 
 
+def _summary(text: Any, sha: Any) -> StoredSummary | None:
+    """A stored summary; None when the entry has none (an earlier version wrote it)."""
+    if text is None:
+        return None
+    if not isinstance(text, str) or len(text) > SUMMARY_CHARS:
+        raise ValueError(f"summary must be text of at most {SUMMARY_CHARS} characters")
+    if sha is not None and not (isinstance(sha, str) and re.fullmatch("[0-9a-f]{64}", sha)):
+        raise ValueError("summary_sha256 must be 64 hexadecimal digits")
+    return StoredSummary(text, sha)
+
+
 def _parse_int(digits: str) -> int:
     # Python refuses to read a whole number of more than 4,300 digits (and says to raise
     # its limit): no score this module wrote is one.
@@ -246,7 +284,7 @@ def _finite(value: Any) -> float:
 
 
 def dumps(baseline: Baseline) -> str:
-    """Stable text: sorted keys, fixed decimals, one line per score."""
+    """Stable text: sorted keys, fixed decimals, one line per score and one for the summary."""
     cases: dict[str, dict[str, Any]] = {}
     for nodeid, entry in sorted(baseline.entries.items()):
         cases[nodeid] = {
@@ -261,6 +299,12 @@ def dumps(baseline: Baseline) -> str:
             if entry.failure.findings:
                 record["findings"] = sorted(entry.failure.findings)
             cases[nodeid]["known_failure"] = record
+        if entry.summary is not None:
+            # One line each: a pull request's diff shows the summary that changed under the
+            # scores that moved.
+            cases[nodeid]["summary"] = entry.summary.text
+            if entry.summary.sha256 is not None:
+                cases[nodeid]["summary_sha256"] = entry.summary.sha256
     data = {"version": FORMAT_VERSION, "model": baseline.model, "cases": cases}
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -316,7 +360,8 @@ def merge(
 
 @dataclass(frozen=True)
 class Regression:
-    """A metric that moved the wrong way by more than its tolerance."""
+    """A metric that moved the wrong way by more than its tolerance (or, listed as an
+    improvement, the right way)."""
 
     metric: str
     baseline: float
@@ -348,8 +393,10 @@ def regressions(
     scores: Mapping[str, float | None],
     rules: Sequence[Rule],
     tolerances: Mapping[str, float],
+    improved: bool = False,
 ) -> list[Regression]:
-    """The metrics of a case that regressed against its stored entry."""
+    """The metrics of a case that regressed against its stored entry (``improved``: that
+    improved by more than their tolerance, as a drop is listed)."""
     found = []
     for metric, before in sorted(entry.scores.items()):
         now = scores.get(metric)
@@ -359,6 +406,6 @@ def regressions(
         # Compared at the precision stored: an unchanged 2/3 against its stored 0.6667 is no drop.
         change = round(now, DECIMALS) - round(before, DECIMALS)
         for direction in worse_directions(metric, rules):
-            if change * direction > tolerance + 1e-9:
+            if change * (-direction if improved else direction) > tolerance + 1e-9:
                 found.append(Regression(metric, before, now, tolerance))
     return found

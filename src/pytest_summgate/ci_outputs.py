@@ -10,6 +10,7 @@ the JSON report is ``json.dumps``'s, which escapes every control character and s
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ from .alignment import AlignmentRecord
 from .baseline import content_hash
 from .engine import evidence_shown
 from .errors import visible
-from .suite import SuiteCheck
+from .suite import Counts, SuiteCheck
 from .terminal import count
 
 if TYPE_CHECKING:
@@ -39,20 +40,33 @@ def json_report(
     model: Mapping[str, Any],
     version: str,
     baseline: Mapping[str, Any] | None,
+    counts: Counts,
 ) -> dict[str, Any]:
-    """The whole run as one JSON-able document (see report-schema.json)."""
-    outcomes = [c["outcome"] for c in cases]
+    """The whole run as one JSON-able document (see report-schema.json); its totals and
+    checks are ``counts``, as the terminal and the job summary show them."""
     return {
         "report_version": REPORT_VERSION,
         "summgate_version": version,
         "model": dict(model),
         "settings": dict(settings),
         "totals": {
-            "cases": len(cases),
-            "passed": outcomes.count("passed"),
-            "failed": outcomes.count("failed"),
-            "errors": outcomes.count("error"),
+            "cases": counts.cases,
+            "passed": counts.passed,
+            "failed": counts.failed,
+            "errors": counts.errors,
+            "known_failures": counts.known_failures,
+            "now_pass": counts.now_pass,
         },
+        "checks": [
+            {
+                "metric": s.metric,
+                "mean": s.mean,
+                "min": s.min,
+                "failed": s.failed,
+                "known_failures": s.known,
+            }
+            for s in counts.metrics
+        ],
         "suite": [
             {
                 "gate": c.name,
@@ -146,7 +160,7 @@ _XPASSED = (
 )
 
 
-def annotations(
+def case_annotations(
     cases: Sequence[Mapping[str, Any]],
     base: Path,
     workspace: str | None,
@@ -237,8 +251,12 @@ class CaseRecord(TypedDict):
     # changes, the paired change): as the controller tracks them in an unsharded run.
     content: str | None
     failing: list[str]
-    # The summary as scored (None: the case has none), cut after SUMMARY_CHARS.
+    # The summary as scored (None: the case has none), cut after SUMMARY_CHARS, and the
+    # sha256 of the whole.
     summary: str | None
+    summary_sha256: str | None
+    # Scores that moved the right way by more than their tolerance (listed as drops are).
+    improvements: list[RegressionRecord]
     # What the HTML report shows beside the article (None unless a page was asked for).
     alignment: AlignmentRecord | None
 
@@ -257,12 +275,16 @@ def case_record(
     baseline_status: str = "",
     blocking: bool = True,
     aligned: bool = False,
+    improved: Sequence[Regression] = (),
 ) -> CaseRecord:
     """One case as the JSON report holds it; a case without a result is an error.
-    ``aligned``: with the evidence beside the article that the HTML report shows."""
+    ``aligned``: with the evidence beside the article that the HTML report shows;
+    ``improved``: its scores that moved the right way beyond their tolerance."""
     first = message.splitlines()[0] if message else ""
     summary = getattr(entry, "summary", None)
-    if isinstance(summary, str) and len(summary) > SUMMARY_CHARS:
+    summary = summary if isinstance(summary, str) else None
+    sha = hashlib.sha256(summary.encode("utf-8", "surrogatepass")).hexdigest() if summary else None
+    if summary is not None and len(summary) > SUMMARY_CHARS:
         summary = summary[:SUMMARY_CHARS] + "…"
     if result is None:
         return CaseRecord(
@@ -283,6 +305,8 @@ def case_record(
             content=None,
             failing=[],
             summary=summary,
+            summary_sha256=sha,
+            improvements=[],
             alignment=None,
         )
     hard = result.hard_evidence
@@ -306,6 +330,8 @@ def case_record(
         content=content_hash(result.case.article, result.case.highlights),
         failing=result.failing(),
         summary=summary,
+        summary_sha256=sha,
+        improvements=[_regression_record(r, False) for r in improved],
         alignment=_alignment(result) if aligned else None,
     )
 

@@ -9,19 +9,37 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from . import baseline, cases, ci_outputs, decision, files, job_summary, merging, shards, suite
+from . import (
+    baseline,
+    cases,
+    changes,
+    ci_outputs,
+    decision,
+    files,
+    job_summary,
+    merging,
+    shards,
+    suite,
+)
 from .batching import holds_a_case
 from .cases import InvalidCase
 from .errors import CaseFileError, quote, terminal_line
 from .files import write_atomic
 from .settings import Settings
-from .terminal import RunSummary, count, gate_change_lines, suite_lines
+from .terminal import (
+    RunSummary,
+    baseline_counts,
+    count,
+    drop_text,
+    gate_change_lines,
+    suite_lines,
+)
 from .version import __version__
 
 if TYPE_CHECKING:
@@ -39,6 +57,11 @@ def _failure_record(failure: baseline.KnownFailure | None) -> dict[str, Any] | N
         return None
     findings = list(failure.findings) if failure.findings is not None else None
     return {"checks": list(failure.checks), "findings": findings, "reason": failure.reason}
+
+
+def _move_text(move: Mapping[str, Any]) -> str:
+    before = "new" if move["base"] is None else f"{move['base']:.3f}"
+    return f"{move['metric']} {before} -> {move['now']:.3f}"
 
 
 def _fall_record(fall: tuple[str, float, float] | None) -> dict[str, Any] | None:
@@ -75,9 +98,12 @@ class RunController:
         self.records: dict[str, ci_outputs.CaseRecord] = {}
         self.written: str = ""
         self.problems: list[str] = []  # files the run could not write, and why
+        self._counts: suite.Counts | None = None  # once every case has reported
+        self.notes: list[str] = []  # what happened while the progress line was written
         self.warnings: list[str] = []  # what the run left out, and why (shown after problems)
         self._case_ids: dict[str, set[str] | None] = {}  # per case file, for pruning
         self.predictions: Predictions | None = None  # the run's, once read
+        self._compared: tuple[list[changes.Compared], int] | None = None
 
     # -- gathering ------------------------------------------------------------------------
 
@@ -291,8 +317,8 @@ class RunController:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if is_worker(self.config):
-            return
+        if is_worker(self.config) or self.config.option.collectonly:
+            return  # --collect-only: nothing ran, nothing is decided or written
         if session.exitstatus == pytest.ExitCode.INTERRUPTED:
             # A partial run must not pass for a whole one: the old files stay as they were.
             self.problems.append("interrupted: the baseline and the report were not written")
@@ -346,6 +372,7 @@ class RunController:
             self._baseline_counts(),
             self.decision_record(),
             max_bytes=job_summary.summary_budget(Path(summary_file)),
+            counts=self.counts(),
         )
         try:
             files.append_text(Path(summary_file), text + "\n")
@@ -375,21 +402,31 @@ class RunController:
         ran = {key for record in self.records.values() for key in (record["id"], record["nodeid"])}
         return sorted(set(predictions.summaries) - ran)
 
+    def counts(self) -> suite.Counts:
+        """The run's counts (suite.Counts), computed once when every case has reported: the
+        terminal summary, the job summary and the JSON report all show these."""
+        if self._counts is None:
+            added = [n for n, change in self.contract.accepted.items() if change.base is None]
+            self._counts = suite.counts_of(
+                self.records.values(), added, self.settings.case_regressions == "fail"
+            )
+        return self._counts
+
     def _baseline_counts(self) -> dict[str, Any] | None:
-        if self.stored is None or self.settings.update_baseline:
+        """How the cases compared with the stored entries, as the JSON report holds it; None
+        without stored entries in force, or while they are being replaced."""
+        if not self.contract.in_force or self.settings.update_baseline:
             return None
-        statuses = list(self.statuses.values())
+        counts = self.counts()
         return {
             "path": self._display(self.baseline_path),
-            "compared": statuses.count(baseline.COMPARED),
-            "new": statuses.count(baseline.NEW),
-            "changed": statuses.count(baseline.CHANGED),
-            # Drops that failed their case (summgate_case_regressions = fail); listed ones
-            # are in the report's "drops".
-            "regressed": sum(
-                any(d.get("blocking") for d in r.get("regressions", []))
-                for r in self.records.values()
-            ),
+            "compared": counts.compared,
+            "dropped": counts.dropped,
+            "regressed": counts.regressed,
+            "drops": counts.drops,
+            "new": counts.new,
+            "changed": counts.changed,
+            "accepted": counts.accepted,
         }
 
     def _json_report(self) -> dict[str, Any]:
@@ -402,6 +439,7 @@ class RunController:
             self.merged.model if self.merged is not None else identity(self.settings.model),
             __version__,
             self._baseline_counts(),
+            self.counts(),
         )
         report["unmatched_predictions"] = self._unmatched_predictions()
         report["shard"] = self._shard_record()
@@ -475,13 +513,18 @@ class RunController:
             "removed": removed,
             "not_compared": not_compared,
             "drops": drops,
+            "improvements": self.improvements(),
+            "compared": {"total": self.compared()[1], "cases": self.compared()[0]},
             "notices": list(self.contract.notices),
         }
 
     def _write_baseline(self) -> None:
         measured = {
             nodeid: baseline.StoredCase(
-                self.contents.get(nodeid, ""), scores, self._known_failure(nodeid)
+                self.contents.get(nodeid, ""),
+                scores,
+                self._known_failure(nodeid),
+                self._stored_summary(nodeid),
             )
             for nodeid, scores in self.summary.scores.items()
         }
@@ -508,6 +551,40 @@ class RunController:
             + (f", {len(since)} written by another run meanwhile" if since else "")
             + ")"
         )
+
+    def _stored_summary(self, nodeid: str) -> baseline.StoredSummary | None:
+        """The summary a case was scored on, as the baseline stores it."""
+        record = self.records.get(nodeid)
+        summary = record.get("summary") if record is not None else None
+        if summary is None or record is None:
+            return None
+        stored = baseline.StoredSummary.of(summary)
+        if stored.sha256 is not None:  # the record's text may itself be cut: its hash is whole
+            stored = baseline.StoredSummary(stored.text, record.get("summary_sha256"))
+        return stored
+
+    def compared(self) -> tuple[list[changes.Compared], int]:
+        """Base branch vs pull request: the cases a reviewer reads both summaries of (at most
+        changes.COMPARED_CASES, the most telling first), and how many there are. A shard
+        and an update run compare nothing."""
+        if self._compared is None:
+            if not self.contract.in_force or self.settings.update_baseline or self.shard:
+                self._compared = ([], 0)
+            else:
+                records = sorted(self.records.values(), key=lambda r: r["nodeid"])
+                self._compared = changes.compared(
+                    records, self.contract.base_entry, self.contract.accepted, baseline.findings_of
+                )
+        return self._compared
+
+    def improvements(self) -> list[dict[str, Any]]:
+        """Per-case improvements beyond their tolerance, the largest first."""
+        found = [
+            {"nodeid": n, **{k: r[k] for k in ("metric", "baseline", "now", "delta")}}
+            for n, record in self.records.items()
+            for r in record.get("improvements", [])
+        ]
+        return sorted(found, key=lambda d: (-abs(d["delta"]), d["nodeid"]))
 
     def _known_failure(self, nodeid: str) -> baseline.KnownFailure | None:
         """How a case fails in this run, as the baseline records it (None: it passed)."""
@@ -550,16 +627,14 @@ class RunController:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if is_worker(self.config):
             return
-        lines = self.summary.lines(display=self._display_nodeid)
-        lines.extend(self._baseline_lines())
-        if lines:
-            lines.extend(self._decision_lines(self.config.get_verbosity() > 0))
+        lines = [] if self.config.option.collectonly else self._run_lines()
         # A shard's list holds the other shards' cases' ids too: the merge says which are left.
         unmatched = self._unmatched_predictions() if self.shard is None else []
         if unmatched:
             shown = ", ".join(quote(i) for i in unmatched[:10])
             more = f" and {len(unmatched) - 10} more" if len(unmatched) > 10 else ""
             lines.append(f"{len(unmatched)} predictions match no case of this run: {shown}{more}")
+        lines.extend(self.notes)
         lines.extend(f"error: {problem}" for problem in self.problems)
         lines.extend(f"warning: {warning}" for warning in self.warnings)
         if lines:
@@ -568,7 +643,7 @@ class RunController:
                 terminalreporter.write_line(terminal_line(line))
         if self._on_github() and self.merged is None:  # the shards annotated their cases
             workspace = os.environ.get("GITHUB_WORKSPACE")
-            for line in ci_outputs.annotations(
+            for line in ci_outputs.case_annotations(
                 sorted(self.records.values(), key=lambda r: r["nodeid"]),
                 self.config.invocation_params.dir,  # case paths are shown relative to it
                 workspace,
@@ -578,6 +653,14 @@ class RunController:
             terminalreporter.section("summgate suite gates")
             for line in suite_lines(self.suite_checks, self.settings.bootstrap_seed):
                 terminalreporter.write_line(terminal_line(line))
+
+    def _run_lines(self) -> list[str]:
+        """The run's counts, how it compared with the baseline, and the decision."""
+        lines = self.summary.lines(self.counts(), display=self._display_nodeid)
+        lines.extend(self._baseline_lines())
+        if lines:
+            lines.extend(self._decision_lines(self.config.get_verbosity() > 0))
+        return lines
 
     def gate_changes(self) -> decision.Changes:
         """What the pull request changes about the gate (nothing without a base baseline)."""
@@ -622,6 +705,7 @@ class RunController:
             verdict = f"this shard's cases: {verdict}"
         lines.append(f"decision: {verdict}" if self.shard is None else verdict)
         lines += self._drop_lines(verbose)
+        lines += self._compared_lines(verbose)
         if self.known:
             xfailed = sorted(n for n, o in self.known.items() if o == "xfailed")
             xpassed = sorted(n for n, o in self.known.items() if o == "xpassed")
@@ -639,20 +723,59 @@ class RunController:
         drops = self.drops()
         if not drops:
             return []
-        cases_dropped = len({nodeid for nodeid, _ in drops})
+        counts = self.counts()
         nodeid, worst = drops[0]
-        how = "failing" if self.settings.case_regressions == "fail" else "listed, not blocking"
+        how = "failing" if counts.drops_block else "listed, not blocking"
         lines = [
-            f"drops against the baseline ({how}): {count(cases_dropped, 'case')}; largest "
-            f"{self._display_nodeid(nodeid)} {worst['metric']} {worst['baseline']:.3f} -> "
-            f"{worst['now']:.3f} ({worst['delta']:+.3f})" + ("" if verbose else "; -v lists all")
+            f"drops against the baseline ({how}): {count(counts.drops, 'drop')} in "
+            f"{count(counts.dropped, 'case')}; largest {self._display_nodeid(nodeid)} "
+            f"{drop_text(worst)}" + ("" if verbose else "; -v lists all")
         ]
         if verbose:
-            lines += [
-                f"  {self._display_nodeid(n)} {r['metric']} {r['baseline']:.3f} -> "
-                f"{r['now']:.3f} ({r['delta']:+.3f})"
-                for n, r in drops
+            lines += [f"  {self._display_nodeid(n)} {drop_text(r)}" for n, r in drops]
+        return lines
+
+    def _compared_lines(self, verbose: bool) -> list[str]:
+        """The improvements (as the drops: how many, the largest; -v every one), then the
+        cases whose two summaries a reviewer reads (-v: each, its changed words marked)."""
+        lines = []
+        improved = self.improvements()
+        if improved:
+            best = improved[0]
+            lines.append(
+                f"improvements against the baseline (listed): {count(len(improved), 'improvement')}"
+                f" in {count(len({i['nodeid'] for i in improved}), 'case')}; largest "
+                f"{self._display_nodeid(best['nodeid'])} {drop_text(best)}"
+                + ("" if verbose else "; -v lists all")
+            )
+            if verbose:
+                lines += [f"  {self._display_nodeid(i['nodeid'])} {drop_text(i)}" for i in improved]
+        pairs, total = self.compared()
+        if not total:
+            return lines
+        if not verbose:
+            return [
+                *lines,
+                f"base vs pull request: {count(total, 'case')} to read side by side "
+                "(-v shows both summaries, as do the job summary, the JSON report and "
+                "--summgate-html)",
             ]
+        lines.append(
+            f"base vs pull request: {count(total, 'case')}, the changed words marked"
+            + (f" (the first {len(pairs)})" if len(pairs) < total else "")
+        )
+        for pair in pairs:
+            moved = ", ".join(map(_move_text, pair["moves"]))
+            lines.append(
+                f"  {self._display_nodeid(pair['nodeid'])}: {', '.join(pair['why'])}"
+                + (f"; {moved}" if moved else "")
+            )
+            for label, mine, side in (("base", "-", pair["base"]), ("now ", "+", pair["now"])):
+                shown = changes.plain(pair["diff"], mine) if pair["diff"] else side["summary"]
+                text = side["missing"] if shown is None else shown
+                lines.append(f"    {label}: {text[:600]}" + ("..." if len(text) > 600 else ""))
+            if pair["same"]:
+                lines.append("    (the same summary: the scores moved with the code or the model)")
         return lines
 
     def _baseline_lines(self) -> list[str]:
@@ -664,15 +787,4 @@ class RunController:
                 f"no baseline at {where}: run with --summgate-update-baseline to store "
                 f"these scores and gate later runs against them"
             ]
-        counts = {status: 0 for status in (baseline.COMPARED, baseline.NEW, baseline.CHANGED)}
-        for status in self.statuses.values():
-            counts[status] = counts.get(status, 0) + 1
-        regressed = sum(
-            any(m.endswith("(regressed)") for m in failed)
-            for failed in self.summary.failures.values()
-        )
-        return [
-            f"baseline {where}: {counts[baseline.COMPARED]} cases compared, "
-            f"{regressed} regressed; {counts[baseline.NEW]} new and "
-            f"{counts[baseline.CHANGED]} with a changed article or highlights (not compared)"
-        ]
+        return [f"baseline {where}: {baseline_counts(self.counts())}"]

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .cache import ModelCache
 from .cases import Case
-from .metrics import Document, Metric, Scorer, default_scorers, score_documents
+from .metrics import Document, Metric, Scorer, answered, default_scorers, score_documents
 from .models import Embedder, get_embedder
 from .settings import Settings
 from .thresholds import Check, Rule, evaluate
@@ -96,15 +96,35 @@ class Engine:
             if load is not None:
                 load()
 
+    def models(self) -> list[Any]:
+        """The engine's models: the embedder, and any scorer's own (the NLI model)."""
+        found: list[Any] = [self.embedder] if self.embedder is not None else []
+        for scorer in self.scorers:
+            model = getattr(scorer, "model", None)
+            if hasattr(model, "cache"):
+                found.append(model)
+        return found
+
+    def answered(self, docs: Sequence[Document]) -> bool | None:
+        """Whether the cache answers these documents' scores without a model (None: a
+        scorer's records are never cached; see ``metrics.answered``)."""
+        return answered(docs, self.scorers, self.embedder, self.cache)
+
     def metrics(self, docs: Sequence[Document]) -> list[dict[str, Metric]]:
         self.check_models()
         return score_documents(docs, self.scorers, self.embedder, self.cache)
 
-    def check(self, cases: Sequence[Case], baseline_in_force: bool = False) -> list[CaseResult]:
+    def check(
+        self,
+        cases: Sequence[Case],
+        baseline_in_force: bool = False,
+        rules: Sequence[Rule] | None = None,
+    ) -> list[CaseResult]:
         """Score cases that have their summaries (generated or joined before this).
 
         ``baseline_in_force``: stored scores judge this run, so built-in score bars advise
-        (``thresholds.advisory``)."""
+        (``thresholds.advisory``). ``rules``: the rules in force for every case (the Python
+        API's); by default each case's own, from the settings (``Settings.rules_for``)."""
         docs = []
         for case in cases:
             if case.summary is None:
@@ -114,7 +134,7 @@ class Engine:
         for case, metrics in zip(cases, self.metrics(docs), strict=True):
             skipped = {name: m.skipped for name, m in metrics.items() if m.value is None}
             scores = {name: m.value for name, m in metrics.items()}
-            rules = self.settings.rules_for(case)
-            checks = evaluate(rules, scores, skipped, baseline_in_force)
+            in_force = self.settings.rules_for(case) if rules is None else rules
+            checks = evaluate(in_force, scores, skipped, baseline_in_force)
             results.append(CaseResult(case, metrics, tuple(checks)))
         return results

@@ -25,8 +25,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import text
-from .terminal import fmt_score
+from . import changes, text
+from .terminal import count, fmt_score
 
 DETAIL_CASES = 500  # cases shown with their evidence; the rest are one row each
 TEXT_CHARS = 2000  # of a verdict, a reason or a message line
@@ -78,7 +78,7 @@ def order(cases: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
     def key(case: Mapping[str, Any]) -> tuple[int, int, str]:
         hard = 0 if case.get("hard_evidence") else 1
-        moved = 0 if case.get("regressions") else 1
+        moved = 0 if case.get("regressions") or case.get("improvements") else 1
         return (_RANK.get(case["outcome"], 5), hard if case["outcome"] == "failed" else moved,
                 case["nodeid"])  # fmt: skip
 
@@ -89,7 +89,7 @@ def involved(case: Mapping[str, Any]) -> list[str]:
     """The metrics a case's filter matches: failed or advised checks, hard evidence, drops."""
     names = [c["metric"] for c in case.get("checks", []) if c.get("failed")]
     names += list(case.get("hard_evidence", {}))
-    names += [r["metric"] for r in case.get("regressions", [])]
+    names += [r["metric"] for r in (*case.get("regressions", []), *case.get("improvements", []))]
     return list(dict.fromkeys("".join(n.split()) for n in names))
 
 
@@ -97,7 +97,7 @@ def page(report: Mapping[str, Any], detail: int = DETAIL_CASES) -> str:
     """The whole page for a JSON report (``controller._json_report``)."""
     style, script = _assets()
     cases = order(report.get("cases", []))
-    compared = {c["nodeid"]: c for c in report.get("compared", [])}
+    compared = {c["nodeid"]: c for c in (report.get("compared") or {}).get("cases", [])}
     passed = bool(report.get("decision", {}).get("passed", True))
     title = "passed" if passed else "blocked"
     parts = [
@@ -152,7 +152,7 @@ def _header(report: Mapping[str, Any], cases: Sequence[Mapping[str, Any]], title
     out.append(
         f"<p>{len(cases)} cases: {counts['passed'] + counts['xpassed']} passed, "
         f"{counts['failed']} failed, {counts['error']} errors"
-        + (f", {counts['xfailed']} known failures" if counts["xfailed"] else "")
+        + (f", {count(counts['xfailed'], 'known failure')}" if counts["xfailed"] else "")
         + "</p>"
     )
     suite = report.get("suite", [])
@@ -401,8 +401,13 @@ def _compared(compared: Mapping[str, Any]) -> str:
         if moves
         else ""
     )
+    same = (
+        '<p class="muted">The same summary: the scores moved with the code or the model.</p>'
+        if compared.get("same")
+        else ""
+    )
     return (
-        f'<h3>Base vs pull request</h3><p class="muted">listed for: {why}</p>{table}'
+        f'<h3>Base vs pull request</h3><p class="muted">listed for: {why}</p>{table}{same}'
         f'<div class="diff"><div><h3>base branch</h3><p class="text">{_side(base, compared, "-")}'
         f'</p></div><div><h3>pull request</h3><p class="text">{_side(now, compared, "+")}</p>'
         "</div></div>"
@@ -422,13 +427,9 @@ def _side(side: Mapping[str, Any], compared: Mapping[str, Any], mine: str) -> st
     if not diff:
         return _e(side["summary"], 20_000)
     tag = "del" if mine == "-" else "ins"
-    out = [
-        _e(piece, 20_000) if op == "=" else f"<{tag}>{_e(piece, 20_000)}</{tag}>"
-        for op, piece in diff
-        if op in ("=", mine)
-    ]
+    out = changes.side(diff, mine, lambda w: f"<{tag}>{_e(w, 20_000)}</{tag}>", _e)
     cut = f' <span class="muted">{_e(side["cut"])}</span>' if side.get("cut") else ""
-    return " ".join(out) + cut
+    return out + cut
 
 
 def _rest(cases: Sequence[Mapping[str, Any]], shown: int) -> str:

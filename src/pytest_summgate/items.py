@@ -230,6 +230,7 @@ class CaseItem(pytest.Item):
         findings = baseline.findings_of(result.hard_evidence)
         reference = self._reference(result, failing, findings)
         regressed = self._compare(reference, result)
+        improved = self._compare(reference, result, improved=True)
         blocking = settings.case_regressions == "fail"
         self.summgate_failing = failing
         self.summgate_failed = [check.rule.metric for check in result.failed]
@@ -255,6 +256,7 @@ class CaseItem(pytest.Item):
             self.summgate_baseline,
             blocking,
             aligned=wants_alignment(self.config),
+            improved=improved,
         )
         if note:
             self.summgate_record["outcome"] = "xfailed"
@@ -338,14 +340,17 @@ class CaseItem(pytest.Item):
         return entry
 
     def _compare(
-        self, entry: baseline.StoredCase | None, result: CaseResult
+        self, entry: baseline.StoredCase | None, result: CaseResult, improved: bool = False
     ) -> list[baseline.Regression]:
-        """The scores' drops against the entry this case is judged against, when compared."""
+        """The scores' drops (``improved``: rises) beyond their tolerance against the entry
+        this case is judged against, when compared."""
         if entry is None or self.summgate_baseline != baseline.COMPARED:
             return []
         run = the_run(self.config)
         tolerance = {**run.settings.tolerance, **result.case.tolerance}
-        return baseline.regressions(entry, result.scores, result.checks_rules, tolerance)
+        return baseline.regressions(
+            entry, result.scores, result.checks_rules, tolerance, improved=improved
+        )
 
     def repr_failure(
         self, excinfo: ExceptionInfo[BaseException], style: Any = None

@@ -7,15 +7,24 @@ under GitHub's size limit (rows are cut, with a note of how many).
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import changes
 from .errors import visible
-from .suite import SuiteCheck, metric_stats
-from .terminal import count, fmt_score
+from .suite import Counts, SuiteCheck
+from .terminal import (
+    baseline_counts,
+    count,
+    counts_line,
+    fmt_change,
+    fmt_value,
+    metric_rows,
+)
 
 if TYPE_CHECKING:
     pass
@@ -129,37 +138,44 @@ def step_summary(
     decided: Mapping[str, Any] | None = None,
     max_failures: int = 30,
     max_bytes: int = SUMMARY_BUDGET,
+    *,
+    counts: Counts,
 ) -> str:
     """Markdown for ``$GITHUB_STEP_SUMMARY``: the decision and what blocked it, checks,
-    failing cases, accepted changes, listed drops; at most ``max_bytes`` bytes (UTF-8).
+    failing cases, accepted changes, listed drops; at most ``max_bytes`` bytes (UTF-8). The
+    counts are the run's (``suite.Counts``), as the terminal and the JSON report show them.
 
     Everything of the user's (ids, paths, verdicts quoting summaries, metric and gate names)
     goes through ``markdown`` or ``markdown_code``."""
     # In node id order, as in the JSON report: under xdist, records arrive as workers finish.
     cases = sorted(cases, key=lambda c: c["nodeid"])
     failed = [c for c in cases if c["outcome"] in ("failed", "error")]
-    parts: list[list[str] | _Table] = [_head(cases, suite_checks, failed, decided)]
+    parts: list[list[str] | _Table] = [_head(counts, suite_checks, failed, decided)]
     # What the pull request changes about the gate comes first: it is what a reviewer
     # approves (the failing cases still get their share of the size limit first).
     if decided is not None:
         parts += _gate_changes(decided, max_failures)
-    checks = _check_rows(cases)
+    checks = metric_rows(counts)
     if checks:
-        parts.append(_Table(["| check | mean | min | failed |", "|---|---|---|---|"], checks))
+        head, *rows = [f"| {' | '.join(map(markdown, row))} |" for row in checks]
+        parts.append(_Table([head, "|---" * len(checks[0]) + "|"], rows))
     if suite_checks:
         parts.append(_suite_gates(suite_checks))
     if baseline:
         parts.append(
             [
-                f"Baseline {markdown_code(str(baseline['path']))}: {baseline['compared']} "
-                f"compared, {baseline['regressed']} regressed, {baseline['new']} new, "
-                f"{baseline['changed']} changed.",
+                f"Baseline {markdown_code(str(baseline['path']))}: "
+                f"{markdown(baseline_counts(counts))}.",
                 "",
             ]
         )
     # The failing cases first: when the summary must be cut, the drops go before them.
     if failed:
         parts.append(_failing(failed, max_failures))
+    # The two summaries of each case the reviewer reads side by side, before the drops.
+    compared = (decided or {}).get("compared") or {}
+    if compared.get("cases"):
+        parts.append(_compared(compared, max_failures))
     drops = (
         decided["drops"]
         if decided is not None
@@ -170,8 +186,99 @@ def step_summary(
         ]
     )
     if drops:
-        parts.append(_drops(drops, max_failures))
+        parts.append(_drops(drops, max_failures, counts))
+    improvements = (decided or {}).get("improvements") or []
+    if improvements:
+        parts.append(_improvements(improvements, max_failures))
     return "\n".join(_fit(parts, max_bytes))
+
+
+SUMMARY_TEXT_CHARS = 2000  # of one side's summary in a collapsed block (as the baseline stores it)
+
+
+def _compared(compared: Mapping[str, Any], max_cases: int) -> _Table:
+    """Each case's base and pull request summaries in a collapsed ``<details>``, the words
+    each has alone marked (``<del>``, ``<ins>``). The ``<summary>`` line is an HTML block, so
+    what it quotes is HTML-escaped; the two summaries are Markdown paragraphs, escaped by
+    ``markdown`` (no ``<`` of the user's reaches the page)."""
+    rows = []
+    for pair in compared["cases"][:max_cases]:
+        moves = ", ".join(
+            f"{m['metric']} {'new' if m['base'] is None else format(m['base'], '.3f')} → "
+            f"{m['now']:.3f}"
+            for m in pair["moves"]
+        )
+        title = html.escape(visible(cut(f"{pair['nodeid']}: {', '.join(pair['why'])}", 1000)))
+        sides = []
+        for label, mine, tag in (("base branch", "-", "del"), ("pull request", "+", "ins")):
+            side = pair["base"] if mine == "-" else pair["now"]
+            if side["summary"] is None:
+                text = f"_{markdown(side['missing'])}_"
+            elif pair["diff"]:
+                text = _marked(pair["diff"], mine, tag)
+            else:
+                text = markdown(side["summary"], SUMMARY_TEXT_CHARS)
+            cut_note = f" _{markdown(side['cut'])}_" if side.get("cut") else ""
+            sides.append(f"**{label}:** {text}{cut_note}")
+        same = ["_The same summary: the scores moved with the code or the model._", ""]
+        rows.append(
+            "\n".join(
+                [
+                    f"<details><summary><code>{title}</code>"
+                    + (f" {html.escape(visible(cut(moves, 1000)))}" if moves else "")
+                    + "</summary>",
+                    "",
+                    *(same if pair["same"] else []),
+                    sides[0],
+                    "",
+                    sides[1],
+                    "",
+                    "</details>",
+                    "",
+                ]
+            )
+        )
+    more = compared["total"] - len(rows)
+    return _Table(
+        [
+            f"**Base vs pull request** ({count(compared['total'], 'case')}: each summary, "
+            "the words it alone has marked):",
+            "",
+        ],
+        rows,
+        f"\n... and {more} more cases (the JSON report has {min(compared['total'], 1000)})."
+        if more > 0
+        else "",
+    )
+
+
+def _marked(diff: Sequence[Sequence[str]], mine: str, tag: str) -> str:
+    """One side of a word diff as Markdown: the words both sides have, and this side's own
+    in ``<tag>`` (``del`` or ``ins``, which GitHub shows struck out and underlined)."""
+    return changes.side(
+        diff,
+        mine,
+        lambda words: f"<{tag}>{markdown(words, SUMMARY_TEXT_CHARS)}</{tag}>",
+        lambda words: markdown(words, SUMMARY_TEXT_CHARS),
+    )
+
+
+def _improvements(improvements: Sequence[Mapping[str, Any]], max_rows: int) -> _Table:
+    more = len(improvements) - max_rows
+    return _Table(
+        [
+            "**Improvements against the baseline** (listed), the largest first:",
+            "",
+            "| case | metric | baseline | now | delta |",
+            "|---|---|---|---|---|",
+        ],
+        [
+            f"| {markdown_code(i['nodeid'], 1000)} | {markdown(i['metric'])} | "
+            f"{i['baseline']:.3f} | {i['now']:.3f} | {i['delta']:+.3f} |"
+            for i in improvements[:max_rows]
+        ],
+        f"\n... and {more} more improvements." if more > 0 else "",
+    )
 
 
 def _suite_gates(suite_checks: Sequence[SuiteCheck]) -> _Table:
@@ -199,7 +306,7 @@ def _failing(failed: Sequence[Mapping[str, Any]], max_failures: int) -> _Table:
 
 
 def _head(
-    cases: Sequence[Mapping[str, Any]],
+    counts: Counts,
     suite_checks: Sequence[SuiteCheck],
     failed: Sequence[Mapping[str, Any]],
     decided: Mapping[str, Any] | None,
@@ -221,33 +328,7 @@ def _head(
         if not passed:
             blocked = "; ".join(decided["decision"]["blocked_by"])
             out += [f"**Blocked by:** {markdown(blocked, 2000)}", ""]
-    known = sum(c["outcome"] == "xfailed" for c in cases)
-    out += [
-        f"{len(cases)} cases: {sum(c['outcome'] in ('passed', 'xpassed') for c in cases)} "
-        f"passed, {sum(c['outcome'] == 'failed' for c in cases)} failed, "
-        f"{sum(c['outcome'] == 'error' for c in cases)} errors"
-        + (f", {known} known failures" if known else ""),
-        "",
-    ]
-    return out
-
-
-def _check_rows(cases: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Per check: mean, min, and the cases that failed it (as in the terminal summary)."""
-    failing = {
-        case["nodeid"]: [
-            *(c["metric"] for c in case.get("checks", []) if c["failed"]),
-            *case.get("hard_evidence", {}),
-            *(r["metric"] for r in case.get("regressions", []) if r.get("blocking", True)),
-        ]
-        for case in cases
-    }
-    scores = {case["nodeid"]: case.get("scores", {}) for case in cases}
-    return [
-        f"| {markdown(s.metric)} | {fmt_score(s.metric, s.mean)} | "
-        f"{fmt_score(s.metric, s.min)} | {s.failed} |"
-        for s in metric_stats(scores, failing)
-    ]
+    return [*out, markdown(counts_line(counts)), ""]
 
 
 def _gate_changes(decided: Mapping[str, Any], max_entries: int) -> list[list[str] | _Table]:
@@ -315,7 +396,9 @@ def _gate_changes(decided: Mapping[str, Any], max_entries: int) -> list[list[str
 def _worst(fall: Mapping[str, Any] | None) -> str:
     if fall is None:
         return "-"
-    return f"{markdown(fall['metric'])} {fall['base']:.3f} → {fall['now']:.3f}"
+    metric = fall["metric"]
+    before, now = fmt_value(metric, fall["base"]), fmt_value(metric, fall["now"])
+    return f"{markdown(metric)} {before} → {now}"
 
 
 def _accepted(accepted: Sequence[Mapping[str, Any]], max_entries: int) -> _Table:
@@ -323,8 +406,9 @@ def _accepted(accepted: Sequence[Mapping[str, Any]], max_entries: int) -> _Table
     for entry in accepted[:max_entries]:
         reproduced = {True: "yes", False: "**no**", None: "not run"}[entry["reproduced"]]
         for change in entry["changes"] or [{"metric": "-", "base": None, "now": None}]:
-            base = "new" if change["base"] is None else f"{change['base']:.3f}"
-            now = "-" if change["now"] is None else f"{change['now']:.3f}"
+            metric = change["metric"]
+            base = "new" if change["base"] is None else fmt_value(metric, change["base"])
+            now = "-" if change["now"] is None else fmt_value(metric, change["now"])
             rows.append(
                 f"| {markdown_code(entry['nodeid'], 1000)} | {markdown(change['metric'])} | "
                 f"{base} | {now} | {reproduced} |"
@@ -342,19 +426,21 @@ def _accepted(accepted: Sequence[Mapping[str, Any]], max_entries: int) -> _Table
     )
 
 
-def _drops(drops: Sequence[Mapping[str, Any]], max_drops: int) -> _Table:
-    listed = "" if any(d["blocking"] for d in drops) else " (listed, not blocking)"
+def _drops(drops: Sequence[Mapping[str, Any]], max_drops: int, counts: Counts) -> _Table:
+    how = "failing" if counts.drops_block else "listed, not blocking"
     more = len(drops) - max_drops
     return _Table(
         [
-            f"**Drops against the baseline**{listed}, the largest first:",
+            f"**Drops against the baseline** ({how}): {count(counts.drops, 'drop')} in "
+            f"{count(counts.dropped, 'case')}, the largest first:",
             "",
             "| case | metric | baseline | now | delta |",
             "|---|---|---|---|---|",
         ],
         [
             f"| {markdown_code(d['nodeid'], 1000)} | {markdown(d['metric'])} | "
-            f"{d['baseline']:.3f} | {d['now']:.3f} | {d['delta']:+.3f} |"
+            f"{fmt_value(d['metric'], d['baseline'])} | {fmt_value(d['metric'], d['now'])} | "
+            f"{fmt_change(d['metric'], d['delta'])} |"
             for d in drops[:max_drops]
         ],
         f"\n... and {more} more drops." if more > 0 else "",

@@ -197,8 +197,11 @@ class _LazyModel:
         self.source: ModelSource | None = None
         self.cache: ModelCache | None = None  # attached by the plugin, when caching is on
         self.fingerprint = ""  # what cache keys say the outputs came from
-        # Called with a line when loading starts and ends (the plugin prints it, once).
+        # Called with a line when loading starts and ends (the plugin prints it, once), or
+        # only when it has taken ``announce_after`` seconds (the Python API: a fast load
+        # says nothing).
         self.announce: Callable[[str], None] | None = None
+        self.announce_after = 0.0
         # Torch threads of this process (set for xdist workers, so two workers on two cores
         # do not run four threads between them); None: torch's own choice.
         self.threads: int | None = None
@@ -208,6 +211,11 @@ class _LazyModel:
 
     def _construct(self, location: str, local_only: bool) -> Any:
         raise NotImplementedError
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory (loading it again costs nothing)."""
+        return self._model is not None
 
     def check(self) -> None:
         """Make sure the model can be had (path, weights' hash, cache or hub), without loading
@@ -236,20 +244,55 @@ class _LazyModel:
         with self._lock:
             source = self._resolve()
             if self._model is None:
-                announce = self.announce
-                if announce is not None:
-                    announce(f"summgate: loading {source.describe()} ...")
                 started = time.perf_counter()
+                announced = self._announce_loading(f"summgate: loading {source.describe()} ...")
                 try:
                     self._model = _load(source, self._construct, self.option, self.threads)
                 except ModelUnavailable as failure:
                     self._failure = failure
                     raise
-                if announce is not None:
-                    announce(
-                        f"summgate: {self.name} loaded in {time.perf_counter() - started:.1f} s"
-                    )
+                finally:
+                    announced.cancel()
+                    announced.join()
+                if announced.said and self.announce is not None:
+                    took = time.perf_counter() - started
+                    self.announce(f"summgate: {self.name} loaded in {took:.1f} s")
             return self._model
+
+    def _announce_loading(self, line: str) -> _Announcement:
+        """Say ``line`` now, or after ``announce_after`` seconds if still loading."""
+        announcement = _Announcement(self.announce, line)
+        if self.announce_after > 0:
+            announcement.timer = threading.Timer(self.announce_after, announcement.say)
+            announcement.timer.daemon = True
+            announcement.timer.start()
+        else:
+            announcement.say()
+        return announcement
+
+
+class _Announcement:
+    """A line about a model being loaded, said at most once (now, or by a timer)."""
+
+    def __init__(self, announce: Callable[[str], None] | None, line: str) -> None:
+        self.announce = announce
+        self.line = line
+        self.said = False
+        self.timer: threading.Timer | None = None
+
+    def say(self) -> None:
+        if self.announce is not None:
+            self.announce(self.line)
+            self.said = True
+
+    def cancel(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+
+    def join(self) -> None:
+        """Wait for a timer that already fired to finish its line (so "loaded" follows it)."""
+        if self.timer is not None:
+            self.timer.join()
 
 
 class Embedder(_LazyModel):
@@ -266,6 +309,15 @@ class Embedder(_LazyModel):
         from sentence_transformers import SentenceTransformer
 
         return SentenceTransformer(location, device="cpu", local_files_only=local_only)
+
+    def remembers(self, sentences: list[str]) -> bool:
+        """Whether every sentence's vector is in memory or the disk cache: encoding them
+        would not need the model (a warm run loads none)."""
+        self.check()
+        rest = [s for s in dict.fromkeys(sentences) if s not in self._recent]
+        if not rest:
+            return True
+        return self.cache is not None and len(self.cache.get(self.fingerprint, rest)) == len(rest)
 
     def encode(self, sentences: list[str]) -> npt.NDArray[np.float32]:
         """L2-normalized embeddings, one row per sentence (duplicates encoded once)."""

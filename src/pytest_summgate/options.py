@@ -211,8 +211,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "github",
-        "GitHub Actions job summary and annotations (default auto: on when "
-        "GITHUB_ACTIONS=true)",
+        "GitHub Actions job summary and annotations (default auto: on when GITHUB_ACTIONS=true)",
         flag="--summgate-github",
         ini="summgate_github",
         choices=("auto", "on", "off"),

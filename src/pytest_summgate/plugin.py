@@ -58,6 +58,14 @@ def pytest_collection(session: pytest.Session) -> bool | None:
     return True if run is not None and run.settings.merge else None
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Before the progress line: the models, when the first case will need them loaded."""
+    run = run_of(session.config)
+    if run is not None and run.batcher is not None:
+        run.load_models_ahead(session.items)
+
+
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     run = run_of(config)
     if run is None:

@@ -23,11 +23,11 @@ from .cache import ModelCache, cache_files
 from .cases import Predictions
 from .controller import RunController
 from .engine import Engine
-from .errors import BaselineError, CaseFileError, SettingError, terminal_line
+from .errors import BaselineError, CaseFileError, ModelUnavailable, SettingError, terminal_line
 from .files import posix_relative
 from .generation import SummaryGenerator
 from .invocation import refuse_a_moved_rootdir, remedy
-from .metrics import Scorer, default_scorers
+from .metrics import Document, Scorer, default_scorers
 from .settings import Settings
 
 ENTRY_POINT_GROUP = "pytest_summgate.scorers"
@@ -50,6 +50,7 @@ class SummgateRun:
     batcher: BatchScorer | None = None  # None in a merge, which scores nothing
     predictions: Predictions | None = None
     workers: int = 1  # xdist workers (1 without xdist)
+    progress_started: bool = False  # pytest's progress line is being written
     _token: Token[thresholds.Metrics] | None = field(default=None, repr=False)
 
     @classmethod
@@ -117,7 +118,52 @@ class SummgateRun:
             model.cache = cache
             model.threads = threads
             if not hasattr(self.config, "workerinput"):  # workers have no terminal of their own
-                model.announce = lambda line: _announce(self.config, line)
+                model.announce = self._announce
+
+    def load_models_ahead(self, items: list[pytest.Item]) -> None:
+        """Load the models before pytest's progress starts when the first case will need
+        them, so "loading ..." is a line of its own, not one that cuts the progress line in
+        two. A warm run (the cache answers the first case) loads none; a model that cannot be
+        had is each case's error, as before."""
+        config = self.config
+        alone = not hasattr(config, "workerinput") and getattr(config.option, "dist", "no") == "no"
+        try:
+            if alone and not config.option.collectonly and self._models_needed(items):
+                for model in models_of(self.engine):
+                    model.load()
+        except ModelUnavailable:
+            pass  # each case says so, with the fix
+        finally:
+            self.progress_started = True
+
+    def _models_needed(self, items: list[pytest.Item]) -> bool:
+        """Whether the first case's scoring will load a model (its article is not cached)."""
+        entries = (getattr(item, "entry", None) for item in items)
+        first = next((entry for entry in entries if isinstance(entry, cases.Case)), None)
+        models = models_of(self.engine)
+        if first is None or all(model.loaded for model in models):
+            return False
+        for model in models:
+            model.check()  # its fingerprint names the cache's records (ModelUnavailable: none)
+        if first.summary is not None:
+            answered = self.engine.answered(
+                [Document(first.article, first.summary, first.highlights)]
+            )
+            if answered is not None:
+                return not answered
+        # Its summary is yet to be generated, or a scorer is never cached: its article's
+        # sentences, which every model-reading scorer encodes.
+        embedder = self.engine.embedder
+        article = Document(first.article, "").article_sentences
+        return embedder is None or not embedder.remembers(article)
+
+    def _announce(self, line: str) -> None:
+        """A model's loading line: on the terminal before the progress; once the progress
+        has started, kept for the summary (a line printed then would cut it in two)."""
+        if self.progress_started:
+            self.controller.notes.append(line)
+        else:
+            _announce(self.config, line)
 
     def finish(self) -> None:
         """Give back the metrics in force before this run; models are shared by the process
@@ -281,12 +327,7 @@ def _path_option(config: pytest.Config, name: str, value: str) -> Path:
 
 def models_of(engine: Engine) -> list[Any]:
     """The engine's models (the embedder, and any scorer's own, e.g. the NLI model)."""
-    found: list[Any] = [engine.embedder] if engine.embedder is not None else []
-    for scorer in engine.scorers:
-        model = getattr(scorer, "model", None)
-        if hasattr(model, "cache"):
-            found.append(model)
-    return found
+    return engine.models()
 
 
 def lookahead(config: pytest.Config) -> bool:

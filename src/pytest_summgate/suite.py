@@ -8,11 +8,12 @@ allowed drop, even when every case is within its own tolerance.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from . import thresholds
-from .baseline import DECIMALS, Baseline
+from .baseline import ACCEPTED, CHANGED, COMPARED, DECIMALS, NEW, Baseline
 from .errors import SettingError, quote
 from .thresholds import HIGHER_IS_BETTER, metrics
 
@@ -216,34 +217,122 @@ def evaluate(
 
 @dataclass(frozen=True)
 class MetricStat:
-    """A metric over the run's cases: its mean, its minimum, the cases that failed on it."""
+    """A metric over the run's cases: its mean, its minimum, the cases that failed on it
+    (``failed``: of those that block; ``known``: known failures, which failed as recorded)."""
 
     metric: str
     mean: float
     min: float
     failed: int
+    known: int = 0
 
 
 def metric_stats(
-    scores: Mapping[str, Mapping[str, float | None]], failing: Mapping[str, Iterable[str]]
+    scores: Mapping[str, Mapping[str, float | None]],
+    failing: Mapping[str, Iterable[str]],
+    known: Mapping[str, Iterable[str]] | None = None,
 ) -> list[MetricStat]:
     """Each metric's mean, minimum and failing cases, in the checks' order (the built-ins'
-    first, then by name). ``scores`` and ``failing`` are by node id; a failing entry may say
-    how (``coverage (regressed)``): a case counts once per metric, whether it broke the rule,
-    had hard evidence or regressed. The terminal summary and the job summary both show this.
-    """
+    first, then by name). ``scores``, ``failing`` and ``known`` are by node id; a failing
+    entry may say how (``coverage (regressed)``): a case counts once per metric, whether it
+    broke the rule, had hard evidence or regressed."""
     values: dict[str, list[float]] = {}
     for case in scores.values():
         for name, value in case.items():
             if value is not None:
                 values.setdefault(name, []).append(value)
-    failed: dict[str, int] = {}
-    for names in failing.values():
-        for metric in dict.fromkeys(name.split(" (")[0] for name in names):
-            failed[metric] = failed.get(metric, 0) + 1
-    known = list(dict.fromkeys(spec.metric for spec in metrics().specs.values()))
-    order = sorted(values, key=lambda m: (known.index(m) if m in known else len(known), m))
+    failed, known_failed = _per_metric(failing), _per_metric(known or {})
+    names = list(dict.fromkeys(spec.metric for spec in metrics().specs.values()))
+    order = sorted(values, key=lambda m: (names.index(m) if m in names else len(names), m))
     return [
-        MetricStat(m, sum(values[m]) / len(values[m]), min(values[m]), failed.get(m, 0))
+        MetricStat(
+            m,
+            sum(values[m]) / len(values[m]),
+            min(values[m]),
+            failed.get(m, 0),
+            known_failed.get(m, 0),
+        )
         for m in order
     ]
+
+
+def _per_metric(failing: Mapping[str, Iterable[str]]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for names in failing.values():
+        for metric in dict.fromkeys(name.split(" (")[0] for name in names):
+            found[metric] = found.get(metric, 0) + 1
+    return found
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The run's counts, computed once from its case records (``ci_outputs.CaseRecord``, as
+    the JSON report holds them): the terminal summary, the job summary and the JSON report
+    all show these, and count nothing themselves.
+
+    Outcomes: ``passed``, ``failed`` (blocks), ``errors`` (could not be checked),
+    ``known_failures`` (failed as recorded: xfail) and ``now_pass`` (XPASS). Against the
+    stored entries: ``compared`` cases, of which ``dropped`` have drops beyond their
+    tolerance (``drops`` of them, a metric each) and ``regressed`` fail on them
+    (``summgate_case_regressions = fail``); ``new`` cases (no stored entry, or added by the
+    pull request), ``changed`` ones (their article or highlights), and ``accepted`` ones
+    (whose entry the pull request changed or added, reproduced by this run)."""
+
+    cases: int = 0
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    known_failures: int = 0
+    now_pass: int = 0
+    metrics: tuple[MetricStat, ...] = ()
+    compared: int = 0
+    dropped: int = 0
+    regressed: int = 0
+    drops: int = 0
+    new: int = 0
+    changed: int = 0
+    accepted: int = 0
+    drops_block: bool = False  # drops fail their case (summgate_case_regressions = fail)
+
+
+def failing_metrics(record: Mapping[str, Any]) -> list[str]:
+    """The metrics a case record failed on: a rule, hard evidence, or a drop that blocks."""
+    return [
+        *(check["metric"] for check in record.get("checks", []) if check["failed"]),
+        *record.get("hard_evidence", {}),
+        *(r["metric"] for r in record.get("regressions", []) if r.get("blocking", True)),
+    ]
+
+
+def counts_of(
+    records: Iterable[Mapping[str, Any]], added: Collection[str] = (), drops_block: bool = False
+) -> Counts:
+    """The counts of a run's case records; ``added``: the node ids whose entries the pull
+    request added (new cases, though accepted)."""
+    records = list(records)
+    outcomes = [r["outcome"] for r in records]
+    statuses = [r.get("baseline") for r in records]
+    accepted_new = sum(r.get("baseline") == ACCEPTED and r["nodeid"] in added for r in records)
+    dropped = [r for r in records if r.get("baseline") == COMPARED and r.get("regressions")]
+    stats = metric_stats(
+        {r["nodeid"]: r.get("scores", {}) for r in records},
+        {r["nodeid"]: failing_metrics(r) for r in records if r["outcome"] == "failed"},
+        {r["nodeid"]: failing_metrics(r) for r in records if r["outcome"] == "xfailed"},
+    )
+    return Counts(
+        cases=len(records),
+        passed=outcomes.count("passed"),
+        failed=outcomes.count("failed"),
+        errors=outcomes.count("error"),
+        known_failures=outcomes.count("xfailed"),
+        now_pass=outcomes.count("xpassed"),
+        metrics=tuple(stats),
+        compared=statuses.count(COMPARED),
+        dropped=len(dropped),
+        regressed=sum(any(d.get("blocking") for d in r["regressions"]) for r in dropped),
+        drops=sum(len(r["regressions"]) for r in dropped),
+        new=statuses.count(NEW) + accepted_new,
+        changed=statuses.count(CHANGED),
+        accepted=statuses.count(ACCEPTED),
+        drops_block=drops_block,
+    )

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .engine import evidence_shown
 from .errors import terminal_line
 from .metrics import Metric
-from .suite import BOOTSTRAP_SAMPLES, SuiteCheck, metric_stats
+from .suite import BOOTSTRAP_SAMPLES, Counts, SuiteCheck
 from .thresholds import Check
 
 if TYPE_CHECKING:
@@ -29,6 +29,26 @@ _WORD_METRICS = {"length"}
 
 def fmt_score(metric: str, value: float) -> str:
     return f"{value:.0f} w" if metric in _WORD_METRICS else f"{value:.2f}"
+
+
+def fmt_value(metric: str, value: float) -> str:
+    """A stored or measured value as a change lists it: ``0.435``, or ``31 words``."""
+    return f"{value:.0f} words" if metric in _WORD_METRICS else f"{value:.3f}"
+
+
+def drop_text(drop: Mapping[str, Any]) -> str:
+    """A drop against the baseline (``ci_outputs.RegressionRecord``):
+    ``faithfulness 1.000 -> 0.909 (-0.091)``, ``length 31 words -> 23 words (-8)``."""
+    metric = drop["metric"]
+    return (
+        f"{metric} {fmt_value(metric, drop['baseline'])} -> {fmt_value(metric, drop['now'])} "
+        f"({fmt_change(metric, drop['delta'])})"
+    )
+
+
+def fmt_change(metric: str, delta: float) -> str:
+    """A change as a drop lists it: ``-0.091``, or ``-8`` (words)."""
+    return f"{delta:+.0f}" if metric in _WORD_METRICS else f"{delta:+.3f}"
 
 
 def fmt_margin(metric: str, value: float) -> str:
@@ -137,16 +157,32 @@ def failure_block(
     if regressed:
         lines.extend(regression_table(regressed, blocking))
     shown = evidence_shown(checks, metrics, hard_evidence, regressed)
-    evidence = [line for lines in shown.values() for line in lines]
+    evidence = [line for lines in shown.values() for line in _once(lines, verbose)]
     if len(evidence) > MAX_EVIDENCE_LINES and not verbose:
         hidden = len(evidence) - MAX_EVIDENCE_LINES
         evidence = [*evidence[:MAX_EVIDENCE_LINES], f"... and {hidden} more lines (-v shows all)"]
     lines.extend(f"  {line}" for line in evidence)
-    lines.append(f"  {location}")
+    if location:  # none for the Python API's check()
+        lines.append(f"  {location}")
     if regressed and blocking and remedy:
         lines.append(f"  to accept the new scores: {remedy}")
     # Each line as one line: a newline inside a quoted summary or a file name is shown as \n.
     return "\n".join(map(terminal_line, lines))
+
+
+# A metric's evidence may hold a line that stands for the sentences after it ("also quote
+# ... (2 more unsupported sentences)", metrics.faithfulness.also_line), then those
+# sentences in full (for -v and the JSON report). Shown both ways, a quotation would be
+# printed twice: the short block ends at the line that stands for the rest, -v drops it.
+_STANDS_FOR_THE_REST = "also "
+
+
+def _once(lines: Sequence[str], verbose: bool) -> list[str]:
+    """A metric's evidence lines as the failure block shows them: each sentence once."""
+    for number, line in enumerate(lines):
+        if line.startswith(_STANDS_FOR_THE_REST) and number + 1 < len(lines):
+            return [*lines[:number], *lines[number + 1 :]] if verbose else list(lines[: number + 1])
+    return list(lines)
 
 
 def suite_lines(checks: Sequence[SuiteCheck], seed: int) -> list[str]:
@@ -167,6 +203,61 @@ def count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+# -- the run's counts (suite.Counts), in the words the terminal and the job summary share ------
+
+
+def counts_line(counts: Counts) -> str:
+    """``12 cases: 5 passed, 1 failed, 0 could not be checked, 6 known failures``."""
+    line = (
+        f"{count(counts.cases, 'case')}: {counts.passed} passed, {counts.failed} failed, "
+        f"{counts.errors} could not be checked"
+    )
+    if counts.known_failures:
+        line += f", {count(counts.known_failures, 'known failure')} (xfail)"
+    if counts.now_pass:
+        now = "passes" if counts.now_pass == 1 else "pass"
+        line += f", {count(counts.now_pass, 'known failure')} now {now} (XPASS)"
+    return line
+
+
+def metric_rows(counts: Counts) -> list[tuple[str, ...]]:
+    """The checks' table: each metric's mean, minimum and failing cases (and the known
+    failures on it, when there are any), with its header row; empty without scores."""
+    if not counts.metrics:
+        return []
+    known = counts.known_failures > 0
+    rows: list[tuple[str, ...]] = [
+        ("check", "mean", "min", "failed", *(["known failures"] if known else []))
+    ]
+    rows += [
+        (
+            s.metric,
+            fmt_score(s.metric, s.mean),
+            fmt_score(s.metric, s.min),
+            str(s.failed),
+            *([str(s.known)] if known else []),
+        )
+        for s in counts.metrics
+    ]
+    return rows
+
+
+def baseline_counts(counts: Counts) -> str:
+    """How the cases compared with the stored entries (after the baseline's path)."""
+    dropped = (
+        f"{counts.dropped} regressed (failing)"
+        if counts.drops_block
+        else f"{counts.dropped} with drops (listed, not blocking)"
+    )
+    line = (
+        f"{count(counts.compared, 'case')} compared, {dropped}; {counts.new} new and "
+        f"{counts.changed} with a changed article or highlights (not compared)"
+    )
+    if counts.accepted:
+        line += f"; {counts.accepted} accepted in this pull request"
+    return line
+
+
 @dataclass
 class RunSummary:
     """Scores gathered from the reports of one run (on the xdist controller too)."""
@@ -181,27 +272,22 @@ class RunSummary:
         if failed:
             self.failures[nodeid] = failed
 
-    def lines(self, worst: int = 5, display: Callable[[str], str] = str) -> list[str]:
+    def lines(
+        self, counts: Counts, worst: int = 5, display: Callable[[str], str] = str
+    ) -> list[str]:
         """The summary section; ``display`` turns a node id into what the user sees."""
         if not self.scores and not self.errors:
             return []
-        out = [
-            f"{count(len(self.scores), 'case')} scored, {len(self.failures)} failed, "
-            f"{len(self.errors)} could not be checked"
-        ]
-        stats = metric_stats(self.scores, self.failures)
-        if stats:
-            rows = [("check", "mean", "min", "failed")]
-            rows += [
-                (s.metric, fmt_score(s.metric, s.mean), fmt_score(s.metric, s.min), str(s.failed))
-                for s in stats
-            ]
+        out = [counts_line(counts)]
+        rows = metric_rows(counts)
+        if rows:
             out.extend(table(rows))
-        ranked = sorted(self.failures, key=lambda n: (-len(self.failures[n]), n))[:worst]
-        if ranked:
+        ranked = sorted(self.failures, key=lambda n: (-len(checks_of(self.failures[n])), n))
+        if ranked[:worst]:
             out.append("worst cases:")
             out.extend(
-                f"  {display(nodeid)}: {', '.join(self.failures[nodeid])}" for nodeid in ranked
+                f"  {display(nodeid)}: {', '.join(checks_of(self.failures[nodeid]))}"
+                for nodeid in ranked[:worst]
             )
         if self.errors:
             out.append("not checked:")
@@ -210,8 +296,16 @@ class RunSummary:
             )
         return [terminal_line(line) for line in out]
 
-    def _values(self, metric: str) -> list[float]:
-        return [s[metric] for s in self.scores.values() if metric in s]
+
+def checks_of(failed: Sequence[str]) -> list[str]:
+    """A case's failed checks, each once: ``faithfulness (decisive)`` stands for a plain
+    ``faithfulness`` too (the decisive finding failed it, whatever its score)."""
+    by_metric: dict[str, str] = {}
+    for name in failed:
+        metric, _, how = name.partition(" (")
+        if metric not in by_metric or (how and not by_metric[metric].partition(" (")[2]):
+            by_metric[metric] = name
+    return list(by_metric.values())
 
 
 def gate_change_lines(
@@ -231,7 +325,7 @@ def gate_change_lines(
         )
         for change in changes.accepted if verbose else []:
             shown = ", ".join(
-                f"{m} {'new' if b is None else f'{b:.3f}'} -> {n:.3f}"
+                f"{m} {'new' if b is None else fmt_value(m, b)} -> {fmt_value(m, n)}"
                 for m, b, n in change.changes()
             )
             lines.append(f"  {display(change.nodeid)}: {shown or 'known failure'}")
@@ -294,4 +388,4 @@ def _fall(fall: tuple[str, float, float] | None) -> str:
     if fall is None:
         return ""
     metric, before, now = fall
-    return f"; {metric} {before:.3f} -> {now:.3f}"
+    return f"; {metric} {fmt_value(metric, before)} -> {fmt_value(metric, now)}"

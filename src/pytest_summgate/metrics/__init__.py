@@ -167,8 +167,7 @@ def score_documents(
     results: list[dict[str, Metric]] = [{} for _ in docs]
     for scorer in scorers:
         model = embedder if scorer.needs_model else None
-        fingerprint = getattr(scorer, "fingerprint", None)
-        key = f"{fingerprint(model)}:{code_version()}" if cache and fingerprint else ""
+        key = _record_key(scorer, model) if cache is not None else ""
         todo = list(range(len(docs)))
         if cache is not None and key:
             stored = cache.get_records(key, list(dict.fromkeys(d.key for d in docs)))
@@ -193,3 +192,35 @@ def score_documents(
                 },
             )
     return results
+
+
+def _record_key(scorer: Scorer, model: Embedder | None) -> str:
+    """The cache's name for a scorer's records: what its metrics depend on besides the
+    texts, and the gate's code; "" for a scorer that says nothing of it (never cached)."""
+    fingerprint = getattr(scorer, "fingerprint", None)
+    return f"{fingerprint(model)}:{code_version()}" if fingerprint else ""
+
+
+def answered(
+    docs: Sequence[Document],
+    scorers: Sequence[Scorer],
+    embedder: Embedder | None,
+    cache: ModelCache | None,
+) -> bool | None:
+    """Whether the cache answers every scorer that needs the model on ``docs``, so scoring
+    them loads no model; None when a scorer's records are not cached at all (one without a
+    fingerprint: whether it loads the model depends on the sentences it encodes)."""
+    unknown = False
+    for scorer in scorers:
+        if not scorer.needs_model:
+            continue
+        key = _record_key(scorer, embedder)
+        if not key:
+            unknown = True
+            continue
+        if cache is None:
+            return False
+        stored = cache.get_records(key, list(dict.fromkeys(d.key for d in docs)))
+        if any(_cached(stored.get(d.key), scorer.names) is None for d in docs):
+            return False
+    return None if unknown else True
