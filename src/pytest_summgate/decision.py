@@ -355,3 +355,45 @@ def changes(
 
 def _drop(fall: tuple[str, float, float] | None) -> float:
     return fall[1] - fall[2] if fall is not None else 0.0
+
+
+# -- the hard-evidence test ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HardEvidenceTest:
+    """The paired test of new against fixed decisive findings: ``new`` compared cases gained
+    a decisive finding their reference entry did not record, ``fixed`` lost one it recorded.
+    ``p_value`` is P(X >= new) for X ~ Binomial(new + fixed, 1/2): how often a model no
+    worse than its predecessor would gain at least this many of the cases that changed."""
+
+    new: int
+    fixed: int
+    confidence: float
+    p_value: float
+
+    @property
+    def blocks(self) -> bool:
+        """Whether the new findings outnumber the fixed ones beyond chance at
+        ``confidence`` (one-sided)."""
+        return self.p_value < 1.0 - self.confidence
+
+
+def hard_evidence_test(new: int, fixed: int, confidence: float) -> HardEvidenceTest:
+    """The one-sided exact sign test of ``new`` against ``fixed`` cases at ``confidence``.
+
+    No case changed (0 and 0) or none gained a finding: p = 1, nothing blocks. Exact in
+    integers: a tail of n terms costs n multiplications of n-bit numbers, well within a run
+    of any size a suite has.
+    """
+    if new < 0 or fixed < 0:
+        raise ValueError(f"case counts must not be negative, not {new} new and {fixed} fixed")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must lie between 0 and 1, not {confidence!r}")
+    trials = new + fixed
+    tail, term = 0, 1  # term: comb(trials, k), from k = 0 up
+    for k in range(trials + 1):
+        if k >= new:
+            tail += term
+        term = term * (trials - k) // (k + 1)
+    return HardEvidenceTest(new, fixed, confidence, tail / 2**trials)
