@@ -1,9 +1,14 @@
-"""Names in a summary sentence: found by their capitals, matched with the article's forms.
+"""Names in a summary sentence: found by spaCy's recogniser, matched with the article's forms.
 
-A title is not part of a name (``Mayor Helen Ortega`` is ``Helen Ortega``), a prefix is not
-(``Pro-Moscow`` is ``Moscow``), a demonym is its place (``Ukrainian`` / ``Ukraine``), a
-surname alone is the person, and a transliteration (``Luhansk`` / ``Lugansk``) is the same
-place. Names are only looked for in mixed-case text, where capitals mean something.
+:func:`named_entities` takes the names (people, places, organisations, groups, events,
+works) from the English pipeline's named-entity recogniser, in any case; proper nouns it did
+not type are read too, but never as sure. Whether the article has a name is matching, which
+is not the recogniser's job: a title is not part of a name (``Mayor Helen Ortega`` is
+``Helen Ortega``), a prefix is not (``Pro-Moscow`` is ``Moscow``), a demonym is its place
+(``Ukrainian`` / ``Ukraine``, ``Danish`` / ``Denmark``), a surname alone is the person, an
+acronym is its expansion, and a transliteration (``Luhansk`` / ``Lugansk``) is the same
+place. The capital-letter reading (:func:`find_names`) remains for the quotation speakers
+and the slots of :mod:`.roles`, which compare a sentence with its passage word by word.
 """
 
 from __future__ import annotations

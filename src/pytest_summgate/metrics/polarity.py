@@ -5,6 +5,11 @@ Both compare one word of the summary sentence with the same word (or its antonym
 article passage that supports it, said with the same context: a content word next to it in
 the sentence is next to it in the passage. A negation kept in other words (``did not
 attend`` / ``stayed away``, ``refused to pay`` / ``did not pay``) is not a flip.
+
+The predicates of the parse (:mod:`.predicates`) decide a flip of a verb in any clause; this
+word-level reading stays for what the parse has no predicate for (a flipped adjective or
+adverb: ``higher`` / ``lower``, ``before`` / ``after``), where it is evidence, and for text
+the English pipeline cannot read, where it is all there is.
 """
 
 from __future__ import annotations

@@ -5,6 +5,11 @@ A slot is an item of the sentence (a name, a weekday, a number) that the passage
 have, where the passage has another item of the same sort that the sentence does not, said
 with the same context (a content word next to one is next to the other), in a sentence that
 otherwise says what the passage says.
+
+Dates and numbers in a slot are compared here (the pipeline finds a number but does not say
+that ``Tuesday`` and ``Wednesday`` are two values of one slot); who did what to whom in a
+clause is the parse's (:mod:`.predicates`), and this module's word-order reading of names is
+evidence only.
 """
 
 from __future__ import annotations
