@@ -252,3 +252,34 @@ def test_a_name_modifying_the_same_noun_as_the_passages_is_in_its_slot() -> None
     assert (
         reasons("Riverside signed the Italian teenager Tom Baker in May.", demonym, passage) == []
     )
+
+
+def decisive(sentence: str, source: claims.Source, passage: str = "") -> list[str]:
+    return [f.text for f in claims.check(sentence, source, passage).findings if f.decisive]
+
+
+def test_a_place_added_to_a_name_of_the_article_is_not_decisive_in_any_case() -> None:
+    article = (
+        "Visitors at the Cleveland Metroparks Zoo heard a scream. The toddler fell into a pit."
+    )
+    for text in (article, article.lower()):
+        source = claims.Source(text)
+        sentence = "Visitors at Cleveland Metroparks Zoo in Ohio heard a scream."
+        for written in (sentence, sentence.lower()):
+            assert decisive(written, source) == [], written
+    # A place that qualifies nothing of the article's is a claim of its own.
+    source = claims.Source(article)
+    assert decisive("The toddler fell in a pit in Ohio.", source) == [
+        "name Ohio is not in the article"
+    ]
+
+
+def test_another_surname_for_the_articles_first_name_is_another_person() -> None:
+    source = claims.Source("Mark Smith, the coach, resigned on Monday. The club thanked him.")
+    assert decisive("Mark Jones, the coach, resigned on Monday.", source) == [
+        "name Mark Jones: the article never names Jones"
+    ]
+    # A fuller name, a placeholder and a lowercased text's misread are not.
+    assert decisive("Coach Mark Smith resigned on Monday.", source) == []
+    assert decisive("Mark UNK resigned on Monday.", source) == []
+    assert decisive("mark smith, the coach, resigned on monday.", source) == []

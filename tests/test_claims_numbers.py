@@ -175,3 +175,15 @@ def test_a_day_of_the_month_is_a_date() -> None:
     assert reasons("It will hear 21 witnesses in August.", source, passage) == [
         "number 21 is not in the article"
     ]
+
+
+def test_the_minutes_of_a_clock_time_are_no_number_of_their_own() -> None:
+    assert [q.text for q in quantities("Kick-off is at 4:00PM, or 16:30 in Madrid.")] == [
+        "4",
+        "16",
+    ]
+    # A score or a ratio keeps both of its numbers.
+    assert [q.text for q in quantities("They won 3:1 on a 2:145 vote.")] == ["3", "1", "2", "145"]
+    source = claims.Source("Chelsea visit Arsenal at 4pm on Sunday.")
+    sentence = "Chelsea visit Arsenal at 4:00PM on Sunday."
+    assert claims.check(sentence, source, "Chelsea visit Arsenal at 4pm on Sunday.").findings == ()

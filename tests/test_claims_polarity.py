@@ -220,3 +220,14 @@ def test_a_direction_turned_twice_said_under_a_negation_or_alone(
 )
 def test_a_direction_kept_twice_or_under_a_negation(article: str, sentence: str) -> None:
     assert claims.check(sentence, claims.Source(article), article).findings == ()
+
+
+def test_a_nouns_negation_is_evidence_and_a_verbs_is_decisive() -> None:
+    article = "McGregor said he had the motivation to win the title. He did not train on Monday."
+    source = claims.Source(article)
+    noun = claims.check("McGregor says he has no motivation to win the title.", source, article)
+    assert [(f.kind, f.decisive) for f in noun.findings if f.kind == "negation"] in ([], [
+        ("negation", False)
+    ])  # fmt: skip
+    verb = claims.check("McGregor trained on Monday.", source, "He did not train on Monday.")
+    assert [(f.kind, f.decisive) for f in verb.findings] == [("negation", True)]

@@ -386,7 +386,10 @@ def _polarity(sentence: str, source: Source, passage: str) -> list[Finding]:
     if word:
         other = "article" if negator == "summary" else "summary"
         reason = f'negation flipped: the {negator} negates "{word}", the {other} does not'
-        found.append(finding("negation", reason))
+        # Sure of a verb (or an adjective: "not safe"); a noun's "no" ("no motivation",
+        # "did not receive any bids") is often the same claim worded another way.
+        sure = not source.english or _verbal(word, sentence)
+        found.append(finding("negation", reason, sure))
     said, theirs_said = polarity.direction_flip(ours, theirs, source.copied)
     if said:
         # A direction word read word by word (an adjective or an adverb too) is evidence where
@@ -394,6 +397,15 @@ def _polarity(sentence: str, source: Source, passage: str) -> list[Finding]:
         reason = f'direction flipped: "{said}" where the article says "{theirs_said}"'
         found.append(finding("direction", reason, sure=not source.english))
     return found
+
+
+def _verbal(word: str, sentence: str) -> bool:
+    """The parse reads ``word`` (as the summary sentence writes it) as a verb or an
+    adjective."""
+    return any(
+        t.lower_ == word.lower() and t.pos_ in ("VERB", "AUX", "ADJ")
+        for t in analysis.parse(sentence)
+    )
 
 
 def _items(

@@ -222,10 +222,16 @@ def qualifies(sentence: str, name: Name, article_words: frozenset[str]) -> bool:
         head = head.head
     elif root.dep_ not in ("appos", "npadvmod", "conj", "compound"):
         return False
-    return (
-        head.pos_ == "PROPN"
-        and head.lower_ in article_words
-        and head.i not in range(span.start, span.end)
+    if head.i in range(span.start, span.end) or head.lower_ not in article_words:
+        return False
+    # A proper noun, or a noun named by the article's words (the lowercased "cleveland
+    # metroparks zoo in ohio", where the parse reads "zoo" as a common noun).
+    named = [c for c in head.children if c.dep_ == "compound"]
+    before = head.doc[max(head.i - 3, 0) : head.i]
+    if not named and before and before[-1].pos_ in ("PROPN", "NOUN"):  # a misread compound
+        named = [t for t in before if t.pos_ in ("PROPN", "NOUN")]
+    return head.pos_ == "PROPN" or (
+        head.pos_ == "NOUN" and bool(named) and all(c.lower_ in article_words for c in named)
     )
 
 
@@ -459,6 +465,11 @@ class NameIndex:
         name before the article's surname) is not."""
         words = [w for w in name.words if w not in TITLES and len(w) > 1]
         if name.label != "PERSON" or len(words) < 2:
+            return False
+        # Written as a surname: a capital, then lowercase letters (not a placeholder's UNK, a
+        # lowercased text's "host" read into a name, or "Under-17s").
+        written = name.text.split()[-1]
+        if not (written.isalpha() and written[0].isupper() and written[1:].islower()):
             return False
         surname = words[-1]
         known = [w for w in words[:-1] if self.known(w)]

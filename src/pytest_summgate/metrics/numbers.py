@@ -63,8 +63,9 @@ MONTHS = frozenset(
 )
 DATE_WORDS = WEEKDAYS | MONTHS
 
+# The minutes of a clock time (``4:00``, ``16:30``) are no number of their own: the hour is.
 _DIGITS = re.compile(
-    r"(?<![\w.])(\d+(?:,\d{3})+|\d+(?:\.\d+)?)"
+    r"(?<![\w.])(?!(?<=\d:)\d\d(?!\d))(\d+(?:,\d{3})+|\d+(?:\.\d+)?)"
     r"(?:\s*(%|per\s*cent\b|percent\b|million\b|billion\b|trillion\b|thousand\b|hundred\b"
     r"|m\b|bn\b|k\b))?",
     re.IGNORECASE,
