@@ -10,7 +10,9 @@ blocks the pair when the interval of a metric's paired mean change lies wholly b
 ``-max_mean_drop``. For each metric and setting this prints the share of worse and not-worse
 pairs blocked, picks the defaults on dev by the rule of bench/versions_maths.py (the maths
 lives there), reports them on SummEval test, and runs the real gate on a few pairs
-(``--e2e``, bench/versions_e2e.py) to check that it decides as computed here.
+(``--e2e``, bench/versions_e2e.py) to check that it decides as computed here. Last, the
+gate's decision at its shipped suite defaults with each rule over hard evidence (none,
+paired, any), against the targets on SummEval dev and reported on test.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ from versions_maths import (
     Pair,
     Row,
     Setting,
+    decisions,
+    gate_defaults,
     make_pairs,
     search,
     share,
@@ -142,6 +146,7 @@ def copy_rate(article_bigrams: set[tuple[str, str]], summary: str) -> float:
 
 def score_rows(rows: Sequence[Row], embedder: Any, cache: Any) -> None:
     """The gate's metrics through the real scoring API, and the two lexical baselines."""
+    from pytest_summgate import baseline
     from pytest_summgate.metrics import claims, coverage, default_scorers, score_documents
 
     results = score_documents([r.doc for r in rows], default_scorers(), embedder, cache)
@@ -155,7 +160,7 @@ def score_rows(rows: Sequence[Row], embedder: Any, cache: Any) -> None:
             # The reference scored against itself covers everything: no information.
             and not (row.is_reference and m in REFERENCE_METRICS)
         }
-        row.hard = any(getattr(metric, "decisive", ()) for metric in metrics.values())
+        row.findings = baseline.findings_of({m: metric.decisive for m, metric in metrics.items()})
         article = row.doc.article
         if article not in sources:
             sources[article] = claims.Source(article).bigrams
@@ -360,7 +365,9 @@ def print_hard(
     print(
         "\nHard evidence (decisive evidence of a metric: the real gate fails that case):"
         " candidate cases with it per pair (mean) and pairs with at least one; 'new': cases"
-        " whose baseline summary had none (a baseline failure is a known failure)"
+        " with a decisive finding the baseline summary's did not include (a known failure"
+        " excuses only the findings it recorded); 'fixed': cases that lost a finding of the"
+        " baseline summary and gained none; 'tied': gained one and lost one"
     )
     lines = []
     for name, pairs in pairs_by.items():
@@ -371,12 +378,55 @@ def print_hard(
             ("not-worse", [p for p in pairs if p.good]),
         ):
             cells = [name, case_share, group, str(len(mine))]
-            for counts in ([p.hard for p in mine], [p.hard_new for p in mine]):
+            for counts in (
+                [p.hard for p in mine],
+                [p.hard_new for p in mine],
+                [p.hard_fixed for p in mine],
+                [p.hard_tied for p in mine],
+            ):
                 cells.append(f"{np.mean(counts):.2f}" if counts else "-")
                 cells.append(pct(share(np.array([c > 0 for c in counts]))) + "%")
             lines.append(cells)
     header = ["dataset", "cases with it", "pairs", "n", "mean", "pairs >= 1"]
-    print(table([*header, "new: mean", "pairs >= 1"], lines))
+    header += ["new: mean", "pairs >= 1", "fixed: mean", "pairs >= 1", "tied: mean", "pairs >= 1"]
+    print(table(header, lines))
+
+
+def rule_cell(blocked: np.ndarray, group: np.ndarray, bound: float | None, at_least: bool) -> str:
+    """``k/n = s%``, judged against ``bound`` (``target_cell``) unless None: report only."""
+    if bound is not None:
+        return target_cell(blocked, group, bound, at_least)
+    n = int(group.sum())
+    return f"{int(blocked[group].sum())}/{n} = {pct(share(blocked[group]))}%" if n else "-"
+
+
+def print_rules(splits: Mapping[str, tuple[Sequence[Pair], bool]]) -> None:
+    """For each split (its pairs, and whether the targets are judged on it) and each rule
+    over hard evidence, the consistency-worse and not-worse pairs that the gate blocks at
+    its shipped defaults: a suite gate or the rule."""
+    confidence, drops = gate_defaults()
+    gated = ", ".join(f"{m} {d:g}" for m, d in drops.items() if d is not None)
+    print(
+        f"\nThe gate's decision with each rule over hard evidence: blocked when a suite gate"
+        f" blocks (confidence {confidence:.2f}; max_mean_drop: {gated}) or the rule does."
+        " none: suite gates only; paired: the cases with new decisive findings (and none"
+        " fixed) outnumber the fixed ones (and none new), one-sided exact sign test,"
+        f" p < {1 - confidence:.2f}; any: any case with a new finding. Targets judged on dev"
+        " only, test is reported"
+    )
+    lines = []
+    for name, (pairs, judged) in splits.items():
+        worse = np.array([p.labels.get("consistency") == WORSE for p in pairs], dtype=bool)
+        good = np.array([p.good for p in pairs], dtype=bool)
+        for rule, blocked in decisions(pairs, confidence, drops).items():
+            cells = [name, rule]
+            cells.append(
+                rule_cell(blocked, worse, TARGETS["consistency"] if judged else None, True)
+            )
+            cells.append(rule_cell(blocked, good, MAX_GOOD_BLOCKED if judged else None, False))
+            lines.append(cells)
+    header = ["split", "rule", f"consistency-worse blocked (>= {TARGETS['consistency']:.0%})"]
+    print(table([*header, f"not-worse blocked (<= {MAX_GOOD_BLOCKED:.0%})"], lines))
 
 
 def score_all(
@@ -424,6 +474,13 @@ def report(rows_by: Mapping[str, Sequence[Row]], pairs_by: Mapping[str, Sequence
     print_setting("Main today on TEST", test, today)
     print(f"\nThe chosen defaults against the targets ({describe(chosen)})")
     print_targets({"dev (chosen on it)": (blocks, dev_blocked), "test": (test, test_blocked)})
+    print_rules(
+        {
+            "summeval dev": (pairs_by[DEV[0].name], True),
+            "summeval test": (pairs_by[TEST.name], False),
+            **{f"{s.name} dev (report)": (pairs_by[s.name], False) for s in DEV[1:]},
+        }
+    )
     return chosen
 
 

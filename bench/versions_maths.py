@@ -4,7 +4,8 @@ picks the defaults. No model, no files, no printing.
 
 A pair (baseline A, candidate B) is blocked by a metric when the bootstrap interval of its
 paired mean change lies wholly below ``-max_mean_drop`` (``suite.bootstrap_mean``, as
-``suite.paired_changes`` does); by a setting when any metric it gates blocks it.
+``suite.paired_changes`` does); by a setting when any metric it gates blocks it. The hard
+evidence (decisive claim checks) blocks it by one of HARD_RULES on top of the suite gates.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 
 from pytest_summgate import suite
 from pytest_summgate.baseline import DECIMALS
+from pytest_summgate.decision import hard_evidence_test
 from pytest_summgate.metrics import Document
 
 GATE_METRICS = ("faithfulness", "coverage", "rouge1", "rouge2", "rougeL")
@@ -47,7 +49,13 @@ class Row:
     human: dict[str, float]
     is_reference: bool = False
     scores: dict[str, float] = field(default_factory=dict)
-    hard: bool = False  # a metric named decisive evidence: the real gate fails this case
+    # Decisive findings as a known failure records them (baseline.findings_of): hard evidence.
+    findings: tuple[str, ...] = ()
+
+    @property
+    def hard(self) -> bool:
+        """Whether a metric named decisive evidence: the real gate fails this case."""
+        return bool(self.findings)
 
 
 @dataclass
@@ -61,7 +69,11 @@ class Pair:
     labels: dict[str, str]  # dimension -> WORSE, NOT_WORSE or "" (in between: ignored)
     deltas: dict[str, list[float]]  # metric -> paired changes, in the gate's case order
     hard: int  # candidate cases with decisive evidence
-    hard_new: int = 0  # of those, cases whose baseline summary had none
+    # Compared with the baseline summary's findings (hard_change): cases that gained a
+    # finding (new), that lost one and gained none (fixed), that gained one and lost one.
+    hard_new: int = 0
+    hard_fixed: int = 0
+    hard_tied: int = 0
 
     @property
     def good(self) -> bool:
@@ -119,9 +131,74 @@ def make_pairs(dataset: str, rows: Sequence[Row], margin: float) -> list[Pair]:
         b_scores = {d: cand[d].scores for d in shared}
         deltas = {m: gate_deltas(a_scores, b_scores, m) for m in (*GATE_METRICS, *BASELINES)}
         hard = sum(cand[d].hard for d in shared)
-        new = sum(cand[d].hard and not base[d].hard for d in shared)
-        pairs.append(Pair(dataset, a, b, len(shared), labels, deltas, hard, new))
+        changes = [hard_change(base[d], cand[d]) for d in shared]
+        new = sum(gained for gained, _ in changes)
+        fixed = sum(lost and not gained for gained, lost in changes)
+        tied = sum(gained and lost for gained, lost in changes)
+        pairs.append(Pair(dataset, a, b, len(shared), labels, deltas, hard, new, fixed, tied))
     return pairs
+
+
+def hard_change(base: Row, cand: Row) -> tuple[bool, bool]:
+    """``(gained, lost)``: whether the candidate's summary of a case has a decisive finding
+    that the baseline summary's do not include, and whether it lacks one that they include.
+    By finding sets, as the gate judges a compared case against its entry's known failure
+    (which records the baseline summary's findings and excuses only those): a case that
+    gained one is *new* (``any`` fails it); one that lost one and gained none is *fixed*;
+    one that did both is a tie, which the paired test counts for neither side."""
+    found, said = set(cand.findings), set(base.findings)
+    return bool(found - said), bool(said - found)
+
+
+# How hard evidence blocks a version on top of the suite gates: not at all; when the cases
+# with new findings outnumber the fixed ones beyond chance (decision.hard_evidence_test, at
+# the suite's confidence); at any case with a new finding (the strict setting).
+HARD_RULES = ("none", "paired", "any")
+
+
+def hard_blocks(pair: Pair, rule: str, confidence: float) -> bool:
+    """Whether ``rule`` (one of HARD_RULES) blocks ``pair`` by its hard evidence alone."""
+    if rule == "none":
+        return False
+    if rule == "any":
+        return pair.hard_new > 0
+    if rule == "paired":
+        new = pair.hard_new - pair.hard_tied  # gained a finding and lost none
+        return hard_evidence_test(new, pair.hard_fixed, confidence).blocks
+    raise ValueError(f"unknown hard-evidence rule {rule!r}; known: {', '.join(HARD_RULES)}")
+
+
+def gate_defaults() -> tuple[float, dict[str, float | None]]:
+    """The gate's shipped suite defaults (``suite.default_gates``): the confidence, which the
+    paired hard-evidence test shares, and each metric's max_mean_drop (None: off)."""
+    gates = suite.default_gates()
+    drops = {m: gates.get(f"max_mean_drop_{m}") for m in GATE_METRICS}
+    confidence = gates["confidence"]
+    assert confidence is not None  # the confidence is never off
+    return confidence, drops
+
+
+def decisions(
+    pairs: Sequence[Pair], confidence: float, drops: Mapping[str, float | None]
+) -> dict[str, np.ndarray]:
+    """For each of HARD_RULES, which ``pairs`` the gate blocks: a suite gate (``drops`` at
+    ``confidence``) or the rule over hard evidence (at the same confidence)."""
+    suite_blocked = np.array(
+        [
+            any(
+                interval_high(p.deltas[m], confidence) < -d
+                for m, d in drops.items()
+                if d is not None
+            )
+            for p in pairs
+        ],
+        dtype=bool,
+    )
+    return {
+        rule: suite_blocked
+        | np.array([hard_blocks(p, rule, confidence) for p in pairs], dtype=bool)
+        for rule in HARD_RULES
+    }
 
 
 def share(values: np.ndarray) -> float:

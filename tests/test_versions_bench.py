@@ -190,24 +190,125 @@ def test_judged_counts_only_faithfulness_where_relevance_was_not_judged() -> Non
     assert frank_faithfulness.setting(0.95, {"faithfulness": 0.0}).figures["good_judged_max"] == 1.0
 
 
-def _row(system: str, doc: str, consistency: float, faithfulness: float, hard: bool) -> Any:
+def _row(
+    system: str, doc: str, consistency: float, faithfulness: float, findings: tuple[str, ...] = ()
+) -> Any:
     row = maths.Row(system, doc, Document("a", "s"), {"consistency": consistency})
     row.scores = {"faithfulness": faithfulness}
-    row.hard = hard
+    row.findings = findings
     return row
 
 
+NUMBER = ("faithfulness: number 45 is not in the article",)
+
+
 def test_make_pairs_over_shared_articles() -> None:
-    rows = [_row("new", f"d{i}", 3.0, 0.4, hard=i < 3) for i in range(7)]
-    rows += [_row("old", f"d{i}", 5.0, 0.8, hard=i == 0) for i in range(8)]
+    rows = [_row("new", f"d{i}", 3.0, 0.4, NUMBER if i < 3 else ()) for i in range(7)]
+    rows += [_row("old", f"d{i}", 5.0, 0.8, NUMBER if i == 0 else ()) for i in range(8)]
     new_old, old_new = sorted(maths.make_pairs("x", rows, 0.2), key=lambda p: p.baseline)
     assert (old_new.baseline, old_new.candidate, old_new.cases) == ("old", "new", 7)
     assert old_new.labels == {"consistency": maths.WORSE}
     assert old_new.deltas["faithfulness"] == pytest.approx([-0.4] * 7)
-    assert (old_new.hard, old_new.hard_new) == (3, 2)  # d0 had hard evidence before
+    # d0 had the same finding before: a known failure; d1 and d2 are new; nothing is fixed.
+    assert (old_new.hard, old_new.hard_new, old_new.hard_fixed, old_new.hard_tied) == (3, 2, 0, 0)
     assert new_old.labels == {"consistency": maths.NOT_WORSE}
     assert new_old.good
-    assert (new_old.hard, new_old.hard_new) == (1, 0)  # d0: the baseline had it too
+    # d0: the baseline had it too; d1 and d2 had it in the baseline and not any more: fixed.
+    # d7 has no baseline summary (the new system never summarized it): not counted.
+    assert (new_old.hard, new_old.hard_new, new_old.hard_fixed, new_old.hard_tied) == (1, 0, 2, 0)
+
+
+OTHER = ("faithfulness: the name Smith is not in the article",)
+
+
+@pytest.mark.parametrize(
+    ("base", "cand", "gained_lost"),
+    [
+        ((), (), (False, False)),
+        ((), NUMBER, (True, False)),  # new
+        (NUMBER, (), (False, True)),  # fixed
+        (NUMBER, NUMBER, (False, False)),  # the known failure again
+        (NUMBER + OTHER, OTHER, (False, True)),  # one of its findings gone, none gained: fixed
+        (NUMBER, OTHER, (True, True)),  # another finding: a tie
+        (NUMBER, NUMBER + OTHER, (True, False)),  # new
+    ],
+)
+def test_gained_and_lost_by_finding_sets(
+    base: tuple[str, ...], cand: tuple[str, ...], gained_lost: tuple[bool, bool]
+) -> None:
+    pair = (_row("A", "d", 3.0, 0.5, base), _row("B", "d", 3.0, 0.5, cand))
+    assert maths.hard_change(*pair) == gained_lost
+
+
+def test_make_pairs_counts_new_fixed_and_tied_cases() -> None:
+    base = [NUMBER, NUMBER, NUMBER + OTHER, (), (), OTHER]
+    cand = [(), OTHER, OTHER, NUMBER, (), OTHER]  # fixed, tied, fixed, new, -, known again
+    rows = [_row("A", f"d{i}", 3.0, 0.5, f) for i, f in enumerate(base)]
+    rows += [_row("B", f"d{i}", 3.0, 0.5, f) for i, f in enumerate(cand)]
+    a_b = next(p for p in maths.make_pairs("x", rows, 0.2) if p.baseline == "A")
+    assert (a_b.hard, a_b.hard_new, a_b.hard_fixed, a_b.hard_tied) == (4, 2, 2, 1)
+
+
+def _hard_pair(
+    labels: dict[str, str], new: int, fixed: int, coverage: float = 0.0, tied: int = 0
+) -> Any:
+    """A pair whose cases gained a finding (``new``, of which ``tied`` also lost one) or
+    lost one (``fixed``), and whose coverage changed by ``coverage`` on every case."""
+    deltas = {m: [0.0] * 10 for m in (*maths.GATE_METRICS, *maths.BASELINES)}
+    deltas["coverage"] = [coverage] * 10
+    return maths.Pair("x", "A", "B", 10, labels, deltas, new, new, fixed, tied)
+
+
+# (new, fixed, coverage change, tied): P(X >= new - tied) for X ~ Binomial(new - tied +
+# fixed, 1/2) in the comments.
+HARD_PAIRS = [
+    (3, 0, 0.0, 0),  # p = 1/8 = 0.125
+    (2, 0, 0.0, 0),  # p = 1/4
+    (5, 3, 0.0, 0),  # p = 93/256 = 0.36
+    (0, 4, 0.0, 0),  # nothing new: p = 1
+    (0, 0, -0.2, 0),  # no hard evidence, the coverage mean falls by 0.2
+    (7, 1, 0.0, 0),  # p = 9/256 = 0.035
+    (1, 1, -0.2, 0),
+    (4, 0, 0.0, 2),  # 2 new and 2 ties: p = 1/4 (4 new would be 1/16)
+]
+
+
+def test_the_three_rules_over_hard_evidence() -> None:
+    pairs = [_hard_pair(WORSE, *spec) for spec in HARD_PAIRS]
+    drops = {"coverage": 0.03, "faithfulness": None}
+    blocked = {rule: v.tolist() for rule, v in maths.decisions(pairs, 0.80, drops).items()}
+    assert blocked == {
+        "none": [False, False, False, False, True, False, True, False],
+        "paired": [True, False, False, False, True, True, True, False],  # p < 0.20
+        "any": [True, True, True, False, True, True, True, True],
+    }
+    surer = maths.decisions(pairs, 0.95, drops)["paired"].tolist()  # p < 0.05
+    assert surer == [False, False, False, False, True, True, True, False]
+    loose = maths.decisions(pairs, 0.95, {"coverage": None})
+    assert not loose["none"].any()  # no suite gate: only the rule blocks
+    assert loose["paired"].tolist() == [False, False, False, False, False, True, False, False]
+    with pytest.raises(ValueError, match="unknown hard-evidence rule"):
+        maths.hard_blocks(pairs[0], "strict", 0.8)
+
+
+def test_the_rules_use_the_gates_shipped_defaults() -> None:
+    confidence, drops = maths.gate_defaults()
+    assert confidence == suite.DEFAULT_CONFIDENCE
+    assert drops == {m: suite.BUILTIN_MAX_MEAN_DROP[m] for m in maths.GATE_METRICS}
+
+
+def test_print_rules_judges_the_targets_on_dev_only(capsys: pytest.CaptureFixture[str]) -> None:
+    # Dev: one worse pair that only the paired test or "any" blocks, one not-worse pair with
+    # one new finding that only "any" blocks. Test: the same pairs, reported.
+    pairs = [_hard_pair(WORSE, 3, 0), _hard_pair(GOOD, 1, 0)]
+    versions.print_rules({"dev": (pairs, True), "test": (pairs, False)})
+    lines = {tuple(line.split()[:2]): line for line in capsys.readouterr().out.splitlines() if line}
+    assert "0/1 = 0%: NOT met, 85.0 pts short" in lines[("dev", "none")]
+    assert "0/1 = 0%: met, 5.0 pts to spare" in lines[("dev", "none")]
+    assert "1/1 = 100%: met, 15.0 pts to spare" in lines[("dev", "paired")]
+    assert "1/1 = 100%: NOT met, 95.0 pts short" in lines[("dev", "any")]
+    assert lines[("test", "paired")].split()[2:] == ["1/1", "=", "100%", "0/1", "=", "0%"]
+    assert "met" not in lines[("test", "any")]
 
 
 def test_copy_rate() -> None:
