@@ -62,6 +62,9 @@ _MOVES = (
     r"\s*(?:[,.;]|$|by\b|to\b|from\b|\d|[$£€]|sharply|slightly|steeply|significantly"
     r"|dramatically|again|for\b|in\s+(?:value|price|number))"
 )
+# "arrived at the scene" -> "departed at the scene": only where no place or aim follows.
+_COMES = r"\s*(?:[,.;]|$)|\s+(?:early|late|first|last|after|before|with|by|from)\b"
+# What must follow the word for its opposite to read as English.
 _GUARDED = {
     **dict.fromkeys(_words("rose fell rise fall rises falls risen fallen rising falling"), _MOVES),
     "up": r"\s+(?:[$£€]\s?)?\d",
@@ -71,8 +74,40 @@ _GUARDED = {
     "less": r"\s+than\b",
     "after": r"\s+(?!all\b)",
     "opened": r"(?!\s+fire\b)",
+    "closed": r"(?!\s+(?:down|off|in)\b)",
+    # "started crying", "began to sit", "ended up": no "ended crying", "began up".
+    **dict.fromkeys(_words("started began ended"), r"(?!\s+(?:to|up|out|off|[a-z]+ing)\b)"),
+    # "his best season"; not "did his best to", "try my best not to", "suits you best."
+    **dict.fromkeys(_words("best worst"), r"\s+(?!to\b|not\b)[a-z]"),
+    "arrived": _COMES,
+    "departed": _COMES,
+    "accepted": r"(?!\s+that\b)",  # "accepted that ...": "rejected that ..." is no claim
 }
-_NOT_AFTER = re.compile(r"\b(?:look|looks|looked|looking|named|take|takes|took|after)\s+$")
+# What must not come before it: "look after", "get started", "no longer", "more expensive".
+_AFTERS = re.compile(r"\b(?:look|looks|looked|looking|named|take|takes|took|after)\s+$")
+_NOT_AFTER = {
+    "after": _AFTERS,
+    "before": _AFTERS,
+    **dict.fromkeys(_words("started began"), re.compile(r"\b(?:get|gets|got|getting)\s+$")),
+    # "had ended", "was ended": no "had began".
+    "ended": re.compile(
+        r"\b(?:get|gets|got|getting|ha[sd]|have|having|be|been|being|is|are|was|were)\s+$"
+    ),
+    "longer": re.compile(r"\b(?:no|any)\s+$"),
+    "expensive": re.compile(r"\b(?:more|most|less|least)\s+$"),
+    "majority": re.compile(r"\b(?:vast|overwhelming)\s+$"),
+}
+# A profit or a loss of money, not "memory loss", "a sense of loss", "heavy losses".
+_MONEY = re.compile(
+    r"[$£€¥]|\d\s*(?:%|m\b|bn\b|million|billion|per\s*cent)"
+    r"|\b(?:net|pre-?tax|operating|annual|quarterly|half-year|full-year|trading|underlying)"
+    r"\s+(?:profits?|loss(?:es)?)\b",
+    re.IGNORECASE,
+)
+_FINANCIAL = frozenset(_words("profit profits loss losses"))
+# Read as a noun or an adjective only: "wins a free kick" is no "losses a free kick", "help
+# lower costs" no "help higher costs".
+_NOT_VERBS = frozenset(_words("wins lower higher"))
 
 
 def direction_words(sentence: str) -> list[tuple[int, int, str]]:
@@ -81,17 +116,28 @@ def direction_words(sentence: str) -> list[tuple[int, int, str]]:
     options = []
     for m in re.finditer(r"\b[a-z]+\b", sentence):
         word = m[0]
-        if word not in _FLIP:
-            continue
+        beside = sentence[max(m.start() - 1, 0) : m.start()] + sentence[m.end() : m.end() + 1]
+        if word not in _FLIP or "-" in beside:
+            continue  # "best-known", "after-school": half of a compound
         guard = _GUARDED.get(word)
         if guard and not re.match(guard, sentence[m.end() :]):
             continue
-        if word in ("after", "before") and _NOT_AFTER.search(sentence[: m.start()]):
+        before = _NOT_AFTER.get(word)
+        if before is not None and before.search(sentence[: m.start()]):
             continue
-        if re.search(rf"\b{_FLIP[word]}\b", sentence):
-            continue  # "inside and outside": flipping one says both twice
+        if word in _FINANCIAL and not _MONEY.search(sentence):
+            continue
+        if word in _NOT_VERBS and _verb_at(sentence, m.start()):
+            continue
+        if re.search(rf"\b{_FLIP[word]}\b|\b{word} and {word}\b", sentence):
+            continue  # "inside and outside", "stronger and stronger": one flip says both
         options.append((m.start(), m.end(), _FLIP[word]))
     return options
+
+
+def _verb_at(sentence: str, start: int) -> bool:
+    """The parse reads the word at ``start`` as a verb."""
+    return any(t.idx == start and t.pos_ == "VERB" for t in analysis.parse(sentence))
 
 
 def turned(sentence: str, start: int, end: int, new: str, kind: str) -> Variant:
@@ -132,6 +178,34 @@ _MOVABLE = frozenset(
 )
 _DO = {"VBD": "did", "VBZ": "does", "VBP": "do"}
 _SHORT = {"ca": "can", "wo": "will", "sha": "shall"}
+# Pasts written as their verb ("they beat Georgia"); any other past that is its own lemma is
+# a word the parse misread.
+_SAME_PAST = frozenset(
+    _words("beat bet bid broadcast burst cast cost cut forecast hit hurt let put quit read set")
+    + _words("shed shut split spread thrust upset")
+)
+# "only costs" -> "only does not cost": a focus word binds the verb it stands before.
+_FOCUS = frozenset(_words("only just even merely simply"))
+
+
+def _inflected(verb: Token) -> bool:
+    """The verb's form is its lemma inflected as its tag and subject say: not a name the parse
+    read as a verb (``gianluigi buffon``, ``kelly robarge``), nor a form it lemmatised wrongly
+    (``hopes`` as ``hop``) or tagged wrongly (``leapt``, ``flowers lay`` as a present)."""
+    form, lemma = verb.lower_, verb.lemma_.lower()
+    if verb.tag_ == "VBP":
+        # A present for "they", not for a singular noun ("a bunch of flowers lay": a past).
+        subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+        if subject is not None and subject.tag_ in ("NN", "NNP"):
+            return form == lemma and any(c.dep_ == "conj" for c in subject.children)
+        return form == lemma
+    if verb.tag_ == "VBZ":
+        if lemma == "have":
+            return form == "has"
+        if re.search(r"[^aeiou]y$", lemma):
+            return form == lemma[:-1] + "ies"
+        return form == lemma + ("es" if re.search(r"(?:s|x|z|ch|sh|o)$", lemma) else "s")
+    return form != lemma or form in _SAME_PAST
 
 
 def _is_clause(token: Token) -> bool:
@@ -187,6 +261,9 @@ def negation_splice(verb: Token) -> tuple[int, int, str] | None:
     after its first auxiliary, after a copula, or ``did not`` and the lemma for a bare past
     (``fell`` -> ``did not fall``); None for a participle or an infinitive."""
     doc = verb.doc
+    end = verb.idx + len(verb.text)
+    if "-" in doc.text[max(verb.idx - 1, 0) : verb.idx] + doc.text[end : end + 1]:
+        return None  # "re-pointed": part of a word
     negations = [c for c in verb.children if c.dep_ == "neg"]
     if negations:
         neg = negations[0]
@@ -208,6 +285,8 @@ def negation_splice(verb: Token) -> tuple[int, int, str] | None:
         return None
     if verb.lemma_.lower() == "be":
         return verb.idx + len(verb.text), verb.idx + len(verb.text), " not"
+    if not _inflected(verb) or (verb.i > 0 and doc[verb.i - 1].lower_ in _FOCUS):
+        return None
     return verb.idx, verb.idx + len(verb.text), f"{_DO[verb.tag_]} not {verb.lemma_.lower()}"
 
 
@@ -218,11 +297,23 @@ def negated_variant(sentence: str, start: int, end: int, new: str, kind: str) ->
     return Variant(kind, splice(sentence, start, end, new), detail)
 
 
+def _a_name(verb: Token, ctx: Context) -> bool:
+    """A name the parse read as a verb in lowercased text (``kelly robarge``): the article
+    writes the word only with a capital, or the sentence uses it as a proper noun too."""
+    same = (t for t in verb.doc if t.lower_ == verb.lower_ and t.i != verb.i)
+    return verb.lower_ in ctx.capitalised or any(t.pos_ == "PROPN" for t in same)
+
+
+def _negations(verbs: list[Token], ctx: Context) -> list[tuple[int, int, str]]:
+    """The negation splices of the verbs, but of no name read as a verb."""
+    return [s for v in verbs if not _a_name(v, ctx) and (s := negation_splice(v))]
+
+
 def clause_negation(sentence: str, ctx: Context, rng: random.Random) -> Variant | None:
     """A negation added or removed in a subordinate or second clause (``..., although profits
     fell`` -> ``..., although profits did not fall``)."""
     doc = analysis.parse(sentence)
-    options = [s for verb in _subordinate(doc) if (s := negation_splice(verb))]
+    options = _negations(_subordinate(doc), ctx)
     if not options:
         return None
     return negated_variant(sentence, *rng.choice(options), "clause-negation")
@@ -298,7 +389,7 @@ def moved(
     return f"{sub[:1].upper()}{sub[1:]}{ctx.comma()} {main}{end}"
 
 
-def _flips(clause: Token, kind: str) -> list[tuple[int, int, str]]:
+def _flips(clause: Token, kind: str, ctx: Context) -> list[tuple[int, int, str]]:
     """The flips of one kind inside the clause's words."""
     doc = clause.doc
     start = clause.left_edge.idx
@@ -307,7 +398,7 @@ def _flips(clause: Token, kind: str) -> list[tuple[int, int, str]]:
     if kind == "direction":
         words = direction_words(doc.text)
         return [o for o in words if start <= o[0] < stop and _in_clauses(doc, o[0], verbs)]
-    return [s for v in verbs if (s := negation_splice(v)) and start <= s[0] < stop]
+    return [s for s in _negations(verbs, ctx) if start <= s[0] < stop]
 
 
 def _reordered(sentence: str, ctx: Context, rng: random.Random, kind: str) -> Variant | None:
@@ -316,7 +407,7 @@ def _reordered(sentence: str, ctx: Context, rng: random.Random, kind: str) -> Va
         return None
     if kind == "none":
         return Variant("clause-moved", moved(sentence, clause, ctx, None), "clause moved")
-    options = _flips(clause, kind)
+    options = _flips(clause, kind, ctx)
     if not options:
         return None
     flip = rng.choice(options)

@@ -44,10 +44,18 @@ def _variant(kind: str, sentence: str, options: list[Edit], rng: random.Random) 
     return Variant(kind, text, f"{sentence[start:end]} -> {new or '(none)'}")
 
 
+def _alone(full: str, article: str) -> bool:
+    """The article writes the last word of the name without the word before it at least
+    once (``Potro`` of ``Juan Martin del Potro`` never stands alone)."""
+    *_, before, last = full.split()
+    alone = rf"(?<!{re.escape(before)} )\b{re.escape(last)}\b"
+    return re.search(alone, article, re.IGNORECASE) is not None
+
+
 def fuller_name(sentence: str, ctx: Context, rng: random.Random) -> Variant | None:
     """A person of the article named as the article names them in full (``Mourinho`` ->
-    ``Jose Mourinho``) or by surname alone (``Jose Mourinho`` -> ``Mourinho``), when no other
-    full name of the article ends with that surname."""
+    ``Jose Mourinho``) or by the surname it also uses alone (``Jose Mourinho`` ->
+    ``Mourinho``), when no other full name of the article ends with that surname."""
     people: Counter[str] = facts(tuple(ctx.sentences)).names.get("PERSON", Counter())
     full_names = {n for e in ctx.entities for n in e.names if " " in n}
     options: list[Edit] = []
@@ -59,7 +67,9 @@ def fuller_name(sentence: str, ctx: Context, rng: random.Random) -> Variant | No
         (full,) = fuller
         if len(m.tokens) == 1:
             options.append((m.name_start, m.end, full))
-        elif m.name == full:
+        elif m.name == full and _alone(full, ctx.article):
+            # Cut only to a surname the article uses alone: not "Xi Jinping" to "Jinping",
+            # "Del Potro" to "Potro", "Boko Haram" to "Haram".
             options.append((m.name_start, m.end, last))
     return _variant("fuller-name", sentence, options, rng)
 
@@ -143,11 +153,18 @@ def acronym(sentence: str, ctx: Context, rng: random.Random) -> Variant | None:
     return _variant("acronym", sentence, options, rng)
 
 
+# Nouns whose singular ends as their plural does ("the miniseries drew", "the news was").
+_SAME_PLURAL = re.compile(r"(?:series|species|news|means|quarters|barracks|crossroads|ics)$")
+
+
 def _plural_subject(doc_first: Token) -> Token | None:
     """The plural common noun that the sentence's opening ``The`` determines, when it is
-    the subject and only adjectives or nouns stand between them."""
+    the subject, a plural (not ``miniseries``, ``news``) and only adjectives or nouns stand
+    between them."""
     head = doc_first.head
     if doc_first.lower_ != "the" or doc_first.dep_ != "det" or head.tag_ != "NNS":
+        return None
+    if head.lower_ == head.lemma_.lower() or _SAME_PLURAL.search(head.lower_):
         return None
     between = doc_first.doc[1 : head.i]
     if head.dep_ not in ("nsubj", "nsubjpass") or not head.is_lower:
@@ -157,6 +174,13 @@ def _plural_subject(doc_first: Token) -> Token | None:
     return head
 
 
+def _a_name(words: str, ctx: Context) -> bool:
+    """The article writes these words capitalised after "the": a name a lowercased summary
+    writes in lower case ("the hawks" for the article's "The Hawks")."""
+    capitalised = " ".join(w[:1].upper() + w[1:] for w in words.split())
+    return re.search(rf"\b[Tt]he {re.escape(capitalised)}\b", ctx.article) is not None
+
+
 def plural_opening(sentence: str, ctx: Context, rng: random.Random) -> Variant | None:
     """The sentence opened by a plural common noun: ``The new rules apply`` -> ``New rules
     apply``; ``The firm's shares fell`` -> ``Shares of the firm fell``."""
@@ -164,7 +188,8 @@ def plural_opening(sentence: str, ctx: Context, rng: random.Random) -> Variant |
     if len(doc) < 4:
         return None
     options: list[Edit] = []
-    if _plural_subject(doc[0]) is not None:
+    subject = _plural_subject(doc[0])
+    if subject is not None and not _a_name(doc[1 : subject.i + 1].text, ctx):
         options.append((0, doc[1].idx, ""))
     owner = next((t for t in doc[1:5] if t.lower_ in ("'s", "’s") and t.dep_ == "case"), None)
     if doc[0].lower_ == "the" and owner is not None:
@@ -201,9 +226,12 @@ def outside_knowledge(sentence: str, ctx: Context, rng: random.Random) -> Varian
             continue
         place = country(t.text)
         city = t.pos_ == "PROPN" and t.ent_type_ != "PERSON"
-        if place and t.text == place.capital and place in named and city:
+        # "from Kabul, Afghanistan", "from the capital, Abuja": the name beside it already
+        # says which; the rewrite would say it twice.
+        apposed = re.match(r"\s*,\s*[A-Z]", sentence[t.idx + len(t.text) :]) is not None
+        if place and t.text == place.capital and place in named and city and not apposed:
             options.append((t.idx, t.idx + len(t.text), f"the {place.demonym} capital"))
-        if t.lower_ == "capital" and len(named) == 1 and len({c.capital for c in named}) == 1:
+        if t.lower_ == "capital" and len(named) == 1 and not apposed:
             first = t.left_edge
             modifiers = doc[first.i : t.i]
             plain = [w.lower_ for w in modifiers] in (["the"], ["the", named[0].demonym.lower()])

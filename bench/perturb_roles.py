@@ -25,6 +25,7 @@ from perturbations import (
     FUNCTION_WORDS,
     Context,
     Variant,
+    day_of_month,
     key,
     lower_words,
     match_case,
@@ -136,6 +137,8 @@ def _figures(doc: Doc) -> list[tuple[Token, Token]]:
         year = re.fullmatch(r"1[89]\d\d|20\d\d", t.text) is not None
         if year or t.ent_type_ in ("DATE", "TIME", "MONEY", "PERCENT") or not head.is_alpha:
             continue
+        if day_of_month(doc.text, t.idx, t.idx + len(t.text)):
+            continue  # "the 12 August blast", "a march 4 incident": a date the parse missed
         found.append((t, head))
     return found
 
@@ -202,13 +205,31 @@ def _grouped(ctx: Context, a: str, b: str) -> bool:
 _PLAIN_NAME = re.compile(r"[^\W\d_][\w'’.&-]*(?: [^\W\d_][\w'’.&-]*)*")
 
 
+def _named(name: str) -> bool:
+    """Written as a name: plain words, the first and the last capitalised (not the parse's
+    ``midfield``, ``anabolic steroids``, ``deviceThe``)."""
+    if _PLAIN_NAME.fullmatch(name) is None:
+        return False
+    words = name.split()
+    return words[0][0].isupper() and words[-1][0].isupper()
+
+
+def _misread(ctx: Context, name: str, label: str) -> bool:
+    """The article's own reading of the name (:attr:`Context.entities`: a pronoun or a title
+    after it makes a person, ``in`` before it a place) contradicts the parse's label:
+    ``Sterling`` labelled an organisation where the article calls him he."""
+    words = {w for w in lower_words(name) if len(w) > 1}
+    kinds = {e.kind for e in ctx.entities if words and words <= e.tokens}
+    return "place" in kinds if label == "PERSON" else "person" in kinds
+
+
 def _candidates(span: Span, in_sentence: list[str], found: Facts, ctx: Context) -> list[list[str]]:
     """The article's names of the span's type that cannot be a name of the sentence in other
     words, each with its forms (the most frequent first); not a first name alone."""
     forms = found.names.get(span.label_, Counter())
     chosen: list[list[str]] = []
     for name, _ in forms.most_common():
-        if not _PLAIN_NAME.fullmatch(name):
+        if not _named(name) or _misread(ctx, name, span.label_):
             continue
         if any(
             _alias(name, n) or same_place(name, n) or _grouped(ctx, name, n) for n in in_sentence
@@ -247,6 +268,8 @@ def move_role(sentence: str, ctx: Context, rng: random.Random) -> Variant | None
         for role, span in enumerate(spans):
             if span.label_ == "PERSON" and span.start > 0 and doc[span.start - 1].dep_ == "det":
                 continue  # "the Richards": a family
+            if _misread(ctx, span.text, span.label_):
+                continue
             for forms in _candidates(span, in_sentence, found, ctx):
                 new = frozenset().union(*map(_words, forms))
                 other = words[1 - role]
