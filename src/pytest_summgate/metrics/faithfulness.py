@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -164,20 +164,43 @@ def check_sentences(docs: Sequence[Document], embedder: Embedder) -> list[list[S
             passages = [claims.tokens(s) for s in doc.article_sentences]
             stems = [frozenset(map(claims.stem, p)) for p in passages]
             articles[doc.article] = Article(claims.Source(doc.article), passages, stems)
-    # The sentences the claim checks will parse, in one batch (copied ones have no claims).
+    nearest = [_nearest(doc, index) for doc in docs]
+    # What the claim checks parse, in one batch for the whole chunk.
     analysis.warm(
-        sentence
-        for doc in docs
-        if articles[doc.article].source.english
-        for sentence in doc.summary_sentences
-        if not articles[doc.article].source.copied(claims.tokens(text.normalize(sentence)))
+        parsed
+        for doc, near in zip(docs, nearest, strict=True)
+        for parsed in _parsed(doc, near, articles[doc.article].source)
     )
-    return [_check_document(doc, index, articles[doc.article]) for doc in docs]
+    return [
+        _check_document(doc, near, articles[doc.article])
+        for doc, near in zip(docs, nearest, strict=True)
+    ]
 
 
-def _check_document(doc: Document, index: SentenceIndex, article: Article) -> list[SentenceCheck]:
+def _parsed(
+    doc: Document, nearest: list[list[tuple[float, int]]], source: claims.Source
+) -> Iterator[str]:
+    """The texts :func:`claims.check` parses first for a document: each summary sentence that
+    is not copied (a copied one has no claims), as the check normalizes it, and the article
+    passage it is compared with, as the check narrows it. The article sentences that state the
+    same predicates are found from the sentence's parse, so the check parses those itself."""
+    if not source.english:
+        return
+    for sentence, near in zip(doc.summary_sentences, nearest, strict=True):
+        sentence = text.normalize(sentence)
+        toks = claims.tokens(sentence)
+        if not toks or source.copied(toks):
+            continue
+        yield sentence
+        if near:
+            yield claims._narrowed(text.normalize(doc.article_sentences[near[0][1]]), toks)
+
+
+def _check_document(
+    doc: Document, nearest_of: list[list[tuple[float, int]]], article: Article
+) -> list[SentenceCheck]:
     checks = []
-    for sentence, nearest in zip(doc.summary_sentences, _nearest(doc, index), strict=True):
+    for sentence, nearest in zip(doc.summary_sentences, nearest_of, strict=True):
         if nearest:
             support = max(nearest[0][0], 0.0)
             closest = doc.article_sentences[nearest[0][1]]
