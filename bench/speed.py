@@ -16,21 +16,36 @@ times each, and prints the median:
 
 Ratios are against (1). Every pytest run is a fresh process and includes its start-up and
 model load, which the raw limit does not: that is the plugin's whole cost on top.
+
+``python bench/speed.py --against REV [--new REV] [--sizes 1000] [--repeats 3]`` compares
+two revisions instead: REV checked out into a temporary ``git worktree`` (outside the
+repository, removed after), and the working tree (or ``--new``'s revision, checked out the
+same way). Each runs ``pytest --summgate`` cold over the first SummEval cases of
+``../shared/benchmarks`` (dev, then test) with ``PYTHONPATH`` set to its ``src``, old and new
+in turn, ``--repeats`` times; it prints each run's wall and user+sys CPU time (the process and
+the children it waited for) with the load average, the texts the claim checks parsed, and a
+table of the medians with the ratio new/old against the target (at most 1.2x). Then a warm
+run of the new code says whether it imported spaCy and how many texts it parsed.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import itertools
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +53,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "benchmarks"
 ONE_THREAD_UP_TO = 1000  # sizes whose raw limit is also measured on one torch thread
 SOURCES = ("summeval_dev", "summeval_test", "frank", "xsumfaith", "summedits", "polytope", "factcc")
+SUMMEVAL = ("summeval_dev", "summeval_test")
+TARGET = 1.2  # --against: the new revision's cold run may take at most this times the old's
 
 
 def build_cases(size: int, folder: Path) -> Path:
@@ -52,6 +69,20 @@ def build_cases(size: int, folder: Path) -> Path:
             row = json.loads(line)
             rows.append({k: row[k] for k in ("article", "summary", "highlights") if row.get(k)})
     path = folder / f"cases{size}.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for number, row in enumerate(itertools.islice(itertools.cycle(rows), size)):
+            out.write(json.dumps({"id": f"c{number}", **row}, ensure_ascii=False) + "\n")
+    return path
+
+
+def build_summeval(size: int, folder: Path) -> Path:
+    """The first ``size`` SummEval cases (dev, then test; cycled past their 1,600)."""
+    rows = [
+        {k: row[k] for k in ("article", "summary", "highlights")}
+        for name in SUMMEVAL
+        for row in map(json.loads, (SHARED / f"{name}.jsonl").open(encoding="utf-8"))
+    ]
+    path = folder / f"summeval{size}.jsonl"
     with path.open("w", encoding="utf-8") as out:
         for number, row in enumerate(itertools.islice(itertools.cycle(rows), size)):
             out.write(json.dumps({"id": f"c{number}", **row}, ensure_ascii=False) + "\n")
@@ -109,40 +140,66 @@ with open(sys.argv[1], "w") as out:
     out.write(str(usage.ru_maxrss))
 sys.exit(os.waitstatus_to_exitcode(status))
 """
+# Runs pytest in its process, then writes how many texts the claim checks' parse cache holds
+# (every text parsed, at these sizes; the revision before spaCy has no such cache) and
+# whether spaCy was imported at all.
+GATE = """
+import json, sys, pytest
+code = pytest.main(sys.argv[2:])
+analysis = sys.modules.get("pytest_summgate.metrics.analysis")
+parses = getattr(analysis, "_PARSES", None)
+with open(sys.argv[1], "w") as out:
+    json.dump({"parsed": len(parses.docs) if parses else 0, "spacy": "spacy" in sys.modules}, out)
+sys.exit(code)
+"""
 
 
-def run_pytest(args: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall time and peak RSS (MiB) of one pytest process (its xdist workers not counted)."""
+@dataclass(frozen=True)
+class Run:
+    """One pytest process: wall seconds, user+sys CPU seconds (the process and the children
+    it waited for), peak RSS in MiB (its xdist workers not counted)."""
+
+    wall: float
+    cpu: float
+    rss: float
+
+
+def pytest_env(src: Path | None = None) -> dict[str, str]:
+    """The environment of a measured process: offline, no PYTEST_ variables of the caller's,
+    and ``src`` first on the import path when given."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env["HF_HUB_OFFLINE"] = "1"
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    return env
+
+
+def run_pytest(
+    args: list[str], cwd: Path, src: Path | None = None, stats: Path | None = None
+) -> Run:
+    """One pytest process: ``python -m pytest``, or with ``stats`` the :data:`GATE` runner
+    that writes what the claim checks parsed to that file."""
     peak = cwd / "peak-rss.txt"
+    runner = ["-c", GATE, str(stats)] if stats else ["-m", "pytest"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            LAUNCHER,
-            str(peak),
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            *args,
-        ],
+        [sys.executable, "-c", LAUNCHER, str(peak), *runner, "-q", "-p", "no:cacheprovider", *args],
         cwd=cwd,
-        env=env,
+        env=pytest_env(src),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         check=False,
     )
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if process.returncode not in (0, 1):
         raise RuntimeError(
             f"pytest {' '.join(args)} exited {process.returncode}: "
             f"{process.stderr.decode()[-2000:]}"
         )
-    return elapsed, int(peak.read_text()) / 1024
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return Run(elapsed, cpu, int(peak.read_text()) / 1024)
 
 
 def remove_cache(path: Path) -> None:
@@ -174,21 +231,21 @@ def measure(size: int, repeats: int, work: Path) -> dict[str, Any]:
         one_cache = folder / "one.sqlite"
         remove_cache(one_cache)
         figures["start"].append(
-            run_pytest(["--summgate", one.name, f"--summgate-cache={one_cache}"], folder)[0]
+            run_pytest(["--summgate", one.name, f"--summgate-cache={one_cache}"], folder).wall
         )
         figures["raw"].append(raw_limit(sentences))
         if size <= ONE_THREAD_UP_TO:  # about 4 minutes a repetition at 10,000 cases
             figures["raw_1t"].append(raw_limit(sentences, threads=1))
-        figures["collect"].append(run_pytest([*gate, "--collect-only"], folder)[0])
+        figures["collect"].append(run_pytest([*gate, "--collect-only"], folder).wall)
         remove_cache(cache)
-        elapsed, rss = run_pytest(gate, folder)
-        figures["cold"].append(elapsed)
-        figures["rss"].append(rss)
-        elapsed, rss = run_pytest(gate, folder)
-        figures["warm"].append(elapsed)
-        figures["rss"].append(rss)
+        cold = run_pytest(gate, folder)
+        figures["cold"].append(cold.wall)
+        figures["rss"].append(cold.rss)
+        warm = run_pytest(gate, folder)
+        figures["warm"].append(warm.wall)
+        figures["rss"].append(warm.rss)
         remove_cache(cache)
-        figures["cold_n2"].append(run_pytest([*gate, "-n", "2"], folder)[0])
+        figures["cold_n2"].append(run_pytest([*gate, "-n", "2"], folder).wall)
         print(
             f"  {size} cases, repetition done: "
             + ", ".join(f"{k} {v[-1]:.1f}" for k, v in figures.items() if v),
@@ -202,12 +259,141 @@ def measure(size: int, repeats: int, work: Path) -> dict[str, Any]:
     return result
 
 
+def git(*args: str) -> str:
+    """A git command in this repository; its output, or the script exits with git's error."""
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        sys.exit(f"bench/speed.py: git {' '.join(args)} failed: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+@contextlib.contextmanager
+def checkout(rev: str) -> Iterator[tuple[str, Path]]:
+    """``rev``'s commit and its tree, checked out into a temporary git worktree outside the
+    repository and removed after."""
+    commit = git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    place = Path(tempfile.mkdtemp(prefix="summgate-rev-")) / "tree"
+    git("worktree", "add", "--detach", "--quiet", str(place), commit)
+    try:
+        yield commit, place
+    finally:
+        git("worktree", "remove", "--force", str(place))
+        shutil.rmtree(place.parent, ignore_errors=True)
+
+
+def imported_from(src: Path) -> str:
+    """Where ``pytest_summgate`` is imported from with ``src`` on PYTHONPATH; the script exits
+    when that is not under ``src`` (an installed copy would be measured instead)."""
+    found = subprocess.run(
+        [sys.executable, "-c", "import pytest_summgate; print(pytest_summgate.__file__)"],
+        env=pytest_env(src),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not Path(found).resolve().is_relative_to(src.resolve()):
+        sys.exit(f"bench/speed.py: with PYTHONPATH={src}, pytest_summgate comes from {found}")
+    return found
+
+
+def tree_digest(src: Path) -> str:
+    """sha256 of the Python files under ``src``: whether the code changed during a run."""
+    digest = hashlib.sha256()
+    for path in sorted(src.rglob("*.py")):
+        digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def load() -> float:
+    """The machine's load average over the last minute."""
+    return os.getloadavg()[0]
+
+
+def compare(old: str, new: str | None, size: int, repeats: int, work: Path) -> None:
+    """Cold runs of ``old`` and ``new`` (None: the working tree) in turn, then a warm run of
+    ``new``; prints each run and the table of medians."""
+    folder = work / "against"
+    folder.mkdir()
+    (folder / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    cases = build_summeval(size, folder)
+    stats = folder / "parsed.json"
+    runs: dict[str, list[tuple[Run, int]]] = {"old": [], "new": []}
+    loads = [load()]
+    with contextlib.ExitStack() as stack:
+        old_commit, old_tree = stack.enter_context(checkout(old))
+        if new:
+            new_commit, new_tree = stack.enter_context(checkout(new))
+            new_name = f"{new_commit[:12]} ({new})"
+        else:
+            changed = git("status", "--porcelain", "--", "src").splitlines()
+            new_tree = ROOT
+            new_name = f"the working tree at {git('rev-parse', 'HEAD')[:12]}" + (
+                f", {len(changed)} files under src/ changed" if changed else ""
+            )
+        trees = {"old": old_tree / "src", "new": new_tree / "src"}
+        print(f"old: {old_commit[:12]} ({old}), imported from {imported_from(trees['old'])}")
+        print(f"new: {new_name}, imported from {imported_from(trees['new'])}")
+        print(f"{size} SummEval cases, cold runs (a fresh --summgate-cache file each), in turn:")
+        digest = tree_digest(trees["new"])
+        for repetition in range(1, repeats + 1):
+            for name, src in trees.items():
+                gate = ["--summgate", cases.name, f"--summgate-cache={name}{repetition}.sqlite"]
+                run = run_pytest(gate, folder, src, stats)
+                parsed = int(json.loads(stats.read_text())["parsed"])
+                runs[name].append((run, parsed))
+                loads.append(load())
+                print(
+                    f"  {name} {repetition}: wall {run.wall:.1f} s, user+sys {run.cpu:.1f} s, "
+                    f"{parsed} texts parsed; load {loads[-2]:.2f} before, {loads[-1]:.2f} after",
+                    flush=True,
+                )
+        warm = run_pytest(gate, folder, trees["new"], stats)
+        warm_stats = json.loads(stats.read_text())
+        if tree_digest(trees["new"]) != digest:
+            print("warning: src/ changed during the runs: the new runs mix versions (--new REV)")
+    print_comparison(size, runs, loads)
+    imported = "imported spaCy" if warm_stats["spacy"] else "did not import spaCy"
+    print(
+        f"warm run of the new code (the last cold run's cache): {warm.wall:.1f} s, "
+        f"{imported}, {warm_stats['parsed']} texts parsed; load {load():.2f}"
+    )
+
+
+def print_comparison(size: int, runs: dict[str, list[tuple[Run, int]]], loads: list[float]) -> None:
+    """The medians of the old and new cold runs, the ratio new/old and the target."""
+    wall = {k: median([r.wall for r, _ in v]) for k, v in runs.items()}
+    cpu = {k: median([r.cpu for r, _ in v]) for k, v in runs.items()}
+    print()
+    print(
+        f"{size} SummEval cases, cold, median of {len(runs['new'])} (old and new in turn; "
+        f"load {min(loads):.2f} to {max(loads):.2f} on {os.cpu_count()} cores)"
+    )
+    print("          wall s   user+sys s   texts parsed")
+    for name, done in runs.items():
+        print(f"{name:<9} {wall[name]:<8.1f} {cpu[name]:<12.1f} {max(p for _, p in done)}")
+    ratio_wall, ratio_cpu = wall["new"] / wall["old"], cpu["new"] / cpu["old"]
+    print(f"new/old   {ratio_wall:<8.2f} {ratio_cpu:.2f}")
+    verdict = "met" if ratio_wall <= TARGET else "not met"
+    print(
+        f"target: cold wall <= {TARGET}x the old's: {verdict} ({ratio_wall:.2f}x; "
+        f"user+sys {ratio_cpu:.2f}x)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument("--sizes", help="default 100,1000,10000; 1000 with --against")
     parser.add_argument("--repeats", default="3", help="one number, or one per size: 3,3,1")
+    parser.add_argument("--against", metavar="REV", help="compare cold runs with revision REV")
+    parser.add_argument("--new", metavar="REV", help="with --against: REV, not the working tree")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    if not SHARED.is_dir():
+        sys.exit(f"bench/speed.py: {SHARED} is missing: the case sets are built from it")
+    sizes = [
+        int(s) for s in (args.sizes or ("1000" if args.against else "100,1000,10000")).split(",")
+    ]
     repeats = [int(r) for r in args.repeats.split(",")]
     repeats = repeats * len(sizes) if len(repeats) == 1 else repeats
     print(
@@ -217,10 +403,17 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="summgate-speed-"))
     results = []
     try:
+        if args.against:
+            compare(args.against, args.new, sizes[0], repeats[0], work)
+            return
         for size, count in zip(sizes, repeats, strict=True):
             results.append(measure(size, count, work))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    report(results)
+
+
+def report(results: list[dict[str, Any]]) -> None:
     print()
     print(
         "cases   reps  sentences  raw s   cold s  (x raw)  warm s  (cold/warm)  cold -n2 s  "
