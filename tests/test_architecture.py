@@ -49,6 +49,7 @@ def test_every_option_reaches_the_settings() -> None:
         "batch_size": Raw(cli=3),
         "cache": Raw(cli="off"),
         "case_regressions": Raw(cli="fail"),
+        "hard_evidence": Raw(cli="any"),
         "base_baseline": Raw(cli="base.json"),
         "shard": Raw(cli=options._shard("1/2")),
         "merge": Raw(cli=["shards/*.json"]),

@@ -123,7 +123,10 @@ def test_hard_evidence_blocks_a_single_case_whatever_the_score(gate: pytest.Pyte
     run(gate, UPDATE)
     # 10 of 11 words in the article, above every bar; "1999" is not in the article.
     write(gate, {**GOOD, "c3": sentence(3).replace(".", " 1999.")})
-    result = run(gate)
+    # Compared with its entry, one new finding is left to the paired test (test_hard_evidence.py);
+    # with summgate_hard_evidence = any it fails its case by itself.
+    run(gate).assert_outcomes(passed=8)
+    result = run(gate, "--summgate-hard-evidence=any")
     result.assert_outcomes(passed=7, failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -169,11 +172,15 @@ def test_known_failures_are_xfail_and_a_new_way_to_fail_fails(gate: pytest.Pytes
     report = json.loads(gate.path.joinpath("report.json").read_text(encoding="utf-8"))
     assert {c["id"]: c["outcome"] for c in report["cases"]} == {"k": "xfailed", "ok": "passed"}
 
-    # The same case failing on a new check (hard evidence) is a failure.
+    # The same case failing on a new check (hard evidence) is a failure under any; under
+    # paired (the default) it fails as recorded, its new finding left to the run's test.
     write(gate, {"k": WORSE["c0"].replace(".", " 1999."), "ok": GOOD["c1"]}, k=strict)
-    new_check = run(gate)
+    new_check = run(gate, "--summgate-hard-evidence=any")
     new_check.assert_outcomes(passed=1, failed=1)
     new_check.stdout.fnmatch_lines(["  not the known failure recorded: it has no decisive *"])
+    paired = run(gate)
+    paired.assert_outcomes(passed=1, xfailed=1)
+    paired.stdout.fnmatch_lines(["hard evidence: 1 case with new decisive findings, 0 fixed: *"])
 
     # Fixed: XPASS, said in the summary; the next update drops the record.
     write(gate, {"k": GOOD["c0"], "ok": GOOD["c1"]}, k=strict)
@@ -496,7 +503,9 @@ def test_a_known_failure_of_every_check_does_not_cover_a_new_finding(
     git(repo.path, "checkout", "-q", "-b", "invents-a-year")
     write(repo, {**GOOD, "c3": YEAR})
     commit(repo.path, "a model that invents a year in c3")
-    result = ci(repo)
+    # An earlier version's record is never paired: it fails in either mode. Another finding
+    # recorded is, for the paired test, a tie (test_hard_evidence.py): the strict rule says so.
+    result = ci(repo, *([] if findings is None else ["--summgate-hard-evidence=any"]))
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.assert_outcomes(passed=7, failed=1)
     result.stdout.fnmatch_lines(
@@ -578,11 +587,15 @@ def test_a_known_failure_said_by_the_case_file_is_listed(repo: pytest.Pytester) 
             "decision: passed",
         ]
     )
-    # A case file's word does not cover hard evidence that the base's entry did not record.
+    # A case file's word does not cover hard evidence that the base's entry did not record:
+    # under any it fails; under paired the finding is left to the run's test, listed.
     write(repo, {**GOOD, "c3": YEAR}, c3={"expect": "fail"})
-    result = ci(repo)
+    result = ci(repo, "--summgate-hard-evidence=any")
     result.assert_outcomes(passed=7, failed=1)
     result.stdout.fnmatch_lines(["decision: blocked by 1 case with hard evidence*"])
+    paired = ci(repo)
+    paired.assert_outcomes(passed=7, xpassed=1)
+    paired.stdout.fnmatch_lines(["hard evidence: 1 case with new decisive findings, 0 fixed: *"])
 
 
 def test_pruning_cases_that_no_longer_exist_passes_and_lists_them(repo: pytest.Pytester) -> None:

@@ -87,6 +87,17 @@ def test_help_for_prune_says_what_the_options_page_says(gate: pytest.Pytester) -
     assert "did not run" not in help_text
 
 
+def test_help_for_hard_evidence_is_what_the_options_page_says(gate: pytest.Pytester) -> None:
+    page = options_rows()["--summgate-hard-evidence"]
+    # The page's row is the help text, its values marked as code, with a link to the section.
+    page = re.sub(r" \(see \[[^]]+\]\([^)]+\)\)$", "", page).replace("`", "")
+    help_text = " ".join(options.BY_NAME["hard_evidence"].help.split())
+    assert page == help_text
+    shown = " ".join(gate.runpytest("--help").stdout.str().split())
+    assert help_text in shown
+    assert "summgate_hard_evidence (string)" in shown  # the ini value, with the same help
+
+
 def gating_jobs(workflow: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The jobs that run the gate (the action, or pytest itself)."""
     return {

@@ -319,6 +319,12 @@ def test_a_yaml_file_that_is_not_a_case_file(gate: pytest.Pytester) -> None:
             ["--summgate-field", "bogus=x"],
             "*argument --summgate-field: unknown case field 'bogus'*",
         ),
+        (
+            ["--summgate-hard-evidence", "some"],
+            # argparse quotes the choices in some Python versions, not in others.
+            "*argument --summgate-hard-evidence: invalid choice: 'some' "
+            "(choose from *paired*, *any*)",
+        ),
     ],
 )
 def test_bad_option_values_are_usage_errors(
@@ -346,6 +352,10 @@ def test_bad_option_values_are_usage_errors(
         (
             "summgate_fields = summary",
             "ERROR: summgate: expected FIELD=KEY (for example summary=chatgpt), got 'summary'",
+        ),
+        (
+            "summgate_hard_evidence = every",
+            "ERROR: summgate: summgate_hard_evidence must be paired or any, not 'every'",
         ),
     ],
 )

@@ -157,22 +157,55 @@ def test_a_worse_model_is_blocked_by_the_merge_as_by_one_run(suite: pytest.Pytes
         "b.jsonl",
         {
             "b0": (good(0), {}),
-            "b1": (good(1).replace(".", " 1999."), {}),  # hard evidence
+            "b1": (good(1).replace(".", " 1999."), {}),  # a new decisive finding
             "b2": ("", {}),  # an error
             "b3": (worse(3), {}),
             "k": (worse(1), STRICT),  # fails as recorded: xfailed
-            "new": (good(5), {}),
+            "new": (good(5).replace(".", " 2001."), {}),  # hard evidence, no entry
         },
     )
     merged = compare_with_shards(suite)
     assert merged.ret == pytest.ExitCode.TESTS_FAILED
+    # b1's finding is left to the hard-evidence test (one case: not blocking); the new
+    # case's fails it.
     merged.stdout.fnmatch_lines(
         [
             "decision: blocked by suite gate faithfulness vs baseline; 1 case with hard "
             "evidence (a decisive claim check); 1 case not checked (errors)",
+            "hard evidence: 1 case with new decisive findings, 0 fixed: p = 0.500 at 0.80: "
+            "not blocking",
+            "  b.jsonl::b1: faithfulness: number 1999 is not in the article",
             "known failures: 1 failed as recorded (xfail)",
             "FAILED summgate::suite-gates - 1 suite gate failed: faithfulness*",
         ]
+    )
+
+
+def test_the_hard_evidence_test_decides_the_merge_as_one_run(suite: pytest.Pytester) -> None:
+    # Five compared cases gain a decisive finding, none loses one: the paired test blocks,
+    # from the shards' records as in one run (the mean drop's gate is off: the test alone).
+    write(
+        suite,
+        "a.jsonl",
+        {f"a{i}": (good(i).replace(".", " 1999.") if i < 5 else good(i), {}) for i in range(7)},
+    )
+    off = "--summgate-suite=max_mean_drop_faithfulness=off"
+    merged = compare_with_shards(suite, off, "-v")
+    assert merged.ret == pytest.ExitCode.TESTS_FAILED
+    merged.stdout.fnmatch_lines(
+        [
+            "decision: blocked by the hard-evidence test (5 new, 0 fixed: p = 0.031 < 0.20)",
+            "hard evidence: 5 cases with new decisive findings, 0 fixed: p = 0.031 at 0.80: "
+            "blocking",
+            "  a.jsonl::a0: new: faithfulness: number 1999 is not in the article",
+        ]
+    )
+    report = json.loads(suite.path.joinpath("merged.json").read_text(encoding="utf-8"))
+    assert report["hard_evidence_test"]["new"] == 5
+    # Under any, each of the five fails its case, merged as in one run.
+    strict = compare_with_shards(suite, off, "--summgate-hard-evidence=any")
+    strict.stdout.fnmatch_lines(
+        ["decision: blocked by 5 cases with hard evidence (a decisive claim check)"]
     )
 
 
@@ -453,7 +486,10 @@ def test_shards_are_deselected_after_k(suite: pytest.Pytester, tmp_path: Path) -
 @pytest.fixture
 def blocked(suite: pytest.Pytester) -> pytest.Pytester:
     """Three shard reports of a run the gate blocks, kept in pristine/: a case below its
-    threshold, one with hard evidence, one that could not be checked, a known failure."""
+    threshold, one with hard evidence, one that could not be checked, a known failure.
+    (Under summgate_hard_evidence = any: b1's new finding fails it.)"""
+    ini = suite.path.joinpath("tox.ini")
+    ini.write_text(ini.read_text(encoding="utf-8").rstrip() + "\nsummgate_hard_evidence = any\n")
     write(
         suite,
         "b.jsonl",
@@ -507,9 +543,9 @@ def save(path: Path, report: dict[str, Any], reseal: bool = False) -> None:
     path.write_text(json.dumps(report), encoding="utf-8")
 
 
-def refused(gate: pytest.Pytester, *lines: str) -> str:
+def refused(gate: pytest.Pytester, *lines: str, args: tuple[str, ...] = ()) -> str:
     """The merge of shards/ is a usage error (exit 4) whose message matches ``lines``."""
-    result = merge_error(gate, "--summgate-merge=shards/*.json")
+    result = merge_error(gate, "--summgate-merge=shards/*.json", *args)
     patterns = [f"ERROR: summgate: merge: {line}".replace("[", "[[]") for line in lines]
     result.stderr.fnmatch_lines(patterns)  # "[" is the message's own, "*" the pattern's
     assert len(result.stderr.str()) < 2000, result.stderr.str()  # bounded, whatever the report
@@ -775,6 +811,19 @@ MALFORMED: dict[str, tuple[Edit, str]] = {
         lambda r: r["shard"].update(index=4),
         "shard.index must be from 1 to shard.count (3), got 4",
     ),
+    "paired findings as text": (
+        lambda r: r["cases"][0].update(paired="yes"),
+        "case 'a.jsonl::a0': cases[0].paired must be an object of new and fixed findings or "
+        "null, got 'yes'",
+    ),
+    "a paired finding as a number": (
+        lambda r: r["cases"][0].update(paired={"new": [7], "fixed": []}),
+        "case 'a.jsonl::a0': cases[0].paired.new[0] must be text, got 7",
+    ),
+    "paired findings without the fixed ones": (
+        lambda r: r["cases"][0].update(paired={"new": []}),
+        "case 'a.jsonl::a0': cases[0].paired.fixed is missing",
+    ),
 }
 
 
@@ -787,6 +836,35 @@ def test_a_malformed_report_is_a_usage_error_naming_the_file_and_field(
     edit(report)
     save(path, report)
     refused(blocked, f"shards/1.json: {error}")
+
+
+def test_paired_findings_that_contradict_their_case_are_refused(three: pytest.Pytester) -> None:
+    # Resealed (each record's sha256 recomputed), as someone who knows the format would.
+    shutil.copytree(three.path / "shards", three.path / "pristine")
+    finding = "faithfulness: number 7 is not in the article"
+    edits: list[tuple[Edit, str]] = [
+        (
+            lambda r: r.update(paired={"new": [finding], "fixed": []}),
+            f"paired.new lists '{finding}', which is not a finding of its hard_evidence",
+        ),
+        (
+            lambda r: r.update(baseline="new"),
+            "paired is set, but the case was not compared (its baseline is 'new')",
+        ),
+    ]
+    for edit, error in edits:
+        path, report = report_of(three, "a.jsonl::a0")
+        edit(record_in(report, "a.jsonl::a0"))
+        save(path, report, reseal=True)
+        refused(three, f"shards/{path.stem}.json: case 'a.jsonl::a0': {error}")
+    # Paired records merged under any: the merge judges hard evidence another way.
+    report_of(three, "a.jsonl::a0")
+    refused(
+        three,
+        "shards/1.json: case 'a.jsonl::a0': paired is set, but this merge's "
+        "summgate_hard_evidence is any",
+        args=("--summgate-hard-evidence=any",),
+    )
 
 
 def test_what_a_report_says_is_quoted_bounded_and_escaped(blocked: pytest.Pytester) -> None:

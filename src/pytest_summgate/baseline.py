@@ -57,12 +57,17 @@ def content_hash(article: str, highlights: str | Sequence[str] | None) -> str:
 FINDING_CHARS = 200
 
 
+def finding(metric: str, reason: str) -> str:
+    """One decisive finding as a known failure records it: ``metric: reason``, cut."""
+    return f"{metric}: {reason}"[:FINDING_CHARS]
+
+
 def findings_of(hard_evidence: Mapping[str, Iterable[str]]) -> tuple[str, ...]:
     """A case's decisive findings as a known failure records and compares them."""
     return tuple(
         sorted(
             {
-                f"{metric}: {reason}"[:FINDING_CHARS]
+                finding(metric, reason)
                 for metric, reasons in hard_evidence.items()
                 for reason in reasons
             }

@@ -16,10 +16,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from . import hard_evidence
 from .alignment import AlignmentRecord
 from .baseline import content_hash
 from .engine import evidence_shown
 from .errors import visible
+from .hard_evidence import PairedRecord
 from .suite import Counts, SuiteCheck
 from .terminal import count
 
@@ -89,10 +91,17 @@ def blocked_by(
     its failed cases by kind; ``errors`` counts the cases that could not be checked. The
     controller and a merge of shards both decide with it."""
     failed = [c for c in cases if c.get("outcome") == "failed"]
-    hard = sum(bool(c.get("hard_evidence")) for c in failed)
+    # Not a compared case's new findings: the hard-evidence test judges those (a suite check).
+    hard = sum(bool(hard_evidence.blocking_metrics(c)) for c in failed)
     rules = sum(any(k["failed"] for k in c.get("checks", [])) for c in failed)
     drops = sum(any(d.get("blocking") for d in c.get("regressions", [])) for c in failed)
-    phrases = [f"suite gate {c.name}" for c in suite_checks if c.failed]
+    phrases = [
+        hard_evidence.blocked_phrase(c.observed, c.rule)
+        if c.name == hard_evidence.GATE
+        else f"suite gate {c.name}"
+        for c in suite_checks
+        if c.failed
+    ]
     for cases_of, what in (
         (hard, "with hard evidence (a decisive claim check)"),
         (rules, "below a threshold"),
@@ -259,6 +268,9 @@ class CaseRecord(TypedDict):
     improvements: list[RegressionRecord]
     # What the HTML report shows beside the article (None unless a page was asked for).
     alignment: AlignmentRecord | None
+    # A compared case's new and fixed decisive findings against its entry, when the paired
+    # hard-evidence test judges them (None: not compared, or summgate_hard_evidence = any).
+    paired: PairedRecord | None
 
 
 # Of a summary in a case's record: a summary is text a model wrote, so a record quotes it whole
@@ -276,10 +288,13 @@ def case_record(
     blocking: bool = True,
     aligned: bool = False,
     improved: Sequence[Regression] = (),
+    paired: PairedRecord | None = None,
 ) -> CaseRecord:
     """One case as the JSON report holds it; a case without a result is an error.
     ``aligned``: with the evidence beside the article that the HTML report shows;
-    ``improved``: its scores that moved the right way beyond their tolerance."""
+    ``improved``: its scores that moved the right way beyond their tolerance; ``paired``:
+    its new and fixed decisive findings, when the paired test judges them (its new
+    findings then fail nothing by themselves)."""
     first = message.splitlines()[0] if message else ""
     summary = getattr(entry, "summary", None)
     summary = summary if isinstance(summary, str) else None
@@ -308,10 +323,16 @@ def case_record(
             summary_sha256=sha,
             improvements=[],
             alignment=None,
+            paired=None,
         )
     hard = result.hard_evidence
     evidence = evidence_shown(result.checks, result.metrics, hard, regressed)
-    failed = any(c.failed for c in result.checks) or bool(hard) or (blocking and bool(regressed))
+    blocking_hard, _ = hard_evidence.split(hard, paired["new"] if paired else ())
+    failed = (
+        any(c.failed for c in result.checks)
+        or bool(blocking_hard)
+        or (blocking and bool(regressed))
+    )
     return CaseRecord(
         nodeid=nodeid,
         id=entry.id,
@@ -333,6 +354,7 @@ def case_record(
         summary_sha256=sha,
         improvements=[_regression_record(r, False) for r in improved],
         alignment=_alignment(result) if aligned else None,
+        paired=paired,
     )
 
 

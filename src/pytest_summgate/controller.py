@@ -22,6 +22,7 @@ from . import (
     ci_outputs,
     decision,
     files,
+    hard_evidence,
     job_summary,
     merging,
     shards,
@@ -38,6 +39,7 @@ from .terminal import (
     count,
     drop_text,
     gate_change_lines,
+    hard_evidence_lines,
     suite_lines,
 )
 from .version import __version__
@@ -104,6 +106,7 @@ class RunController:
         self._case_ids: dict[str, set[str] | None] = {}  # per case file, for pruning
         self.predictions: Predictions | None = None  # the run's, once read
         self._compared: tuple[list[changes.Compared], int] | None = None
+        self._hard_evidence: tuple[hard_evidence.Tally, decision.HardEvidenceTest] | None = None
 
     # -- gathering ------------------------------------------------------------------------
 
@@ -259,6 +262,10 @@ class RunController:
             len(self.summary.errors),
             changes,
         )
+        paired = self.hard_evidence_test()
+        check = suite.hard_evidence_check(*paired) if paired is not None else None
+        if check is not None:
+            self.suite_checks.append(check)
         if self.contract.accepted and not self.settings.update_baseline:
             verified = sum(n in self.summary.scores for n in self.contract.accepted)
             self.suite_checks.append(
@@ -459,6 +466,7 @@ class RunController:
             "faithfulness_model": settings.faithfulness_model,
             "bootstrap_seed": settings.bootstrap_seed,
             "baseline": self._display(self.baseline_path),
+            "hard_evidence": settings.hard_evidence,
         }
 
     def decision_record(self) -> dict[str, Any]:
@@ -504,6 +512,7 @@ class RunController:
             for nodeid, r in self.drops()
         ]
         verdict: dict[str, Any] = {"passed": not blocked, "blocked_by": blocked}
+        paired = self.hard_evidence_test()
         if self.shard is not None:
             verdict["partial"] = self.shard.partial
         return {
@@ -516,6 +525,7 @@ class RunController:
             "improvements": self.improvements(),
             "compared": {"total": self.compared()[1], "cases": self.compared()[0]},
             "notices": list(self.contract.notices),
+            "hard_evidence_test": hard_evidence.report(*paired) if paired is not None else None,
         }
 
     def _write_baseline(self) -> None:
@@ -576,6 +586,22 @@ class RunController:
                     records, self.contract.base_entry, self.contract.accepted, baseline.findings_of
                 )
         return self._compared
+
+    def hard_evidence_test(self) -> tuple[hard_evidence.Tally, decision.HardEvidenceTest] | None:
+        """The compared cases' new and fixed decisive findings and their sign test, when the
+        paired test decides (``summgate_hard_evidence = paired``, stored entries in force);
+        None otherwise, and in a shard or an update run."""
+        if (
+            self.settings.hard_evidence != hard_evidence.PAIRED
+            or not self.contract.in_force
+            or self.settings.update_baseline
+            or self.shard is not None
+        ):
+            return None
+        if self._hard_evidence is None:
+            records = sorted(self.records.values(), key=lambda r: r["nodeid"])
+            self._hard_evidence = hard_evidence.judge(records, self.settings.confidence)
+        return self._hard_evidence
 
     def improvements(self) -> list[dict[str, Any]]:
         """Per-case improvements beyond their tolerance, the largest first."""
@@ -666,8 +692,13 @@ class RunController:
         """What the pull request changes about the gate (nothing without a base baseline)."""
         findings = self._findings()
         updating = self.settings.update_baseline  # its xfails are failures being recorded
+        # As the case's own verdict read them: without the new findings the paired test judges.
         known = {
-            nodeid: (self.failing.get(nodeid, []), findings.get(nodeid, ()))
+            nodeid: hard_evidence.judged(
+                self.failing.get(nodeid, []),
+                findings.get(nodeid, ()),
+                self.records[nodeid].get("paired") if nodeid in self.records else None,
+            )
             for nodeid, outcome in self.known.items()
             if outcome == "xfailed" and not updating
         }
@@ -704,6 +735,7 @@ class RunController:
             lines.append(f"decision: not made here: {self.shard.partial}")
             verdict = f"this shard's cases: {verdict}"
         lines.append(f"decision: {verdict}" if self.shard is None else verdict)
+        lines += self._hard_evidence_lines(verbose)
         lines += self._drop_lines(verbose)
         lines += self._compared_lines(verbose)
         if self.known:
@@ -717,6 +749,14 @@ class RunController:
                 )
             lines.append(line)
         return lines
+
+    def _hard_evidence_lines(self, verbose: bool) -> list[str]:
+        """The hard-evidence test, when a compared case gained or lost a decisive finding, and
+        its cases (terminal.hard_evidence_lines)."""
+        paired = self.hard_evidence_test()
+        if paired is None or not paired[0].cases:
+            return []
+        return hard_evidence_lines(*paired, self._display_nodeid, verbose)
 
     def _drop_lines(self, verbose: bool) -> list[str]:
         """The drops against the baseline: how many cases, the largest (-v: every one)."""

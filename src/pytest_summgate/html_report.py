@@ -78,7 +78,9 @@ def order(cases: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
     def key(case: Mapping[str, Any]) -> tuple[int, int, str]:
         hard = 0 if case.get("hard_evidence") else 1
-        moved = 0 if case.get("regressions") or case.get("improvements") else 1
+        # A compared case's new decisive finding (left to the run's test) is a move too.
+        paired = case.get("paired") or {}
+        moved = 0 if case.get("regressions") or case.get("improvements") or paired.get("new") else 1
         return (_RANK.get(case["outcome"], 5), hard if case["outcome"] == "failed" else moved,
                 case["nodeid"])  # fmt: skip
 

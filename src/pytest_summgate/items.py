@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from . import baseline, cases, ci_outputs, decision, files, terminal
+from . import baseline, cases, ci_outputs, decision, files, hard_evidence, terminal
 from .errors import CaseFileError, ModelUnavailable, ScorerFailed, quote, terminal_line
 from .generation import GenerationFailed
 from .run import the_run
@@ -110,6 +110,8 @@ class CaseFailed(Exception):
         blocking: bool = True,
         note: str = "",
         verbose: bool = False,
+        hard: Mapping[str, tuple[str, ...]] | None = None,
+        new_findings: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         super().__init__(result.case.id)
         self.result = result
@@ -118,6 +120,10 @@ class CaseFailed(Exception):
         self.blocking = blocking  # whether the drops fail the case or are only listed
         self.note = note
         self.verbose = verbose  # every evidence line (-v), not the first few
+        # The hard evidence that fails the case, and a compared case's decisive findings that
+        # its entry did not record (by metric), left to the run's hard-evidence test.
+        self.hard = result.hard_evidence if hard is None else hard
+        self.new_findings = new_findings or {}
 
     def text(self) -> str:
         """The failure block the user reads."""
@@ -127,9 +133,10 @@ class CaseFailed(Exception):
             self.result.case.location,
             self.regressed,
             self.remedy,
-            self.result.hard_evidence,
+            self.hard,
             self.blocking,
             self.verbose,
+            self.new_findings,
         )
         return f"{block}\n  {terminal_line(self.note)}" if self.note else block
 
@@ -232,9 +239,13 @@ class CaseItem(pytest.Item):
         regressed = self._compare(reference, result)
         improved = self._compare(reference, result, improved=True)
         blocking = settings.case_regressions == "fail"
-        self.summgate_failing = failing
+        paired = self._paired(findings, reference)
+        # The case's own verdict leaves its new findings to the run's test (hard_evidence.py).
+        hard, new = hard_evidence.split(result.hard_evidence, paired["new"] if paired else ())
+        failing, findings = hard_evidence.judged(failing, findings, paired)
+        self.summgate_failing = result.failing()  # as the baseline records it
         self.summgate_failed = [check.rule.metric for check in result.failed]
-        self.summgate_failed += [f"{metric} (decisive)" for metric in result.hard_evidence]
+        self.summgate_failed += [f"{metric} (decisive)" for metric in hard]
         if blocking:
             self.summgate_failed += [f"{r.metric} (regressed)" for r in regressed]
         failed = bool(self.summgate_failed)
@@ -246,17 +257,20 @@ class CaseItem(pytest.Item):
             note = known.label()
         failure_type = KnownFailure if note else CaseFailed
         unexcused = self._unexcused(case, failing, findings, reference) if failed else ""
-        failure = failure_type(result, regressed, run.remedy, blocking, note or unexcused)
+        failure = failure_type(
+            result, regressed, run.remedy, blocking, note or unexcused, hard=hard, new_findings=new
+        )
         self.summgate_record = ci_outputs.case_record(
             self.nodeid,
             case,
             result,
             regressed,
-            failure.text() if failed or regressed else "",
+            failure.text() if failed or regressed or new else "",
             self.summgate_baseline,
             blocking,
             aligned=wants_alignment(self.config),
             improved=improved,
+            paired=paired,
         )
         if note:
             self.summgate_record["outcome"] = "xfailed"
@@ -309,6 +323,18 @@ class CaseItem(pytest.Item):
         checks = sorted(set(failing) - set(known.checks))
         also = f": it fails on {', '.join(checks)} as well" if checks else ""
         return f"not the known failure recorded{also}"
+
+    def _paired(
+        self, findings: tuple[str, ...], reference: baseline.StoredCase | None
+    ) -> hard_evidence.PairedRecord | None:
+        """The case's new and fixed decisive findings against the entry it is judged against,
+        when the paired test judges them: a compared case (the same content hash), with
+        ``summgate_hard_evidence = paired``; None otherwise (hard evidence fails the case)."""
+        if the_run(self.config).settings.hard_evidence != hard_evidence.PAIRED:
+            return None
+        if reference is None or self.summgate_baseline != baseline.COMPARED:
+            return None
+        return hard_evidence.paired(findings, reference.failure)
 
     def _reference(
         self, result: CaseResult, failing: list[str], findings: tuple[str, ...]

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import changes
+from . import changes, hard_evidence
+from .decision import HardEvidenceTest
 from .errors import visible
 from .suite import Counts, SuiteCheck
 from .terminal import (
@@ -155,6 +156,9 @@ def step_summary(
     # approves (the failing cases still get their share of the size limit first).
     if decided is not None:
         parts += _gate_changes(decided, max_failures)
+        paired = decided.get("hard_evidence_test")
+        if paired and paired["total"]:
+            parts.append(_hard_evidence(paired, max_failures))
     checks = metric_rows(counts)
     if checks:
         head, *rows = [f"| {' | '.join(map(markdown, row))} |" for row in checks]
@@ -391,6 +395,33 @@ def _gate_changes(decided: Mapping[str, Any], max_entries: int) -> list[list[str
             ]
         )
     return parts
+
+
+def _hard_evidence(paired: Mapping[str, Any], max_cases: int) -> _Table:
+    """The hard-evidence test (the JSON report's ``hard_evidence_test``), and each compared
+    case whose decisive findings changed: its new ones, then its fixed ones."""
+    found = hard_evidence.Tally([], paired["new"], paired["fixed"], paired["both"])
+    test = HardEvidenceTest(paired["new"], paired["fixed"], paired["confidence"], paired["p_value"])
+    rows = [
+        f"| {markdown_code(case['nodeid'], 1000)} | "
+        f"{markdown('; '.join(case['new']), 1000) or '-'} | "
+        f"{markdown('; '.join(case['fixed']), 1000) or '-'} |"
+        for case in paired["cases"][:max_cases]
+    ]
+    more = paired["total"] - len(rows)
+    return _Table(
+        [
+            f"**Hard evidence** (new against fixed decisive findings of the compared cases): "
+            f"{markdown(hard_evidence.verdict_text(found, test))}.",
+            "",
+            "| case | new decisive findings | fixed |",
+            "|---|---|---|",
+        ],
+        rows,
+        f"\n... and {more} more cases (the JSON report has {len(paired['cases'])})."
+        if more > 0
+        else "",
+    )
 
 
 def _worst(fall: Mapping[str, Any] | None) -> str:

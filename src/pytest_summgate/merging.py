@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import shard_reports
+from . import hard_evidence, shard_reports
+from .baseline import COMPARED, findings_of
 from .ci_outputs import CaseRecord
 from .errors import quote
 from .shard_reports import ShardFields, ShardMismatch, ShardReport
@@ -81,16 +82,30 @@ _ALIKE: tuple[tuple[str, Callable[[ShardReport], object]], ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Rules:
+    """The merge's own settings that a record must agree with: ``in_force``, a baseline is
+    in force (built-in score bars advise); ``blocking``, drops fail their case
+    (summgate_case_regressions = fail); ``paired``, a compared case's new decisive findings
+    are left to the run's test (summgate_hard_evidence = paired)."""
+
+    in_force: bool = False
+    blocking: bool = False
+    paired: bool = True
+
+
 def load(
     paths: Sequence[Path],
     shown: Callable[[Path], str] = str,
     in_force: bool = False,
     blocking: bool = False,
+    paired: bool = True,
 ) -> Merged:
     """Read and check shard reports: one run's N shards, each once, alike in settings,
     model, selection and baselines; their records exactly the selected cases, each in its
-    own shard's share as the shard wrote it and agreeing with itself. ShardMismatch names
-    the files (``in_force`` and ``blocking``: see ``_check_records``)."""
+    own shard's share as the shard wrote it and agreeing with itself and with this merge's
+    ``Rules`` (``in_force``, ``blocking``, ``paired``). ShardMismatch names the files."""
+    rules = Rules(in_force, blocking, paired)
     if not paths:
         raise ShardMismatch("no shard reports given")
     reports = [shard_reports.read(path, shown(path)) for path in paths]
@@ -119,11 +134,11 @@ def load(
             f"shard{'s' if missing > 1 else ''} {first_absent}{more} of {count} missing: given "
             f"{_listed([report.name for report in reports])}"
         )
-    _check_shares(reports, in_force, blocking)
+    _check_shares(reports, rules)
     return _merged(reports)
 
 
-def _check_shares(reports: Sequence[ShardReport], in_force: bool, blocking: bool) -> None:
+def _check_shares(reports: Sequence[ShardReport], rules: Rules) -> None:
     """The shares are the selection, split as the shards split it, and each report's
     records are its share's cases."""
     selected = reports[0].shard["selected"]
@@ -146,7 +161,7 @@ def _check_shares(reports: Sequence[ShardReport], in_force: bool, blocking: bool
             owner[nodeid] = report.name
     # Each share's own records first (the message names the case), then the whole.
     for report in reports:
-        _check_records(report, in_force, blocking)
+        _check_records(report, rules)
     cases = [n for r in reports for n, sealed in r.shard["share"].items() if sealed is not None]
     if selection_digest(owner, frozenset(cases)) != reports[0].shard["selection"]:
         raise ShardMismatch(
@@ -186,11 +201,10 @@ def _listed(names: Sequence[str]) -> str:
     return ", ".join(names[:SHOWN]) + more
 
 
-def _check_records(report: ShardReport, in_force: bool, blocking: bool) -> None:
+def _check_records(report: ShardReport, rules: Rules) -> None:
     """The report's records are exactly the cases of its shard's share, each as the shard
-    wrote it, and each agrees with itself and with the shard's tallies of failed cases and
-    cases not checked. ``in_force``: a baseline was in force (built-in score bars advise);
-    ``blocking``: drops fail their case (summgate_case_regressions = fail)."""
+    wrote it, and each agrees with itself, with the shard's tallies of failed cases and
+    cases not checked, and with the merge's ``rules``."""
     name, shard = report.name, report.shard
     share = shard["share"]
     recorded: set[str] = set()
@@ -211,7 +225,7 @@ def _check_records(report: ShardReport, in_force: bool, blocking: bool) -> None:
                 f"{case}: the record is not the one the shard wrote (its sha256 differs): "
                 f"the report was edited or damaged"
             )
-        problem = _contradiction(record, shard, in_force, blocking)
+        problem = _contradiction(record, shard, rules)
         if problem:
             raise ShardMismatch(f"{case}: {problem}")
     for nodeid, sealed in share.items():
@@ -236,7 +250,7 @@ def _check_records(report: ShardReport, in_force: bool, blocking: bool) -> None:
             )
 
 
-def _contradiction(record: CaseRecord, shard: ShardFields, in_force: bool, blocking: bool) -> str:
+def _contradiction(record: CaseRecord, shard: ShardFields, rules: Rules) -> str:
     """How a record contradicts itself or its shard's tallies; "" when it does not. (The
     rules of ``items.CaseItem._check`` and ``ci_outputs.case_record``, read backwards.)"""
     checks = record["checks"]
@@ -244,7 +258,7 @@ def _contradiction(record: CaseRecord, shard: ShardFields, in_force: bool, block
         score, bound, rule = check["score"], check["bound"], quote(check["rule"])
         # thresholds.evaluate: a built-in score bar advises under a baseline; a check that
         # was skipped (no score) has nothing to advise on.
-        advisory = in_force and check["source"] == SOURCE_BUILTIN and score is not None
+        advisory = rules.in_force and check["source"] == SOURCE_BUILTIN and score is not None
         advisory = advisory and check["rule"] in ADVISORY_WITH_BASELINE
         if check["advisory"] != advisory:
             return (
@@ -264,14 +278,19 @@ def _contradiction(record: CaseRecord, shard: ShardFields, in_force: bool, block
         if score is not None and (measured is None or abs(measured - score) > 1e-6):
             return f"checks[{number}].score is {_number(score)}, but scores has {_number(measured)}"
     for number, drop in enumerate(record["regressions"]):
-        if drop["blocking"] != blocking:
+        if drop["blocking"] != rules.blocking:
             return (
                 f"regressions[{number}].blocking is {_json(drop['blocking'])}, but this merge's "
-                f"summgate_case_regressions is {'fail' if blocking else 'list'}"
+                f"summgate_case_regressions is {'fail' if rules.blocking else 'list'}"
             )
+    problem = _paired_contradiction(record, rules.paired)
+    if problem:
+        return problem
     failed = [c for c in checks if c["failed"]]
     hard = record["hard_evidence"]
-    fails = [c["metric"] for c in failed] + [f"{m} (decisive)" for m in hard]
+    # A compared case's new findings fail nothing by themselves (the run's test judges them).
+    decisive = hard_evidence.blocking_metrics(record)
+    fails = [c["metric"] for c in failed] + [f"{m} (decisive)" for m in decisive]
     fails += [f"{d['metric']} (regressed)" for d in record["regressions"] if d["blocking"]]
     failing = [c["rule"] for c in failed] + (["decisive"] if hard else [])
     outcome, nodeid = record["outcome"], record["nodeid"]
@@ -289,6 +308,29 @@ def _contradiction(record: CaseRecord, shard: ShardFields, in_force: bool, block
         return f"the record says {outcome}, but shard.failed lists it as {quote(tallied)}"
     if record["failing"] != ([] if error else failing):
         return f"failing is {quote(record['failing'])}, its checks give {quote(failing)}"
+    return ""
+
+
+def _paired_contradiction(record: CaseRecord, mode_paired: bool) -> str:
+    """How a record's ``paired`` contradicts the record or the merge ("" when it does not):
+    only a compared case is paired, only under summgate_hard_evidence = paired
+    (``mode_paired``); its new findings are among its hard evidence, its fixed ones are
+    not."""
+    paired = record["paired"]
+    if paired is None:
+        return ""
+    if not mode_paired:
+        return "paired is set, but this merge's summgate_hard_evidence is any"
+    if record["baseline"] != COMPARED:
+        status = _json(record["baseline"])
+        return f"paired is set, but the case was not compared (its baseline is {status})"
+    findings = set(findings_of(record["hard_evidence"]))
+    stray = next((f for f in paired["new"] if f not in findings), None)
+    if stray is not None:
+        return f"paired.new lists {quote(stray)}, which is not a finding of its hard_evidence"
+    kept = next((f for f in paired["fixed"] if f in findings), None)
+    if kept is not None:
+        return f"paired.fixed lists {quote(kept)}, which its hard_evidence still has"
     return ""
 
 

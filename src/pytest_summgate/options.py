@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from . import baseline, shards, suite, thresholds
+from . import baseline, hard_evidence, shards, suite, thresholds
 from .cases import parse_field_map
 from .errors import SettingError, quote
 
@@ -245,6 +245,16 @@ OPTIONS: tuple[Option, ...] = (
         flag="--summgate-case-regressions",
         ini="summgate_case_regressions",
         choices=("list", "fail"),
+    ),
+    Option(
+        "hard_evidence",
+        "a decisive finding that a compared case's baseline entry did not record: paired "
+        "(default) lists it, and blocks the run when cases that gained one outnumber those "
+        "that lost one beyond chance (a sign test at the suite's confidence); any fails its "
+        "case. A case with no entry fails on hard evidence either way",
+        flag="--summgate-hard-evidence",
+        ini="summgate_hard_evidence",
+        choices=hard_evidence.MODES,
     ),
     Option(
         "base_baseline",

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from . import baseline, cases, decision, merging, options, shards, thresholds
+from . import baseline, cases, decision, hard_evidence, merging, options, shards, thresholds
 from .batching import BatchScorer
 from .cache import ModelCache, cache_files
 from .cases import Predictions
@@ -211,6 +211,7 @@ class SummgateRun:
                 lambda path: posix_relative(path, here),
                 in_force=controller.contract.in_force,
                 blocking=self.settings.case_regressions == "fail",
+                paired=self.settings.hard_evidence == hard_evidence.PAIRED,
             )
             expected = controller.settings_record()
             if merged.settings != expected:

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from . import baseline, shards, suite, thresholds
+from . import baseline, hard_evidence, shards, suite, thresholds
 from .cases import Case, parse_field_map
 from .errors import SettingError, quote
 from .models import DEFAULT_MODEL
@@ -52,6 +52,9 @@ class Settings:
     cache_path: str | None = "auto"  # None: no disk cache; "auto": in pytest's cache dir
     # "list": per-case drops against the baseline are shown, not failed; "fail": they fail.
     case_regressions: str = "list"
+    # "paired": a compared case's new decisive findings are left to the run's sign test;
+    # "any": each fails its case (hard_evidence.py).
+    hard_evidence: str = hard_evidence.PAIRED
     # The base branch's baseline (CI): entries the pull request changed are accepted changes.
     base_baseline_path: str | None = None
     predictions_path: str | None = None  # a JSONL of model outputs joined to the cases by id
@@ -112,6 +115,7 @@ class Settings:
             github=_github_mode(text("github") or "auto"),
             cache_path=_cache_path(text("cache") or "auto"),
             case_regressions=_case_regressions(text("case_regressions")),
+            hard_evidence=_hard_evidence(text("hard_evidence")),
             base_baseline_path=text("base_baseline"),
             predictions_path=text("predictions"),
             batch_size=_batch_size(given("batch_size")),
@@ -153,6 +157,13 @@ def _case_regressions(value: str | None) -> str:
     mode = (value or "list").strip().lower()
     if mode not in {"list", "fail"}:
         raise SettingError(f"summgate_case_regressions must be list or fail, not {quote(value)}")
+    return mode
+
+
+def _hard_evidence(value: str | None) -> str:
+    mode = (value or hard_evidence.PAIRED).strip().lower()
+    if mode not in hard_evidence.MODES:
+        raise SettingError(f"summgate_hard_evidence must be paired or any, not {quote(value)}")
     return mode
 
 

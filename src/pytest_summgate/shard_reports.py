@@ -26,6 +26,7 @@ from typing import Any, TypedDict, Union, cast, get_args, get_origin, get_type_h
 from . import files
 from .ci_outputs import REPORT_VERSION, CaseRecord, CheckRecord, RegressionRecord
 from .errors import SummgateError, quote
+from .hard_evidence import PairedRecord
 from .version import __version__
 
 # A merged suite of tens of thousands of cases is a report of hundreds of megabytes.
@@ -331,4 +332,9 @@ def _describe(hint: Any) -> str:
 
 
 _OPEN = (ReportFields, ModelFields)
-_KINDS = {CaseRecord: "a case record", CheckRecord: "a check", RegressionRecord: "a drop"}
+_KINDS = {
+    CaseRecord: "a case record",
+    CheckRecord: "a check",
+    RegressionRecord: "a drop",
+    PairedRecord: "an object of new and fixed findings",
+}

@@ -12,8 +12,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import thresholds
+from . import hard_evidence, thresholds
 from .baseline import ACCEPTED, CHANGED, COMPARED, DECIMALS, NEW, Baseline
+from .decision import HardEvidenceTest
 from .errors import SettingError, quote
 from .thresholds import HIGHER_IS_BETTER, metrics
 
@@ -215,6 +216,21 @@ def evaluate(
     return checks
 
 
+def hard_evidence_check(found: hard_evidence.Tally, test: HardEvidenceTest) -> SuiteCheck | None:
+    """The hard-evidence test as a suite check, which blocks as a suite gate does (the exit
+    status, JUnit, the short summary); None when no compared case gained a decisive finding
+    (then it cannot block)."""
+    if not found.new:
+        return None
+    return SuiteCheck(
+        hard_evidence.GATE,
+        hard_evidence.observed_text(found, test),
+        hard_evidence.rule_text(test.confidence),
+        test.blocks,
+        f"{hard_evidence.counts_text(found)}; one-sided sign test",
+    )
+
+
 @dataclass(frozen=True)
 class MetricStat:
     """A metric over the run's cases: its mean, its minimum, the cases that failed on it
@@ -296,10 +312,11 @@ class Counts:
 
 
 def failing_metrics(record: Mapping[str, Any]) -> list[str]:
-    """The metrics a case record failed on: a rule, hard evidence, or a drop that blocks."""
+    """The metrics a case record failed on: a rule, hard evidence (not a compared case's
+    new findings, which the run's test judges), or a drop that blocks."""
     return [
         *(check["metric"] for check in record.get("checks", []) if check["failed"]),
-        *record.get("hard_evidence", {}),
+        *hard_evidence.blocking_metrics(record),
         *(r["metric"] for r in record.get("regressions", []) if r.get("blocking", True)),
     ]
 

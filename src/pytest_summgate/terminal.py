@@ -15,15 +15,20 @@ from typing import TYPE_CHECKING, Any
 
 from .engine import evidence_shown
 from .errors import terminal_line
+from .hard_evidence import verdict_text
 from .metrics import Metric
 from .suite import BOOTSTRAP_SAMPLES, Counts, SuiteCheck
 from .thresholds import Check
 
 if TYPE_CHECKING:
     from .baseline import Regression
-    from .decision import AddedFailure, Changes
+    from .decision import AddedFailure, Changes, HardEvidenceTest
+    from .hard_evidence import Tally
 
 MAX_EVIDENCE_LINES = 6
+MAX_NEW_FINDINGS = 3  # of a compared case's new decisive findings, without -v
+# What a compared case's new decisive finding is: not its own verdict (hard_evidence.py).
+_LEFT_TO_THE_TEST = "left to the run's hard-evidence test"
 _WORD_METRICS = {"length"}
 
 
@@ -142,26 +147,40 @@ def failure_block(
     hard_evidence: Mapping[str, Sequence[str]] = {},
     blocking: bool = True,
     verbose: bool = False,
+    new_findings: Mapping[str, Sequence[str]] = {},
 ) -> str:
     """The text pytest shows for a failing case: verdict, checks, evidence, place, remedy.
 
     ``blocking``: whether the drops against the baseline fail the case or are only listed.
+    ``new_findings``: a compared case's decisive findings that its baseline entry did not
+    record, by metric; they fail nothing here (the run's hard-evidence test decides), and
+    are listed after the evidence (the verdict, when nothing else fails).
     """
+    failed = any(c.failed for c in checks) or bool(hard_evidence)
+    new = [f"{metric}: {reason}" for metric, reasons in new_findings.items() for reason in reasons]
     head = verdict(checks, hard_evidence)
+    if new and not failed:
+        more = f" (and {len(new) - 1} more)" if len(new) > 1 else ""
+        head = f"{count(len(new), 'new decisive finding')}, {_LEFT_TO_THE_TEST}: {new[0]}{more}"
     if regressed:
-        failed = any(c.failed for c in checks) or bool(hard_evidence)
-        head = (f"{head}; " if failed or not blocking else "") + regression_verdict(
+        head = (f"{head}; " if failed or new or not blocking else "") + regression_verdict(
             regressed, blocking
         )
     lines = [head, *(line.rstrip() for line in check_table(checks))]
     if regressed:
         lines.extend(regression_table(regressed, blocking))
-    shown = evidence_shown(checks, metrics, hard_evidence, regressed)
+    shown = evidence_shown(checks, metrics, {**hard_evidence, **new_findings}, regressed)
     evidence = [line for lines in shown.values() for line in _once(lines, verbose)]
     if len(evidence) > MAX_EVIDENCE_LINES and not verbose:
         hidden = len(evidence) - MAX_EVIDENCE_LINES
         evidence = [*evidence[:MAX_EVIDENCE_LINES], f"... and {hidden} more lines (-v shows all)"]
     lines.extend(f"  {line}" for line in evidence)
+    unnamed = new if failed else new[1:]  # the verdict names the first
+    listed = unnamed if verbose else unnamed[:MAX_NEW_FINDINGS]
+    lines.extend(f"  new decisive finding, {_LEFT_TO_THE_TEST}: {finding}" for finding in listed)
+    if len(listed) < len(unnamed):
+        hidden = len(unnamed) - len(listed)
+        lines.append(f"  ... and {hidden} more new decisive findings (-v shows all)")
     if location:  # none for the Python API's check()
         lines.append(f"  {location}")
     if regressed and blocking and remedy:
@@ -389,3 +408,29 @@ def _fall(fall: tuple[str, float, float] | None) -> str:
         return ""
     metric, before, now = fall
     return f"; {metric} {fmt_value(metric, before)} -> {fmt_value(metric, now)}"
+
+
+HARD_EVIDENCE_CASES = 3  # of the cases with new decisive findings listed without -v
+
+
+def hard_evidence_lines(
+    found: Tally, test: HardEvidenceTest, display: Callable[[str], str], verbose: bool
+) -> list[str]:
+    """The hard-evidence test's line, then its cases: without ``-v`` the first few with new
+    findings, each with its first; with ``-v`` every case's every new and fixed finding."""
+    with_new = [(nodeid, record) for nodeid, record in found.cases if record["new"]]
+    shown = found.cases if verbose else with_new[:HARD_EVIDENCE_CASES]
+    hidden = len(found.cases) > len(shown) or any(len(r["new"]) > 1 for _, r in shown)
+    lines = [f"hard evidence: {verdict_text(found, test)}"]
+    if hidden and not verbose:
+        lines[0] += "; -v lists all"
+    for nodeid, record in shown:
+        if not verbose:
+            more = len(record["new"]) - 1
+            lines.append(
+                f"  {display(nodeid)}: {record['new'][0]}" + (f" (and {more} more)" if more else "")
+            )
+            continue
+        lines += [f"  {display(nodeid)}: new: {finding}" for finding in record["new"]]
+        lines += [f"  {display(nodeid)}: fixed: {finding}" for finding in record["fixed"]]
+    return lines
