@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from perturb_roles import facts
 from perturb_world import ACRONYMS, COUNTRIES, Country, country
-from perturbations import Context, Variant, name_mentions, splice
+from perturbations import Context, Variant, match_case, name_mentions, splice
 
 from pytest_summgate.metrics import analysis
 
@@ -33,11 +33,25 @@ if TYPE_CHECKING:
 Edit = tuple[int, int, str]  # (start, end, new text)
 
 
+def _indefinite(new: str) -> str:
+    """``a`` or ``an`` before the new words, by their first sound: ``an RSPCA``, ``a Royal
+    Society``, ``a UN``, ``a European``, ``an Italian``."""
+    word = new.split()[0] if new.strip() else ""
+    if len(word) > 1 and word.isupper():
+        return "an" if word[0] in "AEFHILMNORSX" else "a"
+    vowel = word[:1].lower() in ("a", "e", "i", "o") and not word.lower().startswith("eu")
+    return "an" if vowel else "a"
+
+
 def _variant(kind: str, sentence: str, options: list[Edit], rng: random.Random) -> Variant | None:
-    """One of the edits made; a sentence that opened with a capital still does."""
+    """One of the edits made, with the ``a`` or ``an`` before it to match; a sentence that
+    opened with a capital still does."""
     if not options:
         return None
     start, end, new = rng.choice(options)
+    before = re.search(r"\b([Aa]n?) $", sentence[:start])
+    if before is not None and new:
+        start, new = before.start(), f"{match_case(_indefinite(new), before[1])} {new}"
     text = splice(sentence, start, end, new)
     if start == 0 and sentence[:1].isupper():
         text = text[:1].upper() + text[1:]

@@ -633,6 +633,13 @@ def test_acronym_writes_an_organisation_short_or_in_full() -> None:
     said = apply(rewrites.acronym, "He said Nato would act.", ctx)
     assert said == "He said the North Atlantic Treaty Organization would act."
     assert apply(rewrites.acronym, "Chelsea won the FA Cup.", ctx) is None  # part of a name
+    # The article before it follows the new first sound: not "An Royal Society ...".
+    rspca = apply(rewrites.acronym, "An RSPCA spokesman said it was unclear.", ctx)
+    assert rspca == (
+        "A Royal Society for the Prevention of Cruelty to Animals spokesman said it was unclear."
+    )
+    un = apply(rewrites.acronym, "A United Nations official said it was unclear.", ctx)
+    assert un == "A UN official said it was unclear."
     defined = context("The Football Writers Association (FWA) met. The FWA voted.")
     assert apply(rewrites.acronym, "The FWA voted.", defined) == (
         "The Football Writers Association voted."
