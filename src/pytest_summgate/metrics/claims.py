@@ -491,15 +491,17 @@ def _names(
     absent: list[Finding] = []
     for name in named_entities(sentence)[:_NAMES] if source.english else ():
         variants.update(source.names.missing(name)[1])
-        if source.names.other_person(name):
-            surname = name.words[-1].capitalize()
-            absent.append(finding("name", f"name {name.text}: the article never names {surname}"))
+        theirs = source.names.other_name(name)
+        if theirs:
+            absent.append(finding("name", f"name {name.text} is not in the article ({theirs} is)"))
             continue
         if not source.names.absent(name):
             continue
         # An acronym the article does not spell out is often its name abbreviated with
         # world knowledge (U.K. for London's): reported, not decisive.
-        acronym = name.text.replace(".", "").isupper()
+        acronym = name.text.replace(".", "").isupper() or (
+            not is_mixed_case(sentence) and all(len(w) <= 3 for w in name.words)  # "uk"
+        )
         reason = f"name {name.text} is not in the article"
         sure = name.entity and not acronym and not qualifies(sentence, name, source.token_set)
         absent.append(finding("name", reason, sure=sure))

@@ -26,7 +26,7 @@ from .lexicon import STOPWORDS, stem, tokens, word_list
 from .numbers import DATE_WORDS, NUMBER_WORDS, ORDINAL_WORDS
 
 if TYPE_CHECKING:
-    from spacy.tokens import Token
+    from spacy.tokens import Span, Token
 
 # Titles and honorifics before a name: not part of it.
 TITLES = frozenset(
@@ -178,9 +178,14 @@ def named_entities(sentence: str) -> list[Name]:
 
     doc = analysis.parse(sentence)
     # A recognised entity with no proper noun in it ("Digital images", "Airplane passenger"
-    # opening a sentence) is read as a name, but not as a sure one; a demonym is an adjective.
+    # opening a sentence) is read as a name, but not as a sure one; a demonym is an adjective,
+    # sure when written with a capital (a lowercase "creepy" is read as a group too).
     runs: list[tuple[list[Token], bool, str]] = [
-        (list(e), e.label_ == "NORP" or any(t.pos_ == "PROPN" for t in e), e.label_)
+        (
+            list(e),
+            _capital(e) if e.label_ == "NORP" else any(t.pos_ == "PROPN" for t in e),
+            e.label_,
+        )
         for e in analysis.names(doc)
     ]
     inside = {t.i for run, _, _ in runs for t in run}
@@ -195,7 +200,7 @@ def named_entities(sentence: str) -> list[Name]:
             runs.append(([token], False, ""))
     found = []
     for run, entity, label in runs:
-        kept = [t for t in run if any(c.isalpha() for c in t.text) and not _prefix(t)]
+        kept = [t for t in run if _lettered(t.text) and not _prefix(t)]
         while len(kept) > 1 and kept[0].lower_.rstrip(".") in TITLES:
             kept.pop(0)
         if not kept:
@@ -233,6 +238,29 @@ def qualifies(sentence: str, name: Name, article_words: frozenset[str]) -> bool:
     return head.pos_ == "PROPN" or (
         head.pos_ == "NOUN" and bool(named) and all(c.lower_ in article_words for c in named)
     )
+
+
+def _written_alike(ours: str, theirs: str) -> bool:
+    """The same word misspelled or shortened: ``Bayem`` for ``Bayern``, ``Man`` for
+    ``Manchester``."""
+    return theirs.startswith(ours) or ours.startswith(theirs) or spelling_variant(ours, theirs)
+
+
+def _lettered(word: str) -> bool:
+    """A word that can be part of a name: letters, and no number with a unit (``200k``,
+    ``17s``; ``Q3`` is a name)."""
+    letters = sum(c.isalpha() for c in word)
+    return letters > 2 or (letters > 0 and not word[0].isdigit())
+
+
+def _capital(span: Span) -> bool:
+    """A span written with a capital (a lowercase "creepy" read as a group is no demonym)."""
+    return span.text[:1].isupper()
+
+
+def _name_words(words: Sequence[str]) -> tuple[str, ...]:
+    """A name's words that tell it from another: no titles, function words or initials."""
+    return tuple(w for w in words if w not in TITLES and w not in STOPWORDS and len(w) > 1)
 
 
 def _prefix(token: Token) -> bool:
@@ -459,22 +487,49 @@ class NameIndex:
             return False  # National Health Service where the article writes NHS
         return any(len(w) > 1 for w in words)
 
-    def other_person(self, name: Name) -> bool:
-        """A person's name whose surname the article never uses, though it uses another part
-        (``Mark Jones`` where it has ``Mark Smith``): another person. A fuller name (a first
-        name before the article's surname) is not."""
-        words = [w for w in name.words if w not in TITLES and len(w) > 1]
-        if name.label != "PERSON" or len(words) < 2:
-            return False
-        # Written as a surname: a capital, then lowercase letters (not a placeholder's UNK, a
-        # lowercased text's "host" read into a name, or "Under-17s").
-        written = name.text.split()[-1]
-        if not (written.isalpha() and written[0].isupper() and written[1:].islower()):
-            return False
-        surname = words[-1]
-        known = [w for w in words[:-1] if self.known(w)]
-        present = surname in self.tokens or self.known(surname) or self.variant(surname)
-        return bool(known) and not present
+    @cached_property
+    def multiword(self) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+        """The article's names of two words or more (titles and function words left out),
+        by each of their words; none in a text without capitals to read them by."""
+        found: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        if not is_mixed_case(self.article):
+            return found
+        names = (n for s in text.split_sentences(self.article) for n in find_names(s, True))
+        for name in names:
+            words = _name_words(name.words)
+            if len(words) > 1:
+                for word in set(words):
+                    found[word].append((words, name.text))
+        return found
+
+    def other_name(self, name: Name) -> str:
+        """The article's name that this one is another of: the same words but one, written as
+        a name, that the article never uses (``Mark Jones`` where it has ``Mark Smith``,
+        ``Manchester United`` for its ``Manchester City``); "" when there is none. A fuller name
+        (``Eddie Howe`` for ``Howe``, ``Doncaster Rovers`` for ``Doncaster``) is no other."""
+        words = _name_words(name.words)
+        if not name.entity or len(words) < 2:
+            return ""
+        unknown = [
+            i
+            for i, w in enumerate(words)
+            if not (w in self.tokens or self.known(w) or self.variant(w))
+        ]
+        # One word unknown, after the first: a first word (Teddy for Terrence, Later opening
+        # a sentence before Pietersen) is too often a nickname or no name at all.
+        if len(unknown) != 1 or unknown[0] == 0:
+            return ""
+        at = unknown[0]
+        written = [t for t in name.text.split() if t.lower() == words[at]]
+        if not written or not (written[0][0].isupper() and written[0][1:].islower()):
+            return ""  # a placeholder's UNK, a lowercased text's misread, Under-17s
+        for theirs, text_ in self.multiword.get(words[at - 1], ()):
+            same_rest = len(theirs) == len(words) and all(
+                a == b for i, (a, b) in enumerate(zip(theirs, words, strict=True)) if i != at
+            )
+            if same_rest and not _written_alike(words[at], theirs[at]):
+                return text_
+        return ""
 
     def expands(self, acronym: str) -> bool:
         """The article has consecutive words whose initials spell the acronym (function words
