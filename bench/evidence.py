@@ -121,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     measured = frozenset(k for k in args.measure.split(",") if k)
     if measured - set(claims.KINDS):
         sys.exit(f"--measure: not kinds of finding: {sorted(measured - set(claims.KINDS))}")
-    claims.DECISIVE_KINDS = GATE_KINDS | measured  # what finding() reads
+    claims.DECISIVE_KINDS = claims.DECISIVE_KINDS | measured  # what finding() reads
     if not (args.benchmarks / "summeval_dev.jsonl").is_file():
         sys.exit(f"needs the labelled benchmark files in {args.benchmarks} (shared/benchmarks)")
     embedder = cached_embedder(args.cache)
