@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from perturb_roles import facts
 from perturb_world import ACRONYMS, COUNTRIES, Country, country
-from perturbations import Context, Variant, match_case, name_mentions, splice
+from perturbations import Context, Variant, match_case, name_mentions, quote_spans, splice
 
 from pytest_summgate.metrics import analysis
 
@@ -43,9 +43,20 @@ def _indefinite(new: str) -> str:
     return "an" if vowel else "a"
 
 
+# Quotations in single marks too (`` ` dream of Falcao ' ``, ``‘... the UK’s influence ...’``).
+_SINGLE_QUOTED = re.compile(r"(?<!\w)[`‘'](?:[^`‘'’\n]|['’]\w)+?['’](?!\w)")
+
+
+def _quoted(sentence: str) -> list[tuple[int, int]]:
+    return quote_spans(sentence) + [m.span() for m in _SINGLE_QUOTED.finditer(sentence)]
+
+
 def _variant(kind: str, sentence: str, options: list[Edit], rng: random.Random) -> Variant | None:
-    """One of the edits made, with the ``a`` or ``an`` before it to match; a sentence that
-    opened with a capital still does."""
+    """One of the edits made outside quotations (a quotation rewritten is no longer the
+    article's words), with the ``a`` or ``an`` before it to match; a sentence that opened
+    with a capital still does."""
+    quoted = _quoted(sentence)
+    options = [o for o in options if not any(a <= o[0] < b for a, b in quoted)]
     if not options:
         return None
     start, end, new = rng.choice(options)

@@ -608,6 +608,8 @@ def test_fuller_name_writes_the_article_s_full_name_or_the_surname() -> None:
     # Jinping, and "Haram" alone names nothing.
     china = context("President Xi Jinping met the leaders. Xi Jinping said he was pleased.")
     assert apply(rewrites.fuller_name, "Xi Jinping said he was pleased.", china) is None
+    quoted = apply(rewrites.fuller_name, "Fans ` dream of Mourinho ' and his return.", ctx)
+    assert quoted is None
     # "Potro" alone: only where a page lost a space ("deviceDel Potro").
     tennis = "Video is not supported on this deviceDel Potro won. Del Potro, 27, was happy."
     assert not rewrites._alone("Del Potro", tennis)
@@ -633,6 +635,12 @@ def test_acronym_writes_an_organisation_short_or_in_full() -> None:
     said = apply(rewrites.acronym, "He said Nato would act.", ctx)
     assert said == "He said the North Atlantic Treaty Organization would act."
     assert apply(rewrites.acronym, "Chelsea won the FA Cup.", ctx) is None  # part of a name
+    # Not inside a quotation, in double or single marks: it would no longer be verbatim.
+    for quoted in (
+        "It reads: ‘A degree of the UK’s influence flows from whether the UK can grow.’",
+        'He said: "The European Union must act."',
+    ):
+        assert apply(rewrites.acronym, quoted, ctx) is None, quoted
     # The article before it follows the new first sound: not "An Royal Society ...".
     rspca = apply(rewrites.acronym, "An RSPCA spokesman said it was unclear.", ctx)
     assert rspca == (
