@@ -73,7 +73,7 @@ _GUARDED = {
     "more": r"\s+than\b",
     "less": r"\s+than\b",
     "after": r"\s+(?!all\b)",
-    "opened": r"(?!\s+fire\b)",
+    "opened": r"(?!\s+(?:fire|up)\b)",  # "opened up a lead": no "closed up a lead"
     "closed": r"(?!\s+(?:down|off|in)\b)",
     # "started crying", "began to sit", "ended up": no "ended crying", "began up".
     **dict.fromkeys(_words("started began ended"), r"(?!\s+(?:to|up|out|off|[a-z]+ing)\b)"),
@@ -355,6 +355,11 @@ def _trailing(doc: Doc) -> Token | None:
         if not (clause.dep_ == "advcl" and ends and first.i > root.i):
             continue
         if first.dep_ != "mark" or first.lower_ not in _MOVABLE or first.head.i != clause.i:
+            continue
+        # "..., as is revealing decisions", "..., as did wages": a comparison with no
+        # subject of its own before its verb, which cannot open the sentence.
+        subjects = ("nsubj", "nsubjpass", "expl", "csubj")
+        if not any(c.dep_ in subjects and c.i < clause.i for c in clause.children):
             continue
         main = doc[: first.i]
         others = [t for t in main if _is_clause(t) and t.dep_ != "relcl"]

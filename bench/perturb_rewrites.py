@@ -69,6 +69,12 @@ def _variant(kind: str, sentence: str, options: list[Edit], rng: random.Random) 
     return Variant(kind, text, f"{sentence[start:end]} -> {new or '(none)'}")
 
 
+# The lowercase words inside names ("da Silva", "van Gaal", "bin Salman").
+_PARTICLE = re.compile(
+    r"\b(?:da|de|di|do|dos|das|del|della|van|von|der|den|le|la|du|bin|ibn|al|y)\s+$"
+)
+
+
 def _alone(full: str, article: str) -> bool:
     """The article writes the last word of the name without the word before it at least
     once (``Potro`` of ``Juan Martin del Potro`` never stands alone)."""
@@ -85,6 +91,8 @@ def fuller_name(sentence: str, ctx: Context, rng: random.Random) -> Variant | No
     full_names = {n for e in ctx.entities for n in e.names if " " in n}
     options: list[Edit] = []
     for m, entity in name_mentions(sentence, ctx):
+        if _PARTICLE.search(sentence[: m.start]):
+            continue  # "Santos da Silva": a part of a longer name
         last = m.name.split()[-1]
         fuller = {n for n in full_names if n.split()[-1] == last}
         if len(fuller) != 1 or not fuller <= set(people) or not fuller <= set(entity.names):
@@ -232,6 +240,7 @@ def plural_opening(sentence: str, ctx: Context, rng: random.Random) -> Variant |
     return _variant("plural-opening", sentence, options, rng)
 
 
+_COMPASS = frozenset(["east", "west", "north", "south", "central", "greater", "inner", "outer"])
 _LOCATIVE = frozenset(
     ["in", "to", "from", "into", "near", "around", "across", "through", "outside", "at", "inside"]
 )
@@ -250,7 +259,10 @@ def outside_knowledge(sentence: str, ctx: Context, rng: random.Random) -> Varian
         if t.dep_ != "pobj" or t.head.lower_ not in _LOCATIVE:
             continue
         place = country(t.text)
-        city = t.pos_ == "PROPN" and t.ent_type_ != "PERSON"
+        # Not part of a longer name ("East London", "Greater London").
+        alone = t.left_edge.i == t.i and not (t.i > 0 and doc[t.i - 1].text[:1].isupper())
+        city = t.pos_ == "PROPN" and t.ent_type_ != "PERSON" and alone
+        city = city and (t.i == 0 or doc[t.i - 1].lower_ not in _COMPASS)
         # "from Kabul, Afghanistan", "from the capital, Abuja": the name beside it already
         # says which; the rewrite would say it twice.
         apposed = re.match(r"\s*,\s*[A-Z]", sentence[t.idx + len(t.text) :]) is not None

@@ -279,7 +279,15 @@ def move_role(sentence: str, ctx: Context, rng: random.Random) -> Variant | None
         return None
     span, name = rng.choice(options)
     start, end = span.start_char, span.end_char
+    if _takes_the(name, ctx.article) and not re.search(r"\b[Tt]he\s+$", sentence[:start]):
+        name = f"{'The' if start == 0 else 'the'} {name}"  # "told the State Department"
     return Variant("role", splice(sentence, start, end, name), f"{span.text} -> {name}")
+
+
+def _takes_the(name: str, article: str) -> bool:
+    """The article mostly writes the name after "the" (``the Nuffield Trust``)."""
+    written = len(re.findall(rf"\b{re.escape(name)}\b", article))
+    return 2 * len(re.findall(rf"\b[Tt]he {re.escape(name)}\b", article)) > written
 
 
 def rebind_figure(sentence: str, ctx: Context, rng: random.Random) -> Variant | None:

@@ -304,6 +304,7 @@ def test_direction_flips_one_word_and_its_article() -> None:
         "The insurance is more expensive but can be cancelled.",  # "more cheap"
         "The board accepted that the plan had failed.",  # "rejected that"
         "I could become stronger and stronger.",  # "weaker and stronger"
+        "The hosts opened up a 16-point lead.",  # "closed up a lead"
     ],
 )
 def test_direction_leaves_words_whose_opposite_reads_as_garbage(sentence: str) -> None:
@@ -359,6 +360,19 @@ def test_role_is_made_only_where_it_contradicts_the_article() -> None:
     # A symmetric verb, and a verb the article never gives these names, make no role error.
     assert apply(roles.move_role, "Mourinho met Wenger on Sunday.", context(ROLES)) is None
     assert apply(roles.move_role, "Russia praised Ukraine.", context(ROLES)) is None
+
+
+def test_role_writes_the_before_a_name_the_article_writes_with_it() -> None:
+    article = (
+        "NHS Employers asked the Nuffield Trust to look at the workforce. "
+        "The British Medical Association said it was unhappy. "
+        "The British Medical Association rejected the plan."
+    )
+    sentence = "NHS Employers asked the Nuffield Trust to look at the workforce."
+    found = all_variants(roles.move_role, sentence, context(article))
+    assert found == {
+        "NHS Employers asked the British Medical Association to look at the workforce."
+    }
 
 
 def test_role_puts_no_person_where_the_article_reads_another_kind() -> None:
@@ -484,6 +498,9 @@ def test_reordered_needs_a_clause_of_the_root_that_ends_the_sentence() -> None:
         "The company said it would cut jobs, although profits fell sharply.",  # under "cut"
         "After the match, Smith resigned.",  # already in front
         '"We lost," he said after the match ended.',  # a quotation
+        # A comparison with no subject before its verb cannot open the sentence.
+        "Faith is a third-rail issue, as is revealing decisions before they are announced.",
+        "Prices rose sharply last year, as did wages.",
     ):
         for rule in (clauses.reordered_negation, clauses.clause_moved):
             assert apply(rule, sentence, CLAUSES) is None, sentence
@@ -608,6 +625,9 @@ def test_fuller_name_writes_the_article_s_full_name_or_the_surname() -> None:
     # Jinping, and "Haram" alone names nothing.
     china = context("President Xi Jinping met the leaders. Xi Jinping said he was pleased.")
     assert apply(rewrites.fuller_name, "Xi Jinping said he was pleased.", china) is None
+    # A surname after a name particle is part of a longer name: no "Santos da Santos Silva".
+    silva = context("Elizeu Santos Silva, 47, died. Police said Silva was shot.")
+    assert apply(rewrites.fuller_name, "Elizeu Santos da Silva, 47, died.", silva) is None
     quoted = apply(rewrites.fuller_name, "Fans ` dream of Mourinho ' and his return.", ctx)
     assert quoted is None
     # "Potro" alone: only where a page lost a space ("deviceDel Potro").
@@ -686,6 +706,9 @@ def test_outside_knowledge_names_a_capital_by_what_it_is_and_back() -> None:
     assert apply(rewrites.outside_knowledge, "Protesters gathered in the capital.", two) is None
     # A capital whose country the article never names is not made its demonym's capital.
     assert apply(rewrites.outside_knowledge, "They flew to Paris.", ctx) is None
+    # Part of a longer name: not "from East the Ukrainian capital".
+    assert apply(rewrites.outside_knowledge, "Thousands marched in East Kiev.", ctx) is None
+    assert apply(rewrites.outside_knowledge, "Thousands marched in east Kiev.", ctx) is None
     # A name beside it already says which: not "from the Ukrainian capital, Ukraine" or
     # "from Kiev, Kiev".
     assert apply(rewrites.outside_knowledge, "He reported from Kiev, Ukraine.", ctx) is None
