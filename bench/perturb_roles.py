@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from perturb_world import same_place
 from perturbations import (
     FUNCTION_WORDS,
+    TITLES,
     Context,
     Variant,
     day_of_month,
@@ -277,11 +278,21 @@ def move_role(sentence: str, ctx: Context, rng: random.Random) -> Variant | None
                     options.append((span, _surface(forms, span.label_, span, found)))
     if not options:
         return None
+    # After a title only a person's name: no "Mr Lib Dems" for "Mr Farron".
+    options = [(s, n) for s, n in options if not (_titled(s) and _takes_the(n, ctx.article))]
+    if not options:
+        return None
     span, name = rng.choice(options)
     start, end = span.start_char, span.end_char
     if _takes_the(name, ctx.article) and not re.search(r"\b[Tt]he\s+$", sentence[:start]):
         name = f"{'The' if start == 0 else 'the'} {name}"  # "told the State Department"
     return Variant("role", splice(sentence, start, end, name), f"{span.text} -> {name}")
+
+
+def _titled(span: Span) -> bool:
+    """A title stands before the name (``Mr Farron``, ``President Obama``)."""
+    before = span.doc[span.start - 1].lower_.rstrip(".") if span.start > 0 else ""
+    return before in TITLES
 
 
 def _takes_the(name: str, article: str) -> bool:

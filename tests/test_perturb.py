@@ -373,6 +373,13 @@ def test_role_writes_the_before_a_name_the_article_writes_with_it() -> None:
     assert found == {
         "NHS Employers asked the British Medical Association to look at the workforce."
     }
+    # After a title, no name the article writes with "the": not "Mr the Lib Dems".
+    article = (
+        "Andrew Marr asked Mr Farron about the vote. The Lib Dems said he was right. "
+        "The Lib Dems voted for it. Andrew Marr said he was pleased."
+    )
+    found = all_variants(roles.move_role, "Andrew Marr asked Mr Farron.", context(article))
+    assert found == {"The Lib Dems asked Mr Farron."}
 
 
 def test_role_puts_no_person_where_the_article_reads_another_kind() -> None:
