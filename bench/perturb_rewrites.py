@@ -117,6 +117,8 @@ def _mentioned(ctx: Context) -> list[Country]:
 
 
 _COMPOUND_ADJECTIVES = frozenset(["prime", "foreign", "national"])
+# "of Lebanese descent" is no "of Lebanon's descent": a demonym naming where one comes from.
+_ORIGINS = frozenset(["descent", "origin", "origins", "heritage", "ancestry", "nationality"])
 
 
 def demonym(sentence: str, ctx: Context, rng: random.Random) -> Variant | None:
@@ -136,7 +138,7 @@ def demonym(sentence: str, ctx: Context, rng: random.Random) -> Variant | None:
             det = doc[t.i - 1] if t.i > 0 else None
             if det is not None and det.lower_ == "the" and det.head.i == head.i:
                 options.append((det.idx, t.idx + len(t.text), place.names[0] + ctx.possessive()))
-            elif head.left_edge.i == t.i:
+            elif head.left_edge.i == t.i and head.lower_ not in _ORIGINS:
                 options.append((t.idx, t.idx + len(t.text), place.names[0] + ctx.possessive()))
         noun = doc[t.i + 2]
         # "Denmark's prime minister": "the Danish prime minister", not "Denmark's new

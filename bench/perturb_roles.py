@@ -269,8 +269,9 @@ def move_role(sentence: str, ctx: Context, rng: random.Random) -> Variant | None
         for role, span in enumerate(spans):
             if span.label_ == "PERSON" and span.start > 0 and doc[span.start - 1].dep_ == "det":
                 continue  # "the Richards": a family
-            if _misread(ctx, span.text, span.label_):
-                continue
+            plain = re.sub(r"^[Tt]he ", "", span.text)
+            if not _named(plain) or _misread(ctx, span.text, span.label_):
+                continue  # "Omar Villarreal, Communication Integration Planner": no one name
             for forms in _candidates(span, in_sentence, found, ctx):
                 new = frozenset().union(*map(_words, forms))
                 other = words[1 - role]

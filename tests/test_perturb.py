@@ -393,6 +393,9 @@ def test_role_puts_no_person_where_the_article_reads_another_kind() -> None:
     found = all_variants(roles.move_role, "Liverpool sold Sterling to Manchester City.", ctx)
     for variant in found:
         assert "Sterling" in variant, variant
+    # Candidates and the replaced span alike: a recognised span that is no one name (the
+    # parse's "Omar Villarreal, Communication Integration Planner") is not replaced.
+    assert not roles._named("Omar Villarreal, Communication Integration Planner")
     assert not roles._named("midfield")
     assert not roles._named("deviceThe stadium")
     assert roles._named("Republic of Ireland")
@@ -651,6 +654,7 @@ def test_demonym_writes_the_country_as_an_adjective_and_back() -> None:
     assert adjective == "The Danish prime minister spoke."
     assert apply(rewrites.demonym, "The French and German governments met.", ctx) is None
     assert apply(rewrites.demonym, "Denmark's new minister spoke.", ctx) is None
+    assert apply(rewrites.demonym, "The minister is of Danish descent.", ctx) is None
 
 
 def test_acronym_writes_an_organisation_short_or_in_full() -> None:
