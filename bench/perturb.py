@@ -241,6 +241,8 @@ def contexts(data: SplitData) -> dict[str, Context]:
         found[doc] = ctx
         pool.entities += [(doc, e) for e in ctx.entities]
         pool.capitalised.update(re.findall(r"\b[A-Z][a-z]+\b", article))
+        if ctx.mixed_case:
+            pool.lowercase |= ctx.lowercase
         for s in sentences:
             for start, end in quote_spans(s):
                 if 5 <= len(lower_words(s[start:end])) <= 25:

@@ -137,14 +137,16 @@ def same_article_entity(sentence: str, ctx: Context, rng: random.Random) -> Vari
 
 def outside_name(sentence: str, ctx: Context, rng: random.Random) -> Variant | None:
     """A name replaced by one of the same kind from another article of the split, none of
-    whose words this article uses."""
+    whose words this article uses, and none of whose words an article of the split writes
+    in lower case (not a dialogue's "Actually", "Yes", "Phone Number")."""
     found = name_mentions(sentence, ctx)
     if not found or not ctx.pool.entities:
         return None
     m, entity = rng.choice(found)
     for _ in range(60):
         key, other = rng.choice(ctx.pool.entities)
-        if key != ctx.key and other.kind == entity.kind and unrelated(other, ctx.keys):
+        fits = key != ctx.key and other.kind == entity.kind
+        if fits and not other.tokens & ctx.pool.lowercase and unrelated(other, ctx.keys):
             return put_entity(sentence, m, other, "outside-name")
     return None
 

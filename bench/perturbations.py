@@ -478,6 +478,9 @@ class Pool:
     entities: list[tuple[str, Entity]] = field(default_factory=list)  # (article key, entity)
     quotes: list[tuple[str, str]] = field(default_factory=list)  # (article key, quotation)
     capitalised: set[str] = field(default_factory=set)
+    # Words some mixed-case article writes in lower case: common words, not names, however
+    # a dialogue's "Tom: Actually, yes" capitalises them.
+    lowercase: set[str] = field(default_factory=set)
 
 
 @dataclass

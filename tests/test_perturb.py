@@ -26,6 +26,7 @@ import perturb_roles as roles  # noqa: E402
 from perturbations import (  # noqa: E402
     NUMBER_WORDS,
     Context,
+    Entity,
     Pool,
     mentions,
     numbers,
@@ -231,6 +232,16 @@ def test_outside_name_comes_from_another_article_and_is_unknown_here() -> None:
         new = variant.detail.split(" -> ")[1]
         assert new in OTHER
         assert not any(w.lower() in ctx.words for w in new.split())
+
+
+def test_outside_name_lends_no_common_word_a_dialogue_capitalises() -> None:
+    ctx = context()
+    # A transcript's "Tom: Okay, ..." read as a person, and "okay" written as a word elsewhere.
+    ctx.pool.entities = [("dialogue", Entity(["Okay"], {"okay"}, [], kind="person"))]
+    sentence = "Mourinho praised the players."
+    assert apply(errors.outside_name, sentence, ctx) == "Okay praised the players."
+    ctx.pool.lowercase = {"okay"}
+    assert apply(errors.outside_name, sentence, ctx) is None
 
 
 def test_negation_is_removed_or_inserted_once() -> None:
