@@ -275,7 +275,7 @@ def check(sentence: str, source: Source, passage: str) -> Claims:
     toks = tokens(sentence)
     if not toks or source.copied(toks):
         return Claims()
-    passage = _narrowed(passage, toks)
+    passage = narrowed(passage, toks)
     passage_tokens = tokens(passage)
     claim_overlap = polarity.overlap(toks, passage_tokens)
     found, numbers_missing = _numbers(sentence, source, passage, claim_overlap)
@@ -369,7 +369,7 @@ def _swapped_clauses(sentence: str, claim: str) -> list[Finding]:
     ]
 
 
-def _narrowed(passage: str, sentence_tokens: Sequence[str]) -> str:
+def narrowed(passage: str, sentence_tokens: Sequence[str]) -> str:
     """The sentence of a passage that lost the spaces after its full stops (``fire.The
     council``) that shares most of the sentence's words; the passage as it is otherwise."""
     parts = [p for p in _JOINED.split(passage) if p.strip()]

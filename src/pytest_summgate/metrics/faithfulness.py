@@ -193,7 +193,7 @@ def _parsed(
             continue
         yield sentence
         if near:
-            yield claims._narrowed(text.normalize(doc.article_sentences[near[0][1]]), toks)
+            yield claims.narrowed(text.normalize(doc.article_sentences[near[0][1]]), toks)
 
 
 def _check_document(
