@@ -238,9 +238,9 @@ def ci(gate: pytest.Pytester, *args: str, base: str = "main") -> pytest.RunResul
     return run(gate, f"--summgate-base-baseline={base_file}", *args)
 
 
-@pytest.fixture
-def repo(gate: pytest.Pytester) -> pytest.Pytester:
-    """A model repository: main has the cases and a committed baseline; a feature branch."""
+def model_repository(gate: pytest.Pytester) -> pytest.Pytester:
+    """Make ``gate`` a model repository: main has the cases and a committed baseline; the
+    pull request's branch ``feature`` is checked out."""
     gate.path.joinpath(".gitignore").write_text(".pytest_cache/\n__pycache__/\n")
     assert git(gate.path, "init", "-q", "-b", "main").returncode == 0
     write(gate, GOOD)
@@ -248,6 +248,12 @@ def repo(gate: pytest.Pytester) -> pytest.Pytester:
     commit(gate.path, "cases and baseline")
     git(gate.path, "checkout", "-q", "-b", "feature")
     return gate
+
+
+@pytest.fixture
+def repo(gate: pytest.Pytester) -> pytest.Pytester:
+    """A model repository: main has the cases and a committed baseline; a feature branch."""
+    return model_repository(gate)
 
 
 def test_workflow_passes_an_unchanged_model(repo: pytest.Pytester) -> None:

@@ -13,7 +13,18 @@ from conftest import ARTICLE, case, jsonl
 from pytest_summgate import ci_outputs, hard_evidence, html_report, job_summary, suite, terminal
 from pytest_summgate.baseline import KnownFailure
 from pytest_summgate.decision import HardEvidenceTest, hard_evidence_test
-from test_decision import GOOD, UPDATE, WORSE, ci, commit, git, run, sentence, write
+from test_decision import (
+    GOOD,
+    UPDATE,
+    WORSE,
+    ci,
+    commit,
+    git,
+    model_repository,
+    run,
+    sentence,
+    write,
+)
 from test_html_report import DECISIVE_CONFTEST
 
 # -- the sign test's maths ------------------------------------------------------------------
@@ -228,13 +239,7 @@ def repo(gate: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytes
     for name in ("CI", "BUILD_NUMBER", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(name, raising=False)
     gate.makeconftest(DECISIVE_CONFTEST)
-    gate.path.joinpath(".gitignore").write_text(".pytest_cache/\n__pycache__/\n")
-    assert git(gate.path, "init", "-q", "-b", "main").returncode == 0
-    write(gate, GOOD)
-    run(gate, UPDATE)
-    commit(gate.path, "cases and baseline")
-    git(gate.path, "checkout", "-q", "-b", "feature")
-    return gate
+    return model_repository(gate)
 
 
 def pull_request(repo: pytest.Pytester, summaries: dict[str, str], *args: str) -> pytest.RunResult:
