@@ -118,6 +118,22 @@ def test_a_weekday_of_the_article_in_the_place_of_another(source: claims.Source)
     assert reasons("On Sunday the library hosted a chess day.", source) == []
 
 
+def test_a_date_the_article_gives_this_claim_in_another_sentence() -> None:
+    # A career told in two sentences: the passage closest by meaning has the year he left,
+    # another sentence the year he came back.
+    source = claims.Source(
+        "Haskell has played his rugby in France and Japan after leaving the Wasps in 2009. "
+        "The flanker returned to Wasps for the 2012 season after spells with clubs in France "
+        "and Japan."
+    )
+    passage = "Haskell has played his rugby in France and Japan after leaving the Wasps in 2009."
+    returned = "Haskell returned to the Wasps in 2012 after spells in France and Japan."
+    assert reasons(returned, source, passage) == []
+    # The year of the return where the article tells of the leaving is still wrong.
+    left = "Haskell played his rugby in France and Japan after leaving the Wasps in 2012."
+    assert reasons(left, source, passage) == ["wrong date: the article says 2009 here, not 2012"]
+
+
 def test_a_month_name_that_is_a_word_is_no_date() -> None:
     source = claims.Source("The council met in June. Members may march to the hall.")
     assert reasons("Members may march to the hall in June.", source, ARTICLE) == []

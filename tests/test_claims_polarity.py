@@ -231,3 +231,17 @@ def test_a_nouns_negation_is_evidence_and_a_verbs_is_decisive() -> None:
     ])  # fmt: skip
     verb = claims.check("McGregor trained on Monday.", source, "He did not train on Monday.")
     assert [(f.kind, f.decisive) for f in verb.findings] == [("negation", True)]
+
+
+def test_a_verb_under_a_request_or_a_condition_is_no_decisive_flip() -> None:
+    # What patients are asked to do, or what happens if something is done, is not asserted.
+    article = "Patients with symptoms that doctors cannot diagnose are sent to the new centres."
+    source = claims.Source(article)
+    for sentence in (
+        "Patients are being asked by doctors to be diagnosed at the new centres.",
+        "If doctors diagnose the symptoms, patients are sent to the new centres.",
+    ):
+        found = claims.check(sentence, source, article).findings
+        assert not [f for f in found if f.kind == "negation" and f.decisive], sentence
+    asserted = claims.check("Doctors diagnose the symptoms at the new centres.", source, article)
+    assert [(f.kind, f.decisive) for f in asserted.findings] == [("negation", True)]

@@ -122,6 +122,12 @@ def test_normalize_collapses_every_kind_of_space() -> None:
     assert text.normalize("a\u00a0b\t c\r\n d") == "a b c d"
 
 
+def test_normalize_drops_the_backslash_of_an_escaped_quotation_mark() -> None:
+    # Text written out by a program that escaped its quotes: "Swansea City\'s".
+    assert text.normalize(r"Swansea City\'s \"new\" manager") == 'Swansea City\'s "new" manager'
+    assert text.normalize(r"a path C:\data\x") == r"a path C:\data\x"
+
+
 def test_clip_cuts_at_a_word_boundary_and_marks_the_cut() -> None:
     assert text.clip("short") == "short"
     assert text.clip("one two three four", limit=10) == "one two..."

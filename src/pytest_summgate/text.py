@@ -98,9 +98,14 @@ _BOUNDARY = re.compile(
 _QUOTE_JOIN = re.compile(r"(?<=\w)(['’\"”])\s+(?=[A-Z][a-z])")
 
 
+# A quotation mark escaped by the program that wrote the text (``city\\'s``).
+_ESCAPED_QUOTE = re.compile(r"\\+(?=['\"])")
+
+
 def normalize(text: str) -> str:
-    """Unicode-normalize and collapse whitespace (tabs, CR, NBSP) to single spaces."""
-    text = unicodedata.normalize("NFKC", text)
+    """Unicode-normalize, drop the backslash of an escaped quotation mark and collapse
+    whitespace (tabs, CR, NBSP) to single spaces."""
+    text = _ESCAPED_QUOTE.sub("", unicodedata.normalize("NFKC", text))
     return " ".join(text.split())
 
 

@@ -239,6 +239,22 @@ class Source:
         )
         return [self.sentences[i][0] for i in ranked[:3]]
 
+    def sharing(self, words: Sequence[str], ours: AbstractSet[str]) -> int:
+        """Of the article sentences with every one of ``words``, the most of the summary
+        sentence's content words ``ours`` (:func:`polarity.claim_words`) that one shares;
+        0 when no sentence has them all."""
+        index = self._sentence_lemmas
+        having = [set(index.get(polarity.lemma(w), ())[:_CLAIM_SENTENCES]) for w in words]
+        if not having:
+            return 0
+        return max(
+            (
+                len(ours & set(map(polarity.lemma, self.sentences[i][1])))
+                for i in set.intersection(*having)
+            ),
+            default=0,
+        )
+
     def copied(self, sentence_tokens: Sequence[str]) -> bool:
         """The sentence is a run of the article's words: copied, give or take case,
         punctuation and tokenization."""
@@ -403,9 +419,10 @@ def _polarity(sentence: str, source: Source, passage: str) -> list[Finding]:
 
 def _verbal(word: str, sentence: str) -> bool:
     """The parse reads ``word`` (as the summary sentence writes it) as a verb or an
-    adjective."""
+    adjective that the sentence asserts: not asked for, denied or supposed ("patients are
+    asked to be diagnosed" says nothing of whether they were)."""
     return any(
-        t.lower_ == word.lower() and t.pos_ in ("VERB", "AUX", "ADJ")
+        t.lower_ == word.lower() and t.pos_ in ("VERB", "AUX", "ADJ") and not predicates.hedged(t)
         for t in analysis.parse(sentence)
     )
 
@@ -459,13 +476,22 @@ def _numbers(
             hint = f" ({other.text} is)" if other else ""
             reason = f"{kind} {item.text} is not in the article{hint}"
             found.append(finding(kind, reason, sure=_figure(sentence, item, source)))
-        elif item in slots and kind == "date":  # articles give several related figures
+        elif item in slots and kind == "date" and not _stated(item, sentence, source, passage):
             found.append(
                 finding(
                     kind, f"wrong {kind}: the article says {slots[item].text} here, not {item.text}"
                 )
             )
     return found, len(missing)
+
+
+def _stated(item: roles.Item, sentence: str, source: Source, passage: str) -> bool:
+    """An article sentence gives the sentence's date and shares as much of the sentence as
+    the passage that gives another: the article says it of this claim too (a career's
+    2009 and 2012 are told in different sentences)."""
+    ours = set(polarity.claim_words(tokens(sentence)))
+    in_passage = len(ours & set(map(polarity.lemma, tokens(passage))))
+    return source.sharing(tokens(item.text), ours) >= in_passage
 
 
 def _figure(sentence: str, item: roles.Item, source: Source) -> bool:

@@ -118,7 +118,9 @@ def _agent(token: Token) -> Token | None:
     return _child(agent, frozenset({"pobj"})) if agent is not None else None
 
 
-def _hedged(token: Token) -> bool:
+def hedged(token: Token) -> bool:
+    """The verb's clause says what is asked, denied, doubted or only possible (under a
+    verb of :data:`_HEDGES` or a condition): no assertion of its own."""
     if any(c.dep_ == "mark" and c.lower_ in _MARKS for c in token.children):
         return True
     head = token
@@ -158,7 +160,7 @@ def predicates(doc: Doc) -> list[Predicate]:
                 modal,
                 _argument(subject_token),
                 _argument(object_token),
-                _hedged(token),
+                hedged(token),
                 token.text,
             )
         )
