@@ -41,6 +41,39 @@ def test_quantities_in_digits_words_units_shares_and_percentages() -> None:
     assert values("one of the players said") == []  # a lone "one" is a pronoun
 
 
+def test_a_run_of_number_words_is_several_numbers_unless_it_is_one() -> None:
+    assert values("between eight and twelve players") == [8, 12]
+    assert values("one hundred thousand, two thousand and five") == [100_000, 2005]
+    assert values("call zero eight zero zero five") == [8, 5]  # digits read out
+    assert values("sixty seventy, twenty-one") == [60, 70, 21]
+
+
+def test_a_count_in_words_of_things_the_passage_does_not_list_is_decisive() -> None:
+    article = "Police arrested a man and a woman after the fire in Leeds. The shop was closed."
+    source = claims.Source(article)
+    passage = "Police arrested a man and a woman after the fire in Leeds."
+
+    def decisive(sentence: str) -> list[str]:
+        found = claims.check(sentence, source, passage).findings
+        return [f.text for f in found if f.kind == "number" and f.decisive]
+
+    assert decisive("Police arrested three people after the fire in Leeds.") == [
+        "number three is not in the article"
+    ]
+    assert decisive("police arrested three people after the fire in leeds.") == [
+        "number three is not in the article"
+    ]
+    # The passage's list counted, a number in a name, and no count of things: evidence only.
+    assert decisive("Police arrested two people after the fire in Leeds.") == []
+    assert decisive("A World War Two veteran was arrested after the fire in Leeds.") == []
+    assert decisive("Police arrested a man after the fire in Leeds at three.") == []
+    # The list in the article sentence most like the summary's, when the passage is another.
+    found = claims.check(
+        "Police arrested two people after the fire.", source, "The shop was closed."
+    )
+    assert [f.decisive for f in found.findings if f.kind == "number"] == [False]
+
+
 def test_years_and_seasons_are_dates() -> None:
     assert [(q.text, q.kind) for q in quantities("in 2019, and in the 2010-11 season")] == [
         ("2019", "year"),

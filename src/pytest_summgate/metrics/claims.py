@@ -475,7 +475,7 @@ def _numbers(
             other = slots.get(item)
             hint = f" ({other.text} is)" if other else ""
             reason = f"{kind} {item.text} is not in the article{hint}"
-            found.append(finding(kind, reason, sure=_figure(sentence, item, source)))
+            found.append(finding(kind, reason, sure=_figure(sentence, item, source, passage)))
         elif item in slots and kind == "date" and not _stated(item, sentence, source, passage):
             found.append(
                 finding(
@@ -494,18 +494,37 @@ def _stated(item: roles.Item, sentence: str, source: Source, passage: str) -> bo
     return source.sharing(tokens(item.text), ours) >= in_passage
 
 
-def _figure(sentence: str, item: roles.Item, source: Source) -> bool:
-    """An absent number or date that is a claim of its own: written in figures (a count in
-    words, ``two`` players, is often the article's list counted), and not part of a name
-    (``World War Two``, ``Apollo 13``) by the parse."""
-    if item.sort == "number" and not any(c.isdigit() for c in item.text):
-        return False
+def _figure(sentence: str, item: roles.Item, source: Source, passage: str) -> bool:
+    """An absent number or date that is a claim of its own: not part of a name (``World War
+    Two``, ``Apollo 13``) by the parse, and a count in words only of things (``two men``, by
+    the parse) that neither the passage nor the article sentence most like the sentence
+    lists (it names two men: a count of the article's own list)."""
+    worded = item.sort == "number" and not any(c.isdigit() for c in item.text)
     if not source.english:
-        return True
+        return not worded
+    doc = analysis.parse(sentence)
     start, end = item.span
-    return not any(
-        e.start_char < end and start < e.end_char for e in analysis.names(analysis.parse(sentence))
-    )
+    if any(e.start_char < end and start < e.end_char for e in analysis.names(doc)):
+        return False
+    if not worded:
+        return True
+    counted = [
+        t.head
+        for t in doc
+        if start <= t.idx < end and t.dep_ == "nummod" and t.head.tag_ in ("NNS", "NNPS")
+    ]
+    if not counted:
+        return False
+    # The passage, and the article sentence that shares most of the sentence's words.
+    same = source.same_claim(tokens(sentence))
+    return not any(float(item.key) in _listed(p) for p in (passage, same[0] if same else ""))
+
+
+def _listed(passage: str) -> set[float]:
+    """The lengths of the passage's lists (``Smith, Jones and Brown``: 3) by the parse."""
+    return {
+        1.0 + len(t.conjuncts) for t in analysis.parse(passage) if t.dep_ != "conj" and t.conjuncts
+    }
 
 
 def _names(

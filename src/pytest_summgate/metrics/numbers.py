@@ -204,14 +204,40 @@ def _quantities(sentence: str) -> tuple[Quantity, ...]:
             )
         )
     for match in _SPELLED.finditer(rest):
-        words = text.words(match.group(0).lower())
-        words = [w for w in words if w != "and"]
-        if words in (["one"], ["zero"]):
-            continue
-        value = _spelled_value(words)
-        found.append(Quantity(match.group(0), value, value, False, span=match.span()))
+        for start, end in _spelled_numbers(match):
+            words = [w for w in text.words(sentence[start:end].lower()) if w != "and"]
+            if words in (["one"], ["zero"]):
+                continue
+            value = _spelled_value(words)
+            found.append(Quantity(sentence[start:end], value, value, False, span=(start, end)))
     found.sort(key=lambda q: q.span)
     return tuple(found)
+
+
+def _spelled_numbers(match: re.Match[str]) -> list[tuple[int, int]]:
+    """The numbers of a run of number words, as spans: one number goes on from a ten to a
+    unit (``twenty-five``), to a scale (``three hundred``, ``five million``) and from a scale
+    on (``two hundred and fifty``); anything else starts another (``between eight and
+    twelve``, a phone number read out ``zero eight zero zero``)."""
+    spans: list[tuple[int, int]] = []
+    previous, last = "", ""  # the kind of the word before, and the word
+    for word in re.finditer(r"[^\W\d_]+", match.group(0)):
+        token = word.group(0).lower()
+        if token == "and":
+            continue
+        start, end = match.start() + word.start(), match.start() + word.end()
+        kind = "scale" if token in _SCALES else "ten" if token in _TENS else "unit"
+        joined = bool(spans) and (
+            (previous == "ten" and kind == "unit" and _UNITS[token] < 10)
+            or (kind == "scale" and (previous != "scale" or last == "hundred" != token))
+            or (previous == "scale" and kind != "scale")
+        )
+        if joined:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+        previous, last = kind, token
+    return spans
 
 
 def _fractions(article: str) -> list[float]:
