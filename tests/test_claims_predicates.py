@@ -103,3 +103,33 @@ def test_a_predicate_stated_both_ways_is_supported() -> None:
     passages = [parse("Smith did not attend the meeting."), parse("Smith attended the meeting.")]
     words = frozenset(["smith", "meeting"])
     assert predicates.contradictions(parse("Smith attended the meeting."), passages, words) == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "PSV have informed PSV of their decision.",
+        "Fenerbahce went top after Fenerbahce beat Fenerbahce 5-1.",
+        "Smith was assistant to former manager John Smith.",  # the object of a complement's "to"
+        "Caykur were beaten by Caykur on Sunday.",  # a passive's subject and its agent
+    ],
+)
+def test_one_name_on_both_sides_of_a_verb_is_decisive(source: claims.Source, sentence: str) -> None:
+    found = claims.check(sentence, source, UNRELATED).findings
+    assert [(f.kind, f.decisive) for f in found if f.kind == "circular"] == [("circular", True)]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Phil Neville replaced Gary Neville at Valencia.",  # two brothers
+        "Inter Milan drew with AC Milan on Sunday.",  # two clubs
+        "Smith thanked Smith's parents.",  # the name is no object, its parents are
+        "Kane scored for Tottenham as Tottenham beat Arsenal.",  # two verbs
+        "Murray said Murray would play.",  # what he said is a clause
+    ],
+)
+def test_two_names_sharing_a_word_or_one_name_in_two_clauses_is_not_circular(
+    sentence: str,
+) -> None:
+    assert predicates.circular(parse(sentence)) == []

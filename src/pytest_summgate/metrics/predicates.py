@@ -292,6 +292,50 @@ def _misplaced(
     return None
 
 
+def _name_words(token: Token) -> frozenset[str] | None:
+    """The words of the name ``token`` heads (``Ruud Gullit``), or None when it is no name."""
+    if token.pos_ != "PROPN" and token.ent_type_ not in analysis.NAME_LABELS:
+        return None
+    bound = [t for t in token.children if t.dep_ in ("compound", "flat") and t.pos_ == "PROPN"]
+    return frozenset(t.lower_ for t in [*bound, token])
+
+
+def _partners(verb: Token) -> list[Token]:
+    """What the verb relates its subject to: its object, the agent of a passive, and the
+    objects of its prepositions and of its complement's (``assistant to Gullit``)."""
+    heads = [verb, *(c for c in verb.children if c.dep_ in ("dobj", "attr", "acomp", "oprd"))]
+    found = [c for c in verb.children if c.dep_ in ("dobj", "attr", "oprd")]
+    for head in heads:
+        for prep in (c for c in head.children if c.dep_ in ("prep", "agent", "dative")):
+            found += [c for c in prep.children if c.dep_ == "pobj"]
+    return found
+
+
+def circular(sentence: Doc) -> list[Contradiction]:
+    """One name as both the subject of a verb and what the verb relates it to (``PSV have
+    informed PSV``, ``Gullit was assistant to Ruud Gullit``): no article says that of one
+    name, a summarizer does when it copies a name into the place of another. Two names that
+    share a word are one only when one's words are all the other's (``Phil Neville replaced
+    Gary Neville`` is two brothers, ``Inter Milan drew with AC Milan`` two clubs)."""
+    for verb in sentence:
+        if verb.pos_ not in ("VERB", "AUX") or verb.dep_ in ("aux", "auxpass"):
+            continue
+        subject = _child(verb, _SUBJECTS)  # a passive's subject, set beside its agent
+        if subject is None:
+            continue
+        ours = _name_words(subject)
+        if not ours:
+            continue
+        for partner in _partners(verb)[:COMPARED]:
+            theirs = _name_words(partner)
+            if theirs and partner.lower_ == subject.lower_ and (ours <= theirs or theirs <= ours):
+                reason = (
+                    f'one name on both sides of "{verb.text}": {subject.text} ... {partner.text}'
+                )
+                return [Contradiction("circular", reason)]
+    return []
+
+
 def _figures(doc: Doc) -> list[tuple[str, str, str]]:
     """Each number bound to a noun (``16 goals``): (the number as written, the noun's lemma,
     the noun as written)."""
