@@ -187,3 +187,25 @@ def test_the_speaker_is_the_name_after_a_title_in_joined_sentences() -> None:
     right = 'Nick Hurd said the inquiry would find "every single cause of the fire".'
     assert findings(right, source, JOINED) == []
     assert findings('Kerr said: "The residents deserve answers."', source, JOINED) == []
+
+
+def test_a_quotation_given_to_a_plural_noun_opening_the_sentence_is_no_misattribution() -> None:
+    # "Ministers" is capitalised only because it opens the sentence: no one the article names.
+    article = (
+        "The Passport Office said it could not say how many claims were rejected, partly "
+        'because of "the system failure of our customer complaint database". '
+        "Ministers were told last week, and Minister Nick Hurd apologised."
+    )
+    source = claims.Source(article)
+    quote = 'partly because of "the system failure of our customer complaint database".'
+    assert (
+        findings(
+            f"Ministers said it could not say how many claims were rejected, {quote}",
+            source,
+            article,
+        )
+        == []
+    )
+    assert findings(
+        f"Hurd said it could not say how many claims were rejected, {quote}", source, article
+    ) == ["misattributed"]

@@ -570,7 +570,10 @@ def _names(
         if not source.names.missing(n)[0] and any(w in capitalized for w in n.words)
     ]
     speakers = set()
-    for quote, said_by, theirs in misattributed(sentence, ours, source.sentences, source.related):
+    # A quotation's speaker is a name by the parse too ("Ministers said", a plural noun
+    # opening the sentence, is no one the article names).
+    proper = [n for n in ours if _proper(sentence, n)] if source.english else ours
+    for quote, said_by, theirs in misattributed(sentence, proper, source.sentences, source.related):
         speakers.add(said_by)
         clipped = text.clip(quote, 60)
         reason = f'quote "{clipped}" is said by {theirs} in the article, not by {said_by}'
@@ -579,6 +582,16 @@ def _names(
         sentence, [n for n in ours if n.text not in speakers], source, passage, claim_overlap
     )
     return found, missing, variants
+
+
+def _proper(sentence: str, name: Name) -> bool:
+    """The parse reads a word of the name, where the sentence writes it, as a proper noun
+    or a named entity."""
+    start, end = name.span
+    return any(
+        start <= t.idx < end and (t.pos_ == "PROPN" or t.ent_type_ in analysis.NAME_LABELS)
+        for t in analysis.parse(sentence)
+    )
 
 
 @lru_cache(maxsize=1024)  # an article's passages are read for each summary of it
