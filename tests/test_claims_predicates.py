@@ -133,3 +133,17 @@ def test_two_names_sharing_a_word_or_one_name_in_two_clauses_is_not_circular(
     sentence: str,
 ) -> None:
     assert predicates.circular(parse(sentence)) == []
+
+
+def test_a_name_the_article_misspells_or_a_description_is_in_no_other_role() -> None:
+    article = "Germany beat Gerogia 2-0. The Inter Milan star Cambiasso won the cup. Georgia"
+    words = frozenset(claims.tokens(article))
+    passage = parse("Germany beat Gerogia 2-0 on Sunday.")  # the article's typo
+    ours = parse("Ozil impressed as Germany beat Georgia 2-0.")
+    assert predicates.contradictions(ours, [passage], words) == []
+    # A common noun described by a name (lowercased text tags it a proper noun) is no name.
+    passage = parse("Esteban Cambiasso won the cup.")
+    ours = parse("the former inter milan star won the cup .")
+    assert predicates.contradictions(ours, [passage], words) == []
+    ours = parse("Germany won the cup.")
+    assert [c.kind for c in predicates.contradictions(ours, [passage], words)] == ["entity"]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from . import analysis
 from .lexicon import word_list
+from .names import spelling_variant
 from .polarity import DIRECTION
 
 if TYPE_CHECKING:
@@ -61,7 +62,15 @@ class Argument:
     named: bool
 
     def matches(self, other: Argument) -> bool:
-        return bool(self.words & other.words)
+        """A word in common, or, of two names, one spelled another way (the article's typo
+        ``Gerogia``)."""
+        if self.words & other.words:
+            return True
+        return (
+            self.named
+            and other.named
+            and any(spelling_variant(a, b) for a in self.words for b in other.words)
+        )
 
 
 _NONE = Argument(frozenset(), "", False)
@@ -106,7 +115,12 @@ def _argument(token: Token | None) -> Argument:
     words = frozenset(w for t in content for w in (t.lemma_.lower(), t.lower_))
     start = min(t.i for t in bound)
     text = token.doc[start : token.i + 1].text
-    return Argument(words, text, token.pos_ == "PROPN" or token.ent_type_ in analysis.NAME_LABELS)
+    # A name heads it: the recogniser's, or a capitalised proper noun (lowercased text
+    # tags "the inter milan star" a proper noun too: a description, not a name).
+    named = token.ent_type_ in analysis.NAME_LABELS or (
+        token.pos_ == "PROPN" and token.text[:1].isupper()
+    )
+    return Argument(words, text, named)
 
 
 def _child(token: Token, deps: frozenset[str]) -> Token | None:
