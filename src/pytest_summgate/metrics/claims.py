@@ -258,6 +258,16 @@ class Source:
             default=0,
         )
 
+    def counts(self, noun: str) -> bool:
+        """The article counts ``noun``: a number at most three words before one of its forms
+        (``2 men``, ``two young men``)."""
+        key = stem(noun)
+        return any(
+            stem(word) == key
+            and any(t[:1].isdigit() or t in NUMBER_WORDS for t in self.tokens[max(i - 3, 0) : i])
+            for i, word in enumerate(self.tokens)
+        )
+
     def copied(self, sentence_tokens: Sequence[str]) -> bool:
         """The sentence is a run of the article's words: copied, give or take case,
         punctuation and tokenization."""
@@ -516,7 +526,11 @@ def _figure(sentence: str, item: roles.Item, source: Source, passage: str) -> bo
         for t in doc
         if start <= t.idx < end and t.dep_ == "nummod" and t.head.tag_ in ("NNS", "NNPS")
     ]
-    if not counted:
+    # A count of what the article counts with another number ("three men" where it has "two
+    # men"): a sum of things it tells one by one is no count it gives.
+    if not any(
+        source.counts(noun.lower_) or source.counts(noun.lemma_.lower()) for noun in counted
+    ):
         return False
     # The passage, and the article sentence that shares most of the sentence's words.
     same = source.same_claim(tokens(sentence))

@@ -325,6 +325,20 @@ def _partners(verb: Token) -> list[Token]:
     return found
 
 
+def _run_on(name: Token) -> bool:
+    """The name opens a sentence that lost its full stop, which the parse joined to the one
+    before: it follows another name's word (``at the Kensington Oval Ben Stokes is``) or a
+    finite verb follows it (``watched El Clasico with Neymar helped Brazil``)."""
+    doc = name.doc
+    words = [t for t in name.children if t.dep_ in ("compound", "flat") and t.pos_ == "PROPN"]
+    first = min(t.i for t in [name, *words])
+    before = doc[first - 1] if first > 0 else None
+    after = doc[name.i + 1] if name.i + 1 < len(doc) else None
+    return (before is not None and before.pos_ == "PROPN") or (
+        after is not None and after.tag_ in ("VBD", "VBZ", "VBP", "MD")
+    )
+
+
 def circular(sentence: Doc) -> list[Contradiction]:
     """One name as both the subject of a verb and what the verb relates it to (``PSV have
     informed PSV``, ``Gullit was assistant to Ruud Gullit``): no article says that of one
@@ -342,7 +356,12 @@ def circular(sentence: Doc) -> list[Contradiction]:
             continue
         for partner in _partners(verb)[:COMPARED]:
             theirs = _name_words(partner)
-            if theirs and partner.lower_ == subject.lower_ and (ours <= theirs or theirs <= ours):
+            if (
+                theirs
+                and partner.lower_ == subject.lower_
+                and (ours <= theirs or theirs <= ours)
+                and not _run_on(partner)
+            ):
                 reason = (
                     f'one name on both sides of "{verb.text}": {subject.text} ... {partner.text}'
                 )
