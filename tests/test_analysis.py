@@ -73,3 +73,12 @@ def test_an_analysed_text_is_kept_and_reused() -> None:
     analysis.warm([text])
     assert analysis.parse(text) is analysis.parse(text)
     assert [e.label_ for e in analysis.names(analysis.parse(text))][:1] == ["ORG"]
+
+
+def test_a_kept_analysis_holds_its_parse_without_the_token_vectors() -> None:
+    batched, alone = "Apple sued Samsung in California on Monday.", "Samsung did not appeal."
+    analysis.warm([batched])
+    for doc in (analysis.parse(batched), analysis.parse(alone)):
+        assert doc.tensor.size == 0
+        assert [t.dep_ for t in doc if t.pos_ == "VERB"] == ["ROOT"]
+        assert [e.label_ for e in analysis.names(doc)][:1] == ["ORG"]

@@ -175,15 +175,24 @@ def warm(texts: Iterable[str]) -> None:
     if not todo:
         return
     for text, doc in zip(todo, pipeline().pipe(todo, batch_size=256), strict=True):
-        _PARSES.put(text, doc)
+        _PARSES.put(text, _lean(doc))
 
 
 def parse(text: str) -> Doc:
     """The analysis of one text (from the batch that :func:`warm` analysed, or now)."""
     doc = _PARSES.get(text)
     if doc is None:
-        doc = pipeline()(text)
+        doc = _lean(pipeline()(text))
         _PARSES.put(text, doc)
+    return doc
+
+
+def _lean(doc: Doc) -> Doc:
+    """The analysis without the token vectors the pipeline's layers passed on (the checks
+    read tags, the parse and entities; the vectors are a third of a kept analysis)."""
+    import numpy
+
+    doc.tensor = numpy.empty((0,), dtype="float32")
     return doc
 
 
