@@ -162,6 +162,17 @@ def test_a_date_the_article_gives_this_claim_in_another_sentence() -> None:
     passage = "Haskell has played his rugby in France and Japan after leaving the Wasps in 2009."
     returned = "Haskell returned to the Wasps in 2012 after spells in France and Japan."
     assert reasons(returned, source, passage) == []
+    # The passage shares more of the sentence (a caption run into the next sentence), but
+    # another sentence says the year with the words the summary says it with.
+    caption = (
+        "Haskell has played his rugby in France, Japan and New Zealand after leaving the Wasps "
+        "in 2009 Since his return to England, Haskell has passed 100 games for Wasps."
+    )
+    run_on = claims.Source(
+        f"{caption} He returned to Wasps for the 2012 season after spells abroad."
+    )
+    returned = "Haskell returned to Wasps for the 2012 season after spells in France, Japan."
+    assert reasons(returned, run_on, caption) == []
     # The year of the return where the article tells of the leaving is still wrong.
     left = "Haskell played his rugby in France and Japan after leaving the Wasps in 2012."
     assert reasons(left, source, passage) == ["wrong date: the article says 2009 here, not 2012"]

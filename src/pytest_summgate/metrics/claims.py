@@ -242,18 +242,23 @@ class Source:
         )
         return [self.sentences[i][0] for i in ranked[:3]]
 
+    def _with_all(self, words: Sequence[str]) -> list[int]:
+        index = self._sentence_lemmas
+        having = [set(index.get(polarity.lemma(w), ())[:_CLAIM_SENTENCES]) for w in words]
+        return sorted(set.intersection(*having)) if having else []
+
+    def giving(self, words: Sequence[str]) -> list[str]:
+        """The article sentences with every one of ``words`` (in any form)."""
+        return [self.sentences[i][0] for i in self._with_all(words)]
+
     def sharing(self, words: Sequence[str], ours: AbstractSet[str]) -> int:
         """Of the article sentences with every one of ``words``, the most of the summary
         sentence's content words ``ours`` (:func:`polarity.claim_words`) that one shares;
         0 when no sentence has them all."""
-        index = self._sentence_lemmas
-        having = [set(index.get(polarity.lemma(w), ())[:_CLAIM_SENTENCES]) for w in words]
-        if not having:
-            return 0
         return max(
             (
                 len(ours & set(map(polarity.lemma, self.sentences[i][1])))
-                for i in set.intersection(*having)
+                for i in self._with_all(words)
             ),
             default=0,
         )
@@ -489,7 +494,11 @@ def _numbers(
             hint = f" ({other.text} is)" if other else ""
             reason = f"{kind} {item.text} is not in the article{hint}"
             found.append(finding(kind, reason, sure=_figure(sentence, item, source, passage)))
-        elif item in slots and kind == "date" and not _stated(item, sentence, source, passage):
+        elif (
+            item in slots
+            and kind == "date"
+            and not _stated(item, slots[item], sentence, source, passage)
+        ):
             found.append(
                 finding(
                     kind, f"wrong {kind}: the article says {slots[item].text} here, not {item.text}"
@@ -498,13 +507,26 @@ def _numbers(
     return found, len(missing)
 
 
-def _stated(item: roles.Item, sentence: str, source: Source, passage: str) -> bool:
-    """An article sentence gives the sentence's date and shares as much of the sentence as
-    the passage that gives another: the article says it of this claim too (a career's
-    2009 and 2012 are told in different sentences)."""
+def _stated(
+    item: roles.Item, other: roles.Item, sentence: str, source: Source, passage: str
+) -> bool:
+    """An article sentence gives the sentence's date (``item``, where the passage has
+    ``other``) and shares as much of the sentence as the passage does, or says the date
+    with more of the words the sentence says it with: the article says it of this claim
+    too (a career's 2009 and 2012 are told in different sentences)."""
     ours = set(polarity.claim_words(tokens(sentence)))
     in_passage = len(ours & set(map(polarity.lemma, tokens(passage))))
-    return source.sharing(tokens(item.text), ours) >= in_passage
+    if source.sharing(tokens(item.text), ours) >= in_passage:
+        return True
+    keys = {*item.key.split(), *other.key.split()}
+    near = roles.item_context(sentence, item, keys)
+    theirs = len(near & roles.item_context(passage, other, keys))
+    return any(
+        len(near & roles.item_context(giving, said, keys)) > theirs
+        for giving in source.giving(tokens(item.text))
+        for said in _items(giving, quantities(giving), dates(giving, source.mixed_case))
+        if said.key == item.key
+    )
 
 
 def _figure(sentence: str, item: roles.Item, source: Source, passage: str) -> bool:
