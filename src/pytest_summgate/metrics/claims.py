@@ -69,9 +69,9 @@ KINDS = (
 # role,figure,entity): number, date, name, quote, negation, swap, direction and
 # misattributed fire on at most 0.9% each (one summary of XSumFaith's 114 per kind there);
 # circular on none (and on 9 of the 2,399 inconsistent ones).
-# Not "role": 0.8% of SummEval's and 0.9% of FRANK's consistent summaries against 0.6% and
-# 0.2% of the inconsistent ones (an article's name in another's role is as often a
-# faithful paraphrase the parse reads wrongly). Not "figure": 0.9% of FRANK's consistent
+# Not "role": 2 of the 1,898 consistent summaries (FRANK's) against 2 of the 2,399
+# inconsistent ones (an article's name in another's role is as often a faithful paraphrase
+# the parse reads wrongly). Not "figure": 0.9% of FRANK's consistent
 # summaries, none of its inconsistent ones. Not "entity": a place of the article named for
 # another is often metonymy, which is faithful ("NATO says Russia has broken the rules"
 # where the article has "accused Moscow of breaking the rules"). "off_topic" is decisive
