@@ -189,6 +189,16 @@ def test_the_speaker_is_the_name_after_a_title_in_joined_sentences() -> None:
     assert findings('Kerr said: "The residents deserve answers."', source, JOINED) == []
 
 
+def test_a_speaker_the_parse_reads_as_a_noun_is_a_name_the_article_writes_as_one() -> None:
+    # "Price" opening the sentence is a noun to the parse; the article names Anna Price.
+    article = (
+        'Tom Baker, the caretaker, said: "We need a new roof before the winter." '
+        "Councillor Anna Price visited the hall on Monday."
+    )
+    sentence = 'Price said: "We need a new roof before the winter."'
+    assert findings(sentence, claims.Source(article), article) == ["misattributed"]
+
+
 def test_a_quotation_given_to_a_plural_noun_opening_the_sentence_is_no_misattribution() -> None:
     # "Ministers" is capitalised only because it opens the sentence: no one the article names.
     article = (

@@ -606,9 +606,18 @@ def _names(
         if not source.names.missing(n)[0] and any(w in capitalized for w in n.words)
     ]
     speakers = set()
-    # A quotation's speaker is a name by the parse too ("Ministers said", a plural noun
-    # opening the sentence, is no one the article names).
-    proper = [n for n in ours if _proper(sentence, n)] if source.english else ours
+    # A speaker read off a capital that only opens the sentence is a name the article
+    # writes away from a sentence's start, or one by the parse ("Ministers said", a plural
+    # noun that opens sentences only, is no one the article names).
+    inner = source.names.inner
+    proper = [
+        n
+        for n in ours
+        if not source.english
+        or n.span[0] > 0
+        or any(w in inner for w in n.words)
+        or _proper(sentence, n)
+    ]
     for quote, said_by, theirs in misattributed(sentence, proper, source.sentences, source.related):
         speakers.add(said_by)
         clipped = text.clip(quote, 60)

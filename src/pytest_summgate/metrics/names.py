@@ -389,10 +389,16 @@ class NameIndex:
         there but never in lowercase (``Chelsea`` opening a sentence; not ``Officials``)."""
         if not is_mixed_case(self.article):
             return frozenset(t for t in self.tokens if len(t) >= 4)
-        inner = {w for n in find_names(self.article) for w in n.words}
         lowercase = {w for w in text.words(self.article) if w[0].islower()}
         opening = {w for n in find_names(self.article, initial=True) for w in n.words}
-        return frozenset(inner | (opening - lowercase))
+        return self.inner | (opening - lowercase)
+
+    @cached_property
+    def inner(self) -> frozenset[str]:
+        """Words the article capitalises away from a sentence's start (in mixed-case text)."""
+        if not is_mixed_case(self.article):
+            return frozenset()
+        return frozenset(w for n in find_names(self.article) for w in n.words)
 
     @cached_property
     def by_length(self) -> dict[int, list[str]]:
