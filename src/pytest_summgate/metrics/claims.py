@@ -263,15 +263,19 @@ class Source:
             default=0,
         )
 
+    @cached_property
+    def _counted(self) -> frozenset[str]:
+        """Stems of the words with a number at most three words before them."""
+        return frozenset(
+            stem(word)
+            for i, word in enumerate(self.tokens)
+            if any(t[:1].isdigit() or t in NUMBER_WORDS for t in self.tokens[max(i - 3, 0) : i])
+        )
+
     def counts(self, noun: str) -> bool:
         """The article counts ``noun``: a number at most three words before one of its forms
         (``2 men``, ``two young men``)."""
-        key = stem(noun)
-        return any(
-            stem(word) == key
-            and any(t[:1].isdigit() or t in NUMBER_WORDS for t in self.tokens[max(i - 3, 0) : i])
-            for i, word in enumerate(self.tokens)
-        )
+        return stem(noun) in self._counted
 
     def copied(self, sentence_tokens: Sequence[str]) -> bool:
         """The sentence is a run of the article's words: copied, give or take case,

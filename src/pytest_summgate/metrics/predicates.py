@@ -306,12 +306,17 @@ def _misplaced(
     return None
 
 
+def _name_tokens(token: Token) -> list[Token]:
+    """The proper nouns bound to ``token`` (``Ruud`` of ``Ruud Gullit``), and the token."""
+    bound = [t for t in token.children if t.dep_ in ("compound", "flat") and t.pos_ == "PROPN"]
+    return [*bound, token]
+
+
 def _name_words(token: Token) -> frozenset[str] | None:
     """The words of the name ``token`` heads (``Ruud Gullit``), or None when it is no name."""
     if token.pos_ != "PROPN" and token.ent_type_ not in analysis.NAME_LABELS:
         return None
-    bound = [t for t in token.children if t.dep_ in ("compound", "flat") and t.pos_ == "PROPN"]
-    return frozenset(t.lower_ for t in [*bound, token])
+    return frozenset(t.lower_ for t in _name_tokens(token))
 
 
 def _partners(verb: Token) -> list[Token]:
@@ -330,8 +335,7 @@ def _run_on(name: Token) -> bool:
     before: it follows another name's word (``at the Kensington Oval Ben Stokes is``) or a
     finite verb follows it (``watched El Clasico with Neymar helped Brazil``)."""
     doc = name.doc
-    words = [t for t in name.children if t.dep_ in ("compound", "flat") and t.pos_ == "PROPN"]
-    first = min(t.i for t in [name, *words])
+    first = min(t.i for t in _name_tokens(name))
     before = doc[first - 1] if first > 0 else None
     after = doc[name.i + 1] if name.i + 1 < len(doc) else None
     return (before is not None and before.pos_ == "PROPN") or (
